@@ -1,0 +1,55 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const main = path.resolve(import.meta.dirname, '../dist/main.js');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], {
+      env: { ...process.env, CI: '1' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('glorank CLI', () => {
+  it('lists every command in --help', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/doctor/);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+
+  it('fails on an unknown flag with one line and exit code 2', async () => {
+    const r = await cli(['doctor', '--bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('fails on an unknown command with exit code 2', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command/);
+  });
+
+  it('doctor --json names the chosen backend (wasm without libtensorflow)', async () => {
+    const r = await cli(['doctor', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      chosenBackend: string;
+      backends: { name: string; available: boolean }[];
+    };
+    const available = report.backends.filter((b) => b.available).map((b) => b.name);
+    expect(available).toContain('cpu');
+    expect(available).toContain('wasm');
+    // The chosen backend is the first available one in the documented order.
+    expect(report.chosenBackend).toBe(available[0]);
+  });
+});

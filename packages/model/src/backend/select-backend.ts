@@ -1,0 +1,116 @@
+// Compute-backend selection, done once at start: tfjs-node-gpu, tfjs-node, wasm, then the
+// pure-JS cpu backend. Everything above this file is backend-agnostic tfjs-core code.
+import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients.js';
+import { UserError } from '@glorank/data';
+import { registerWasmSegmentSum } from './wasm-segment-sum.js';
+
+/** Backends in the order `auto` tries them. */
+export const BACKEND_ORDER = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+export type BackendChoice = BackendName | 'auto';
+
+export interface BackendProbe {
+  name: BackendName;
+  available: boolean;
+  /** Why it is not available (load error or failed initialisation). */
+  reason?: string;
+}
+
+export interface BackendInfo {
+  /** The backend in use. */
+  name: BackendName;
+  /** tfjs's own name for it ('tensorflow', 'wasm', 'cpu'). */
+  tfName: string;
+  /** Every backend tried before (and including) the chosen one. */
+  probes: BackendProbe[];
+  tfjsVersion: string;
+}
+
+const TF_NAMES: Record<BackendName, string> = {
+  'node-gpu': 'tensorflow',
+  node: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+const NODE_PACKAGES: Partial<Record<BackendName, string>> = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+};
+
+export function isBackendChoice(s: string): s is BackendChoice {
+  return s === 'auto' || (BACKEND_ORDER as readonly string[]).includes(s);
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}
+
+async function tryActivate(name: BackendName): Promise<BackendProbe> {
+  try {
+    const pkg = NODE_PACKAGES[name];
+    if (pkg !== undefined) {
+      // A variable specifier keeps bundlers and tsc from resolving an optional package.
+      const spec: string = pkg;
+      await import(spec);
+    } else if (name === 'wasm') {
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmSegmentSum();
+    }
+    const ok = await tf.setBackend(TF_NAMES[name]);
+    if (!ok) return { name, available: false, reason: `tf.setBackend('${TF_NAMES[name]}') returned false` };
+    await tf.ready();
+    return { name, available: true };
+  } catch (err) {
+    return { name, available: false, reason: describe(err) };
+  }
+}
+
+let active: BackendInfo | null = null;
+
+/**
+ * Choose and activate a backend. `auto` takes the first that loads; a named backend must
+ * load or the call fails with a UserError naming what went wrong.
+ */
+export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  if (!isBackendChoice(choice)) {
+    throw new UserError(`unknown backend '${choice}', expected one of auto, ${BACKEND_ORDER.join(', ')}`, {
+      field: 'backend',
+    });
+  }
+  if (active !== null && (choice === 'auto' || choice === active.name) && tf.getBackend() === active.tfName) {
+    return active;
+  }
+  const probes: BackendProbe[] = [];
+  const order: readonly BackendName[] = choice === 'auto' ? BACKEND_ORDER : [choice];
+  for (const name of order) {
+    const probe = await tryActivate(name);
+    probes.push(probe);
+    if (probe.available) {
+      active = { name, tfName: TF_NAMES[name], probes, tfjsVersion: tf.version_core };
+      return active;
+    }
+  }
+  const last = probes[probes.length - 1];
+  throw new UserError(
+    choice === 'auto'
+      ? 'no tfjs backend could be loaded'
+      : `backend '${choice}' is not available: ${last?.reason ?? 'unknown reason'}` +
+          (NODE_PACKAGES[choice] ? ` (install the optional package ${NODE_PACKAGES[choice]})` : ''),
+    { field: 'backend' },
+  );
+}
+
+/** Probe every backend without keeping any but the one active at the end (for `doctor`). */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  const out: BackendProbe[] = [];
+  for (const name of BACKEND_ORDER) out.push(await tryActivate(name));
+  return out;
+}
+
+/** The active backend, or null before selectBackend ran. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}

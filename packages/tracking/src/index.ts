@@ -1,0 +1,2 @@
+// Public API of @glorank/tracking: filled in by its issue; empty until then.
+export {};
