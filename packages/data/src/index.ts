@@ -4,3 +4,14 @@ export type { UserErrorLocation } from './errors/user-error.js';
 export { isUserError, UserError } from './errors/user-error.js';
 export { buildDirAtomic, writeFileAtomic } from './io/atomic.js';
 export { Rng } from './random/rng.js';
+export type {
+  DatasetManifest,
+  InteractionTable,
+  ItemTable,
+  LoadedDataset,
+  ProtocolParams,
+  RerankRequest,
+  SourceFile,
+  Split,
+  UserTable,
+} from './schema/types.js';

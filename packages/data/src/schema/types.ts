@@ -1,0 +1,102 @@
+// In-memory shapes of a converted dataset: what readers return and writers take. The Arrow
+// column names and types of each file are defined beside this, once, in arrow-schemas.ts.
+
+export type Split = 'train' | 'valid' | 'test';
+
+/** Parameters of the request protocol (ARCHITECTURE.md "Request protocol"); saved in manifest.json. */
+export interface ProtocolParams {
+  /** Users and items with fewer interactions are dropped, repeatedly (k-core). */
+  kCore: number;
+  /** Longest history a request carries (most recent interactions). */
+  historyLength: number;
+  /** Exposed slate length L: consecutive interactions that form one request. */
+  slateSize: number;
+  /** Candidate list length N: the L exposed items plus N - L retrieved ones. */
+  candidates: number;
+  /** Label 1 when rating >= this threshold (implicit data: every interaction counts). */
+  ratingThreshold: number;
+  /** Items first seen at or after this quantile of interaction time are cold (held out of training). */
+  coldStartQuantile: number;
+  /** Stage-1 retriever used for the N - L non-exposed candidates. */
+  retriever: 'bpr' | 'popularity';
+  seed: number;
+}
+
+export interface SourceFile {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface DatasetManifest {
+  name: string;
+  /** Reader that produced it: 'ml-100k', 'ml-1m', 'movielens-csv', 'amazon-2014', ..., 'synthetic'. */
+  sourceFormat: string;
+  sourceFiles: SourceFile[];
+  protocol: ProtocolParams;
+  rows: { items: number; users: number; interactions: number; requests: number };
+  /** Per split request counts, and how many test requests are cold-start. */
+  requestsBySplit: Record<Split, number>;
+  coldStartItems: number;
+  toolVersion: string;
+  createdAt: string;
+  /** sha256 over the Arrow files, so downstream stages can tell a changed dataset. */
+  contentHash: string;
+}
+
+export interface ItemTable {
+  count: number;
+  rawId: string[];
+  title: (string | null)[];
+  /** Genres / categories (empty when unknown). */
+  categories: string[][];
+  year: (number | null)[];
+  /** Training interactions per item (0 for cold items). */
+  popularity: Int32Array;
+  /** True for items held out of training (first seen after the cold-start time cut). */
+  cold: Uint8Array;
+}
+
+export interface UserTable {
+  count: number;
+  rawId: string[];
+  /** Free-form attributes (gender, age, occupation ...), null when unknown. */
+  attributes: Record<string, (string | number | null)[]>;
+}
+
+export interface InteractionTable {
+  count: number;
+  /** Sorted by user, then time. */
+  user: Int32Array;
+  item: Int32Array;
+  rating: Float32Array;
+  /** Unix seconds. */
+  ts: Float64Array;
+}
+
+/** One reranking request: a user's past and a candidate list to order. */
+export interface RerankRequest {
+  id: number;
+  user: number;
+  split: Split;
+  /** At least one positive candidate is a cold item. */
+  coldStart: boolean;
+  ts: number;
+  /** Past items, oldest first, at most historyLength. */
+  history: Int32Array;
+  /** Dense item ids, N of them, distinct, none in history. */
+  candidates: Int32Array;
+  /** Aligned with candidates. */
+  labels: Float32Array;
+  /** Stage-1 retriever scores aligned with candidates (the "initial order"). */
+  initialScores: Float32Array;
+}
+
+export interface LoadedDataset {
+  dir: string;
+  manifest: DatasetManifest;
+  items: ItemTable;
+  users: UserTable;
+  interactions: InteractionTable;
+  requests: RerankRequest[];
+}
