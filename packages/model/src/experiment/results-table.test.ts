@@ -1,0 +1,107 @@
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
+import {
+  buildResultsTable,
+  type MetricValues,
+  type RunEvaluation,
+  type TableContext,
+} from './results-table.js';
+
+const context: TableContext = {
+  experiment: 'unit',
+  dataset: 'toy',
+  manifestHash: 'f'.repeat(64),
+  protocol: {
+    kCore: 5,
+    historyLength: 50,
+    slateSize: 6,
+    candidates: 50,
+    ratingThreshold: 4,
+    coldStartQuantile: 0.9,
+    retriever: 'bpr',
+    seed: 0,
+  },
+  cutoff: 6,
+  codeVersion: '0.1.0+test',
+  simulator: 'the true click model',
+  seeds: [1, 2, 3],
+};
+
+function metrics(x: number): MetricValues {
+  return { precision: x, recall: x + 1, f1: x + 2, ndcg: x + 3, map: x + 4, reward: x / 10 };
+}
+
+function run(method: string, seed: number, x: number): RunEvaluation {
+  return { method, seed, metrics: metrics(x), count: 90, skipped: 10, wallSeconds: seed, backend: 'wasm' };
+}
+
+// initial: 10, 10, 10; prm: 20, 22, 24; glorank-rl: 30, 31, 35 (seeds 1..3).
+const runs = [
+  run('initial', 1, 10),
+  run('initial', 2, 10),
+  run('initial', 3, 10),
+  run('prm', 3, 24),
+  run('prm', 1, 20),
+  run('prm', 2, 22),
+  run('glorank-rl', 1, 30),
+  run('glorank-rl', 2, 31),
+  run('glorank-rl', 3, 35),
+];
+
+const table = buildResultsTable({
+  subset: 'test',
+  context,
+  methods: ['initial', 'prm', 'glorank-rl'],
+  baselines: ['initial', 'prm'],
+  primaryMetric: 'reward',
+  runs,
+});
+
+describe('buildResultsTable', () => {
+  it('aggregates seeds into mean and Student-t interval', () => {
+    const prm = table.rows[1]!;
+    expect(prm.seeds).toEqual([1, 2, 3]);
+    expect(prm.metrics.precision.values).toEqual([20, 22, 24]);
+    expect(prm.metrics.precision.mean).toBe(22);
+    // std = 2, t(2) = 4.303: half-width 4.303 * 2 / sqrt(3)
+    expect(prm.metrics.precision.halfWidth).toBeCloseTo((4.303 * 2) / Math.sqrt(3), 6);
+    expect(table.rows[0]!.metrics.precision.halfWidth).toBe(0);
+  });
+
+  it('picks the best baseline by the primary metric and pairs differences by seed', () => {
+    expect(table.bestBaseline).toBe('prm');
+    expect(table.rows[1]!.difference).toBeNull();
+    const rl = table.rows[2]!.difference!;
+    // per-seed differences 10, 9, 11: mean 10, std 1
+    expect(rl.precision.mean).toBeCloseTo(10, 12);
+    expect(rl.precision.halfWidth).toBeCloseTo(4.303 / Math.sqrt(3), 6);
+    expect(table.rows[0]!.difference!.reward.mean).toBeCloseTo(-1.2, 12);
+  });
+
+  it('renders every metric, the intervals and the context in Markdown', () => {
+    const md = renderResultsMarkdown(table);
+    for (const h of ['P@6', 'R@6', 'F1@6', 'NDCG@6', 'MAP@6', 'Reward', 'Wall s', 'Backend'])
+      expect(md).toContain(h);
+    expect(md).toContain('prm (best baseline)');
+    expect(md).toContain('22.00 ± 4.97');
+    expect(md).toContain('+10.00 ± 2.48 *');
+    expect(md).toContain('manifest ffffffffffffffff');
+    expect(md).toContain('retriever=bpr');
+    expect(md).toContain('code 0.1.0+test');
+    expect(md).toContain('90 scored, 10 skipped');
+  });
+
+  it('writes JSON without NaN and an Arrow file an Arrow reader takes', () => {
+    const json = JSON.parse(resultsToJson([table]));
+    expect(json[0].rows[1].difference).toBeNull();
+    const arrow = tableFromIPC(resultsToArrow([table]));
+    expect(arrow.numRows).toBe(3 * 6);
+    const rows = arrow.toArray().map((r) => r.toJSON() as Record<string, unknown>);
+    const rlPrecision = rows.find((r) => r.method === 'glorank-rl' && r.metric === 'precision')!;
+    expect(rlPrecision.mean).toBe(32);
+    expect(rlPrecision.diff_mean).toBeCloseTo(10, 12);
+    expect(rlPrecision.baseline).toBe(false);
+    expect(arrow.schema.metadata.get('glorank.manifest_hash')).toBe('f'.repeat(64));
+  });
+});

@@ -1,0 +1,138 @@
+// The results table of an experiment: per method, mean and 95% Student-t interval over seeds
+// of every protocol metric and the average reward, and the paired difference (same seeds) to
+// the best baseline. Built from per-run evaluations; rendered by results-render.ts.
+import type { ProtocolParams } from '@glorank/data';
+import { type MeanInterval, meanInterval, pairedDifference } from '../metrics/intervals.js';
+
+export const METRIC_KEYS = ['precision', 'recall', 'f1', 'ndcg', 'map', 'reward'] as const;
+export type MetricKey = (typeof METRIC_KEYS)[number];
+export type MetricValues = Record<MetricKey, number>;
+
+/** Column heading of a metric at cut-off L. */
+export function metricLabel(key: MetricKey, cutoff: number): string {
+  const names: Record<MetricKey, string> = {
+    precision: 'P',
+    recall: 'R',
+    f1: 'F1',
+    ndcg: 'NDCG',
+    map: 'MAP',
+    reward: 'Reward',
+  };
+  return key === 'reward' ? names[key] : `${names[key]}@${cutoff}`;
+}
+
+/** One method trained and evaluated with one seed, on one request subset. */
+export interface RunEvaluation {
+  method: string;
+  seed: number;
+  metrics: MetricValues;
+  /** Requests scored and skipped (no positive candidate). */
+  count: number;
+  skipped: number;
+  /** Training plus ranking wall time. */
+  wallSeconds: number;
+  backend: string;
+}
+
+export interface TableContext {
+  experiment: string;
+  dataset: string;
+  /** `contentHash` of the dataset manifest. */
+  manifestHash: string;
+  protocol: ProtocolParams;
+  cutoff: number;
+  codeVersion: string;
+  /** How the average reward was computed ('true click model', 'frozen evaluator sha256:...'). */
+  simulator: string;
+  seeds: number[];
+}
+
+export interface MethodRow {
+  method: string;
+  baseline: boolean;
+  seeds: number[];
+  metrics: Record<MetricKey, MeanInterval & { values: number[] }>;
+  /** Paired difference to the best baseline (null for the best baseline itself). */
+  difference: Record<MetricKey, MeanInterval> | null;
+  wallSeconds: MeanInterval;
+  backends: string[];
+  count: number;
+  skipped: number;
+}
+
+export interface ResultsTable {
+  /** 'test' or 'cold-start'. */
+  subset: string;
+  context: TableContext;
+  primaryMetric: MetricKey;
+  bestBaseline: string | null;
+  rows: MethodRow[];
+}
+
+export interface BuildTableOptions {
+  subset: string;
+  context: TableContext;
+  /** Methods in display order. */
+  methods: readonly string[];
+  baselines: readonly string[];
+  primaryMetric: MetricKey;
+  runs: readonly RunEvaluation[];
+}
+
+export function buildResultsTable(options: BuildTableOptions): ResultsTable {
+  const { methods, runs, primaryMetric } = options;
+  const byMethod = new Map<string, RunEvaluation[]>();
+  for (const m of methods) byMethod.set(m, []);
+  for (const r of runs) byMethod.get(r.method)?.push(r);
+  for (const list of byMethod.values()) list.sort((a, b) => a.seed - b.seed);
+
+  const rows: MethodRow[] = methods.map((method) => {
+    const list = byMethod.get(method) ?? [];
+    const metrics = {} as MethodRow['metrics'];
+    for (const k of METRIC_KEYS) {
+      const values = list.map((r) => r.metrics[k]);
+      metrics[k] = { ...meanInterval(values), values };
+    }
+    return {
+      method,
+      baseline: options.baselines.includes(method),
+      seeds: list.map((r) => r.seed),
+      metrics,
+      difference: null,
+      wallSeconds: meanInterval(list.map((r) => r.wallSeconds)),
+      backends: [...new Set(list.map((r) => r.backend))],
+      count: list[0]?.count ?? 0,
+      skipped: list[0]?.skipped ?? 0,
+    };
+  });
+
+  let best: MethodRow | null = null;
+  for (const row of rows) {
+    if (!row.baseline || row.seeds.length === 0) continue;
+    if (best === null || row.metrics[primaryMetric].mean > best.metrics[primaryMetric].mean) best = row;
+  }
+  if (best !== null) {
+    const bestRuns = new Map((byMethod.get(best.method) ?? []).map((r) => [r.seed, r]));
+    for (const row of rows) {
+      if (row === best) continue;
+      // Pair on the seeds both methods ran with.
+      const mine = (byMethod.get(row.method) ?? []).filter((r) => bestRuns.has(r.seed));
+      if (mine.length === 0) continue;
+      const difference = {} as Record<MetricKey, MeanInterval>;
+      for (const k of METRIC_KEYS) {
+        difference[k] = pairedDifference(
+          mine.map((r) => r.metrics[k]),
+          mine.map((r) => (bestRuns.get(r.seed) as RunEvaluation).metrics[k]),
+        );
+      }
+      row.difference = difference;
+    }
+  }
+  return {
+    subset: options.subset,
+    context: options.context,
+    primaryMetric,
+    bestBaseline: best?.method ?? null,
+    rows,
+  };
+}
