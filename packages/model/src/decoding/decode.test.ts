@@ -98,7 +98,9 @@ describe('decoders against independent expectations', () => {
     // code 0 left under {0 (A), 1 (C)}: softmax of [5, 1]; step 3: only code 1 (A).
     const lse = (xs: number[]) => Math.log(xs.reduce((a, x) => a + Math.exp(x), 0));
     const expected = [5 - lse([5, 1]), 4 - lse([3, 4]), 5 - lse([5, 1]), 0];
-    Array.from(d!.logProbs).forEach((lp, i) => expect(lp).toBeCloseTo(expected[i]!, 5));
+    Array.from(d!.logProbs).forEach((lp, i) => {
+      expect(lp).toBeCloseTo(expected[i]!, 5);
+    });
   });
 
   it('wide beam search finds the exhaustive optimum', () => {
@@ -144,7 +146,9 @@ describe('decoders against independent expectations', () => {
     for (const d of draws) counts[d.slate[0]!]!++;
     const w = logits.map((x) => Math.exp(x / temperature));
     const z = w.reduce((a, b) => a + b, 0);
-    counts.forEach((c, i) => expect(Math.abs(c / draws.length - w[i]! / z)).toBeLessThan(0.015));
+    counts.forEach((c, i) => {
+      expect(Math.abs(c / draws.length - w[i]! / z)).toBeLessThan(0.015);
+    });
     // The reported log-probability is that of the tempered distribution.
     expect(draws[0]!.logProb).toBeCloseTo(Math.log(w[draws[0]!.slate[0]!]! / z), 5);
   });
