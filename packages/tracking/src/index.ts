@@ -1,2 +1,48 @@
-// Public API of @glorank/tracking: filled in by its issue; empty until then.
-export {};
+// Public API of @glorank/tracking: the run store (SQLite or PostgreSQL behind one async
+// interface) and the run logger trainers write through.
+
+export { MIGRATIONS, SCHEMA_VERSION } from './schema/migrations.js';
+export type { OpenRunStoreOptions } from './store/open-run-store.js';
+export { defaultStoreLocation, isPostgresUrl, openRunStore, redactLocation } from './store/open-run-store.js';
+export type {
+  Artifact,
+  ArtifactInput,
+  ArtifactKind,
+  CompareOp,
+  CompareOptions,
+  CreateRunInput,
+  Experiment,
+  ExperimentSummary,
+  JsonValue,
+  ListRunsOptions,
+  LogLevel,
+  LogLine,
+  LogLineInput,
+  LogPage,
+  MetricAgg,
+  MetricFilter,
+  MetricPoint,
+  ParamFilter,
+  ParamValue,
+  RunComparison,
+  RunDetail,
+  RunExport,
+  RunFilter,
+  RunPage,
+  RunRecord,
+  RunSort,
+  RunSortField,
+  RunStatus,
+  RunStore,
+  RunSummary,
+  Series,
+  SeriesOptions,
+  SeriesSummary,
+  SeriesXAxis,
+  StoreBackend,
+  SystemMetricsOptions,
+  SystemSample,
+  SystemSampleInput,
+  TailLogsOptions,
+} from './types.js';
+export { RUN_STATUSES } from './types.js';
