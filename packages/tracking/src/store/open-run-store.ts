@@ -14,6 +14,8 @@ export interface OpenRunStoreOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connection pool size (default 4). */
   maxConnections?: number;
+  /** PostgreSQL: schema holding the store's tables (created on open), default `public`. */
+  schema?: string;
 }
 
 /** Where the store lives when nothing is given: GLORANK_DB_URL, else <GLORANK_RUNS_DIR|runs>/glorank.db. */
@@ -47,11 +49,19 @@ export async function openRunStore(
 ): Promise<RunStore> {
   const shown = redactLocation(urlOrPath);
   let driver: SqlDriver;
+  let prepare: () => Promise<void> = async () => undefined;
   if (isPostgresUrl(urlOrPath)) {
-    driver = new PostgresDriver(
-      urlOrPath,
-      options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {},
-    );
+    if (options.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.schema)) {
+      throw new UserError(`expected a lowercase SQL identifier, got '${options.schema}'`, {
+        field: 'schema',
+      });
+    }
+    const pgDriver = new PostgresDriver(urlOrPath, {
+      ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+      ...(options.schema !== undefined ? { schema: options.schema } : {}),
+    });
+    prepare = () => pgDriver.prepare();
+    driver = pgDriver;
   } else {
     const file = urlOrPath.replace(/^(sqlite|file):(\/\/)?/i, '');
     if (file.length === 0)
@@ -66,6 +76,7 @@ export async function openRunStore(
     }
   }
   try {
+    await prepare();
     await migrate(driver, shown);
   } catch (err) {
     await driver.close().catch(() => undefined);

@@ -56,6 +56,8 @@ function executor(client: Queryable): SqlExecutor {
 export interface PostgresDriverOptions {
   /** Pool size, default 4. */
   maxConnections?: number;
+  /** Keep the store's tables in this schema (created on open) instead of `public`. */
+  schema?: string;
 }
 
 export class PostgresDriver implements SqlDriver {
@@ -66,9 +68,16 @@ export class PostgresDriver implements SqlDriver {
   readonly migrationLock = 'SELECT pg_advisory_xact_lock(7474118)';
   private readonly pool: pg.Pool;
   private readonly direct: SqlExecutor;
+  private readonly schema: string | null;
 
   constructor(url: string, options: PostgresDriverOptions = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 4, types });
+    this.schema = options.schema ?? null;
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 4,
+      types,
+      ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
+    });
     // An idle client losing its server must not crash the process; the next query reconnects.
     this.pool.on('error', () => undefined);
     this.direct = executor(this.pool);
@@ -93,6 +102,11 @@ export class PostgresDriver implements SqlDriver {
   }
   exec(sql: string): Promise<void> {
     return this.direct.exec(sql);
+  }
+
+  /** Creates the configured schema; call before migrating. */
+  async prepare(): Promise<void> {
+    if (this.schema) await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
