@@ -1,10 +1,25 @@
 // Public API of @glorank/data. Every export is named here; nothing else is importable.
 
+export { readDataset, readManifest } from './dataset/read-dataset.js';
+export type { DatasetContent, ManifestInput, WriteDatasetOptions } from './dataset/write-dataset.js';
+export { writeDataset } from './dataset/write-dataset.js';
 export type { UserErrorLocation } from './errors/user-error.js';
 export { isUserError, UserError } from './errors/user-error.js';
 export { buildDirAtomic, writeFileAtomic } from './io/atomic.js';
 export { Rng } from './random/rng.js';
+export type { ColumnSpec } from './schema/arrow-schemas.js';
+export {
+  checkColumns,
+  codeColumns,
+  DATASET_FILES,
+  INTERACTION_COLUMNS,
+  ITEM_COLUMNS,
+  REQUEST_COLUMNS,
+  USER_ATTRIBUTE_PREFIX,
+  USER_COLUMNS,
+} from './schema/arrow-schemas.js';
 export type {
+  ConversionStats,
   DatasetManifest,
   InteractionTable,
   ItemTable,
@@ -15,3 +30,7 @@ export type {
   Split,
   UserTable,
 } from './schema/types.js';
+export type { ClickModelParams } from './synthetic/click-model.js';
+export { ClickModel, loadClickModel } from './synthetic/click-model.js';
+export type { SyntheticDataset, SyntheticOptions } from './synthetic/generate.js';
+export { generateSynthetic, SYNTHETIC_DEFAULTS } from './synthetic/generate.js';

@@ -17,8 +17,11 @@ export interface ProtocolParams {
   ratingThreshold: number;
   /** Items first seen at or after this quantile of interaction time are cold (held out of training). */
   coldStartQuantile: number;
-  /** Stage-1 retriever used for the N - L non-exposed candidates. */
-  retriever: 'bpr' | 'popularity';
+  /**
+   * Stage-1 retriever used for the N - L non-exposed candidates ('synthetic': the synthetic
+   * benchmark's noisy logged ranker, see generateSynthetic).
+   */
+  retriever: 'bpr' | 'popularity' | 'synthetic';
   seed: number;
 }
 
@@ -42,7 +45,17 @@ export interface DatasetManifest {
   createdAt: string;
   /** sha256 over the Arrow files, so downstream stages can tell a changed dataset. */
   contentHash: string;
+  /** Generator settings of a synthetic dataset (absent for converted ones). */
+  synthetic?: Record<string, number>;
+  /** What conversion dropped or skipped, for the record (absent for synthetic data). */
+  conversion?: ConversionStats;
 }
+
+/**
+ * Counts of what a conversion read, skipped and filtered out (linesRead, skippedLines,
+ * interactionsBeforeKCore, ...), recorded so a reader can audit the conversion.
+ */
+export type ConversionStats = Record<string, number>;
 
 export interface ItemTable {
   count: number;
