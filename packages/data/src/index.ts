@@ -1,5 +1,7 @@
 // Public API of @glorank/data. Every export is named here; nothing else is importable.
 
+export type { ItemCodes } from './dataset/codes-file.js';
+export { readCodes, writeCodes } from './dataset/codes-file.js';
 export { readDataset, readManifest } from './dataset/read-dataset.js';
 export type { DatasetContent, ManifestInput, WriteDatasetOptions } from './dataset/write-dataset.js';
 export { writeDataset } from './dataset/write-dataset.js';

@@ -16,6 +16,14 @@ export async function readArrowTable(file: string): Promise<Table> {
     });
   }
   if (bytes.length === 0) throw new UserError('file is empty (expected an Arrow IPC file)', { file });
+  // tableFromIPC returns an empty table for arbitrary bytes, so check the magic first:
+  // "ARROW1" opens the file format, a 0xFFFFFFFF continuation marker opens the stream format.
+  const isFile = bytes.length >= 6 && new TextDecoder().decode(bytes.subarray(0, 6)) === 'ARROW1';
+  const isStream =
+    bytes.length >= 4 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
+  if (!isFile && !isStream) {
+    throw new UserError('not a readable Arrow IPC file (no Arrow magic bytes at the start)', { file });
+  }
   try {
     return tableFromIPC(bytes);
   } catch (err) {
