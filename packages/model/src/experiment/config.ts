@@ -66,6 +66,8 @@ const trainBudget = {
   epochs: z.int().min(0).default(4),
   batchSize: posInt().default(64),
   learningRate: learningRate().default(3e-3),
+  /** Stop after this many updates in total (0: no limit besides epochs). */
+  maxSteps: z.int().min(0).default(0),
   /** Model width (embedding and hidden size). */
   dim: posInt().default(32),
 };

@@ -1,0 +1,93 @@
+// DLCM baseline (Ai et al. 2018): a GRU reads the initial list from the bottom up, so the
+// final state summarises the list with the top results freshest; each candidate is scored
+// against that summary by the local ranking function  score_i = v · (s_N ⊙ tanh(W o_i + b)).
+// Trained with the attention-rank loss (softmax cross-entropy against label proportions).
+import type { RerankRequest } from '@glorank/data';
+import { Rng } from '@glorank/data';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainContext } from '../methods/reranker.js';
+import { Dense, ParamStore } from '../nn/index.js';
+import { Gru } from './gru.js';
+import { ItemEncoder } from './item-encoder.js';
+import {
+  chooseByScores,
+  type FitSummary,
+  fitListModel,
+  type ListModel,
+  ListModelReranker,
+  listwiseSoftmaxLoss,
+} from './list-model.js';
+import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
+
+export interface DlcmOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  maxSteps: number;
+  dim: number;
+  hidden: number;
+  slateSize: number;
+}
+
+class DlcmModel implements ListModel {
+  readonly store: ParamStore;
+  readonly items: ItemEncoder;
+  private readonly gru: Gru;
+  private readonly local: Dense;
+  private readonly v: Dense;
+
+  constructor(rng: Rng, ctx: TrainContext, o: DlcmOptions) {
+    this.store = new ParamStore(rng.fork('init'));
+    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.gru = new Gru(this.store, 'gru', 3 * o.dim + SCORE_FEATURES, o.hidden);
+    this.local = new Dense(this.store, 'local', o.hidden, o.hidden);
+    this.v = new Dense(this.store, 'v', o.hidden, 1, { bias: false });
+  }
+
+  scores(batch: RequestBatch): tf.Tensor2D {
+    const B = batch.size;
+    const N = batch.width;
+    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
+    // The user plays the role of DLCM's query: its features enter every document's vector.
+    const u = this.items.user(
+      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
+      batch.historyLength,
+    );
+    const ub = tf.broadcastTo(tf.expandDims(u, 1), [B, N, e.shape[2] as number]);
+    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
+    const x = tf.concat([e, ub, tf.mul(e, ub), f], 2) as tf.Tensor3D;
+    const valid = tf.tensor2d(batch.valid, [B, N]);
+    // Bottom-up: the top of the initial list is read last.
+    const { outputs, last } = this.gru.run(x, valid, undefined, true);
+    const h = this.gru.hidden;
+    const local = tf.tanh(this.local.apply(outputs));
+    const gated = tf.mul(local, tf.reshape(last, [B, 1, h]));
+    return tf.reshape(this.v.apply(gated), [B, N]) as tf.Tensor2D;
+  }
+
+  loss(batch: RequestBatch): tf.Scalar {
+    return listwiseSoftmaxLoss(this.scores(batch), batch);
+  }
+
+  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
+    return chooseByScores(this.scores(batch), batch, requests, slateSize);
+  }
+
+  dispose(): void {
+    this.items.dispose();
+    this.store.dispose();
+  }
+}
+
+export function trainDlcm(
+  ctx: TrainContext,
+  o: DlcmOptions,
+): { reranker: ListModelReranker; fit: FitSummary } {
+  const rng = new Rng(ctx.seed).fork('dlcm');
+  const model = new DlcmModel(rng, ctx, o);
+  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
+  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
+  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
+  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
+  return { reranker: new ListModelReranker('dlcm', model, io, { options: o, fit }), fit };
+}

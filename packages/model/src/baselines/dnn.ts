@@ -1,0 +1,87 @@
+// DNN baseline: a pointwise MLP scores each candidate from its item representation, the
+// user's history vector, their product and the retriever-score features; the slate is the
+// top-L by score. Trained with binary cross-entropy on click labels.
+import type { RerankRequest } from '@glorank/data';
+import { Rng } from '@glorank/data';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainContext } from '../methods/reranker.js';
+import { Dense, ParamStore } from '../nn/index.js';
+import { ItemEncoder } from './item-encoder.js';
+import {
+  chooseByScores,
+  type FitSummary,
+  fitListModel,
+  type ListModel,
+  ListModelReranker,
+  pointwiseLoss,
+} from './list-model.js';
+import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
+
+export interface DnnOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  maxSteps: number;
+  dim: number;
+  hidden: number;
+  slateSize: number;
+}
+
+class DnnModel implements ListModel {
+  readonly store: ParamStore;
+  readonly items: ItemEncoder;
+  private readonly l1: Dense;
+  private readonly l2: Dense;
+  private readonly out: Dense;
+
+  constructor(
+    rng: Rng,
+    ctx: TrainContext,
+    private readonly o: DnnOptions,
+  ) {
+    this.store = new ParamStore(rng.fork('init'));
+    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.l1 = new Dense(this.store, 'mlp/1', 3 * o.dim + SCORE_FEATURES, o.hidden);
+    this.l2 = new Dense(this.store, 'mlp/2', o.hidden, o.hidden);
+    this.out = new Dense(this.store, 'mlp/out', o.hidden, 1);
+  }
+
+  /** Logits [B, N]. */
+  scores(batch: RequestBatch): tf.Tensor2D {
+    const B = batch.size;
+    const N = batch.width;
+    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
+    const u = this.items.user(
+      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
+      batch.historyLength,
+    );
+    const ub = tf.broadcastTo(tf.expandDims(u, 1), [B, N, this.o.dim]);
+    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
+    const x = tf.concat([e, ub, tf.mul(e, ub), f], 2);
+    const h = tf.relu(this.l2.apply(tf.relu(this.l1.apply(x))));
+    return tf.reshape(this.out.apply(h), [B, N]) as tf.Tensor2D;
+  }
+
+  loss(batch: RequestBatch): tf.Scalar {
+    return pointwiseLoss(this.scores(batch), batch);
+  }
+
+  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
+    return chooseByScores(this.scores(batch), batch, requests, slateSize);
+  }
+
+  dispose(): void {
+    this.items.dispose();
+    this.store.dispose();
+  }
+}
+
+export function trainDnn(ctx: TrainContext, o: DnnOptions): { reranker: ListModelReranker; fit: FitSummary } {
+  const rng = new Rng(ctx.seed).fork('dnn');
+  const model = new DnnModel(rng, ctx, o);
+  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
+  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
+  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
+  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
+  return { reranker: new ListModelReranker('dnn', model, io, { options: o, fit }), fit };
+}

@@ -1,0 +1,104 @@
+// PRM baseline (Pei et al. 2019): a transformer encoder over the initial list, each slot
+// carrying the item, a personalised vector (here the user's history mean) and the initial
+// position; a softmax over the list scores every candidate and the slate is the top-L.
+import type { RerankRequest } from '@glorank/data';
+import { Rng } from '@glorank/data';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainContext } from '../methods/reranker.js';
+import { Dense, Embedding, EncoderBlock, LayerNorm, lengthMask, ParamStore } from '../nn/index.js';
+import { ItemEncoder } from './item-encoder.js';
+import {
+  chooseByScores,
+  type FitSummary,
+  fitListModel,
+  type ListModel,
+  ListModelReranker,
+  listwiseSoftmaxLoss,
+} from './list-model.js';
+import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
+
+export interface PrmOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  maxSteps: number;
+  dim: number;
+  heads: number;
+  layers: number;
+  slateSize: number;
+}
+
+class PrmModel implements ListModel {
+  readonly store: ParamStore;
+  readonly items: ItemEncoder;
+  private readonly input: Dense;
+  private readonly position: Embedding;
+  private readonly blocks: EncoderBlock[];
+  private readonly norm: LayerNorm;
+  private readonly out: Dense;
+
+  constructor(
+    rng: Rng,
+    ctx: TrainContext,
+    private readonly o: PrmOptions,
+  ) {
+    this.store = new ParamStore(rng.fork('init'));
+    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.input = new Dense(this.store, 'input', 3 * o.dim + SCORE_FEATURES, o.dim);
+    const maxList = ctx.dataset.requests.reduce((m, r) => Math.max(m, r.candidates.length), 1);
+    this.position = new Embedding(this.store, 'position', maxList, o.dim);
+    this.blocks = Array.from(
+      { length: o.layers },
+      (_, i) => new EncoderBlock(this.store, `enc${i}`, { dim: o.dim, heads: o.heads, hidden: 2 * o.dim }),
+    );
+    this.norm = new LayerNorm(this.store, 'norm', o.dim);
+    this.out = new Dense(this.store, 'out', o.dim, 1);
+  }
+
+  scores(batch: RequestBatch): tf.Tensor2D {
+    const B = batch.size;
+    const N = batch.width;
+    const d = this.o.dim;
+    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
+    const u = this.items.user(
+      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
+      batch.historyLength,
+    );
+    const pv = tf.broadcastTo(tf.expandDims(u, 1), [B, N, d]);
+    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
+    const pos = this.position.apply(tf.range(0, N, 1, 'int32'));
+    let x: tf.Tensor = tf.add(
+      this.input.apply(tf.concat([e, pv, tf.mul(e, pv), f], 2)),
+      tf.expandDims(pos, 0),
+    );
+    const lengths = new Int32Array(B);
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < N; i++) lengths[b] = (lengths[b] as number) + (batch.valid[b * N + i] as number);
+    const mask = lengthMask(lengths, N);
+    for (const block of this.blocks) x = block.apply(x, mask);
+    return tf.reshape(this.out.apply(this.norm.apply(x)), [B, N]) as tf.Tensor2D;
+  }
+
+  loss(batch: RequestBatch): tf.Scalar {
+    return listwiseSoftmaxLoss(this.scores(batch), batch);
+  }
+
+  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
+    return chooseByScores(this.scores(batch), batch, requests, slateSize);
+  }
+
+  dispose(): void {
+    this.items.dispose();
+    this.store.dispose();
+  }
+}
+
+export function trainPrm(ctx: TrainContext, o: PrmOptions): { reranker: ListModelReranker; fit: FitSummary } {
+  const rng = new Rng(ctx.seed).fork('prm');
+  const model = new PrmModel(rng, ctx, o);
+  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
+  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
+  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
+  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
+  return { reranker: new ListModelReranker('prm', model, io, { options: o, fit }), fit };
+}
