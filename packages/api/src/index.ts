@@ -1,2 +1,17 @@
-// Public API of @glorank/api: filled in by its issue; empty until then.
-export {};
+// Public API of @glorank/api: the dashboard's tRPC router over the run store and the datasets
+// folder, the context it runs in, and the slates artifact format producers write.
+
+export type { ArtifactView } from './artifacts/artifact-access.js';
+export { openArtifact } from './artifacts/artifact-access.js';
+export { ArtifactPathError, resolveInsideRoot } from './artifacts/safe-path.js';
+export type { SlateRow, SlatesFile } from './artifacts/slates-file.js';
+export { parseSlates, readSlatesFile, SLATES_FORMAT } from './artifacts/slates-file.js';
+export type { ApiContext, ApiContextOptions } from './context.js';
+export { createApiContext } from './context.js';
+export type { MethodEvaluation, SubsetResult } from './evaluation/slate-evaluation.js';
+export type { AppRouter } from './router.js';
+export { appRouter, createCaller } from './router.js';
+export { MAX_POINTS_PER_CURVE } from './routers/inputs.js';
+export type { LiveUpdate, SlatesEvaluation } from './routers/run-router.js';
+export type { RunRow } from './routers/runs-router.js';
+export { parseRunQuery, RunQueryError } from './runs/run-query.js';
