@@ -1,6 +1,12 @@
 // Public API of @glorank/tracking: the run store (SQLite or PostgreSQL behind one async
 // interface) and the run logger trainers write through.
 
+export type { DescribeArtifactOptions } from './artifacts/file-artifact.js';
+export { describeArtifactFile, sha256File } from './artifacts/file-artifact.js';
+export type { RunLoggerOptions } from './logger/run-logger.js';
+export { RunLogger, withRunLogger } from './logger/run-logger.js';
+export type { GpuReading } from './logger/system-sampler.js';
+export { readNvidiaSmi, SystemSampler } from './logger/system-sampler.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema/migrations.js';
 export type { OpenRunStoreOptions } from './store/open-run-store.js';
 export { defaultStoreLocation, isPostgresUrl, openRunStore, redactLocation } from './store/open-run-store.js';
