@@ -250,9 +250,31 @@ describe('appRouter over a real SQLite store and dataset folder', () => {
       const { train, valid, test } = d.stats.requestsBySplit;
       expect(train + valid + test).toBe(f.manifest.rows.requests);
       expect(d.stats.candidatesPerRequest).toMatchObject({ min: 12, counts: [f.manifest.rows.requests] });
-      expect(d.codebook).toBeNull();
+      expect(d.codebook).toMatchObject({ levels: 2, usedPerLevel: [4, 5], distinctIds: 20 });
       expect(await code(f.caller.datasets.get({ name: '../etc' }))).toMatch(/^BAD_REQUEST/);
       expect(await code(f.caller.datasets.get({ name: 'missing' }))).toMatch(/^NOT_FOUND: Dataset 'missing'/);
+    });
+  });
+
+  describe('semantic-ID explorer', () => {
+    it('walks the code tree and lists the items under a prefix', async () => {
+      const n = f.dataset.items.count;
+      const root = await f.caller.datasets.codes({ name: 'tiny' });
+      if (!root.tokenized) throw new Error('expected codes');
+      const expectedRoot = [0, 1, 2, 3].map((code) => ({
+        code,
+        items: Array.from({ length: n }, (_, i) => i).filter((i) => i % 4 === code).length,
+      }));
+      expect(root.children).toEqual(expectedRoot);
+      const node = await f.caller.datasets.codes({ name: 'tiny', prefix: [1, 2], limit: 3 });
+      if (!node.tokenized) throw new Error('expected codes');
+      const under = Array.from({ length: n }, (_, i) => i).filter(
+        (i) => i % 4 === 1 && Math.floor(i / 4) % 5 === 2,
+      );
+      expect(node.total).toBe(under.length);
+      expect(node.items.map((i) => i.item)).toEqual(under.slice(0, 3));
+      expect(node.items[0]!.code).toEqual([1, 2]);
+      expect(node.children).toEqual([]);
     });
   });
 

@@ -6,8 +6,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type DatasetManifest, type LoadedDataset, readDataset, readManifest } from '@glorank/data';
 import { TRPCError } from '@trpc/server';
+import type { ItemCodes } from './codebook.js';
 import { type DatasetStats, datasetStats } from './dataset-stats.js';
-import { type ItemCodes, readItemCodes } from './item-codes.js';
+import { readItemCodes } from './item-codes.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 

@@ -3,7 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type DatasetManifest, generateSynthetic, type LoadedDataset, writeDataset } from '@glorank/data';
+import {
+  type DatasetManifest,
+  generateSynthetic,
+  type LoadedDataset,
+  writeCodes,
+  writeDataset,
+} from '@glorank/data';
 import { openRunStore, type RunStore } from '@glorank/tracking';
 import { type ApiContext, createApiContext } from '../context.js';
 import { createCaller } from '../router.js';
@@ -35,6 +41,13 @@ export async function createFixture(
     requests: synthetic.requests,
     clickModel: synthetic.clickModel,
   });
+  // Two-level semantic IDs with a known shape: (item % 4, floor(item / 4) % 5).
+  const codes = new Int16Array(synthetic.items.count * 2);
+  for (let i = 0; i < synthetic.items.count; i++) {
+    codes[2 * i] = i % 4;
+    codes[2 * i + 1] = Math.floor(i / 4) % 5;
+  }
+  await writeCodes(path.join(datasetsDir, 'tiny', 'codes.arrow'), { levels: 2, codes });
   const store = await openRunStore(path.join(artifactsDir, 'glorank.db'));
   const ctx = createApiContext({
     store,
