@@ -7,7 +7,5 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
-    // Until this package's issue lands its tests.
-    passWithNoTests: true,
   },
 });
