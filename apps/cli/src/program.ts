@@ -4,6 +4,8 @@ import { isUserError } from '@glorank/data';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerExperiment } from './commands/experiment.js';
+import { registerRuns } from './commands/runs.js';
 import { CLI_VERSION } from './support/version.js';
 
 export function buildProgram(): Command {
@@ -27,6 +29,8 @@ Examples:
   program.allowExcessArguments(false);
   registerDoctor(program);
   registerDemo(program);
+  registerExperiment(program);
+  registerRuns(program);
   return program;
 }
 
