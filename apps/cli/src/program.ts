@@ -4,6 +4,7 @@ import { isUserError } from '@glorank/data';
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerExperiment } from './commands/experiment.js';
 import { registerRuns } from './commands/runs.js';
 import { CLI_VERSION } from './support/version.js';
 
@@ -28,6 +29,7 @@ Examples:
   program.allowExcessArguments(false);
   registerDoctor(program);
   registerDemo(program);
+  registerExperiment(program);
   registerRuns(program);
   return program;
 }

@@ -1,0 +1,211 @@
+// `glorank experiment run|show`: run an experiment config end to end (the stage graph lives in
+// @glorank/model's runExperiment) with every (method, seed) recorded in the run store, and
+// print its results table. Also used by `glorank demo`.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UserError } from '@glorank/data';
+import {
+  type BackendChoice,
+  type ExperimentEvent,
+  experimentDirOf,
+  loadExperimentConfig,
+  type RunTracker,
+  runExperiment,
+} from '@glorank/model';
+import { openRunStore, RunLogger, type RunStore } from '@glorank/tracking';
+import { type Command, Option } from 'commander';
+import { backendOption } from '../support/options.js';
+import { storagePaths } from '../support/paths.js';
+import { createProgress, type Progress } from '../support/progress.js';
+
+export interface ExperimentRunOptions {
+  dataRoot?: string;
+  out?: string;
+  backend: string;
+  track: boolean;
+  json?: boolean;
+}
+
+/** Where `convert` datasets find their raw files: flag, GLORANK_REAL_DATA, then ./datasets/raw. */
+function dataRootOf(flag: string | undefined): string {
+  if (flag) return path.resolve(flag);
+  if (process.env.GLORANK_REAL_DATA) return path.resolve(process.env.GLORANK_REAL_DATA);
+  return path.resolve('datasets', 'raw');
+}
+
+function trackerFor(store: RunStore, runsDir: string): RunTracker {
+  return async (info) => {
+    const logger = await RunLogger.start(store, {
+      experiment: info.experiment,
+      name: info.name,
+      config: info.config as never,
+      params: info.params,
+      tags: info.tags,
+      codeVersion: info.codeVersion,
+      datasetHash: info.datasetHash,
+      backend: info.backend,
+    });
+    return {
+      logger,
+      artifact: async (file, kind) => {
+        // Paths inside the runs folder are stored relative to it, so the folder can move.
+        const inside = !path.relative(runsDir, path.resolve(file)).startsWith('..');
+        await logger.addArtifactFile(file, kind, inside ? { relativeTo: runsDir } : {});
+      },
+      finish: async () => {
+        await logger.finish();
+      },
+      fail: async (error) => {
+        await logger.fail(error);
+      },
+    };
+  };
+}
+
+function stageLine(e: Extract<ExperimentEvent, { type: 'stage' }>): string {
+  const where = `[${String(e.index).padStart(String(e.total).length)}/${e.total}]`;
+  const what = `${e.kind} ${e.label}`;
+  if (e.status === 'reused')
+    return `${where} ${what}: reused (finished earlier in ${e.wallSeconds?.toFixed(1)}s)`;
+  if (e.status === 'done') return `${where} ${what}: done in ${e.wallSeconds?.toFixed(1)}s`;
+  return `${where} ${what}: running`;
+}
+
+/** Run one experiment config and print its tables; shared by `experiment run` and `demo`. */
+export async function runExperimentCommand(configFile: string, opts: ExperimentRunOptions): Promise<void> {
+  const loaded = await loadExperimentConfig(configFile);
+  const paths = storagePaths();
+  const experimentDir = opts.out
+    ? path.resolve(opts.out)
+    : experimentDirOf(loaded.config, loaded.dir, paths.runsDir);
+  const quiet = opts.json === true;
+  const tty = process.stderr.isTTY && !process.env.CI;
+  let store: RunStore | null = null;
+  if (opts.track) store = await openRunStore(paths.database);
+  // On a terminal a bar over the stages; elsewhere one line per finished stage.
+  const ui: { bar: Progress | null } = { bar: null };
+  try {
+    const result = await runExperiment({
+      config: loaded.config,
+      configDir: loaded.dir,
+      experimentDir,
+      dataRoot: dataRootOf(opts.dataRoot),
+      datasetsDir: paths.datasetsDir,
+      backend: opts.backend as BackendChoice,
+      ...(store ? { tracker: trackerFor(store, paths.runsDir) } : {}),
+      onEvent: (e) => {
+        if (quiet) return;
+        if (e.type === 'info') {
+          process.stderr.write(`${e.message}\n`);
+          return;
+        }
+        if (tty) {
+          ui.bar ??= createProgress({ label: loaded.config.name, total: e.total, unit: 'stages' });
+          ui.bar.update(e.status === 'start' ? e.index - 1 : e.index, `${e.kind} ${e.label}`);
+        } else if (e.status !== 'start') {
+          process.stderr.write(`${stageLine(e)}\n`);
+        }
+      },
+    });
+    ui.bar?.stop();
+    ui.bar = null;
+    if (opts.json) {
+      process.stdout.write(
+        `${JSON.stringify(
+          {
+            experiment: loaded.config.name,
+            dir: result.dir,
+            dataset: result.dataset,
+            backend: result.backend,
+            stages: result.stages,
+            files: result.files,
+            tables: result.tables,
+          },
+          (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+          2,
+        )}\n`,
+      );
+      return;
+    }
+    process.stdout.write(`\n${result.markdown}\n`);
+    process.stdout.write(
+      [
+        `stages: ${result.stages.run} run, ${result.stages.reused} reused; backend ${result.backend}`,
+        `results: ${result.files.markdown} (also .json, .arrow${result.files.coldMarkdown ? '; cold-start.*' : ''})`,
+        `slates:  ${result.files.slates}`,
+        store ? `runs:    recorded in ${store.location}` : 'runs:    not recorded (--no-track)',
+        'Open the dashboard to browse runs, curves and slates: npx glorank dashboard',
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    ui.bar?.stop();
+    await store?.close();
+  }
+}
+
+async function showExperiment(target: string, opts: { json?: boolean }): Promise<void> {
+  let dir = path.resolve(target);
+  if (!existsSync(path.join(dir, 'results'))) {
+    const loaded = await loadExperimentConfig(target);
+    dir = experimentDirOf(loaded.config, loaded.dir, storagePaths().runsDir);
+  }
+  const file = path.join(dir, 'results', opts.json ? 'results.json' : 'results.md');
+  if (!existsSync(file)) {
+    throw new UserError('no results yet; run `glorank experiment run <config>` first', { file });
+  }
+  process.stdout.write(await readFile(file, 'utf8'));
+  const cold = path.join(dir, 'results', opts.json ? 'cold-start.json' : 'cold-start.md');
+  if (!opts.json && existsSync(cold)) process.stdout.write(`\n${await readFile(cold, 'utf8')}`);
+}
+
+export function registerExperiment(program: Command): void {
+  const experiment = program
+    .command('experiment')
+    .description('run experiment configs (dataset, tokenizer, methods, seeds) and report results tables');
+
+  experiment
+    .command('run')
+    .description('run every stage of an experiment config, reusing stages that already finished')
+    .argument('<config>', 'experiment config (YAML or JSON), e.g. experiments/synthetic.yaml')
+    .option(
+      '--data-root <dir>',
+      'folder of raw benchmark files (default: $GLORANK_REAL_DATA, else ./datasets/raw)',
+    )
+    .option('--out <dir>', "experiment folder (default: the config's output, else <runs>/experiments/<name>)")
+    .addOption(backendOption())
+    .option('--no-track', 'do not record runs in the run store')
+    .addOption(new Option('--json', 'print the results as JSON (no progress output)'))
+    .addHelpText(
+      'after',
+      `
+Stages (dataset, tokenize, train per method and seed, eval) are cached by content hash in the
+experiment folder: stop it any time and run the same command again to resume.
+
+Examples:
+  $ glorank experiment run experiments/synthetic.yaml
+  $ glorank experiment run experiments/ml-100k.yaml --data-root ../shared/datasets
+  $ GLORANK_REAL_DATA=~/data glorank experiment run experiments/ml-1m.yaml --backend wasm
+  $ glorank experiment run my.yaml --json | jq '.tables.test.rows[].method'`,
+    )
+    .action(async (config: string, opts: ExperimentRunOptions) => {
+      await runExperimentCommand(config, opts);
+    });
+
+  experiment
+    .command('show')
+    .description('print the saved results table of an experiment')
+    .argument('<target>', 'experiment folder or its config file')
+    .option('--json', 'print results.json')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ glorank experiment show experiments/synthetic.yaml
+  $ glorank experiment show runs/experiments/synthetic --json`,
+    )
+    .action(async (target: string, opts: { json?: boolean }) => {
+      await showExperiment(target, opts);
+    });
+}
