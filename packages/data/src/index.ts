@@ -3,12 +3,28 @@
 export type { ItemCodes } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
 export { readDataset, readManifest } from './dataset/read-dataset.js';
+export type { RequestColumns } from './dataset/request-columns.js';
+export { requestsFromColumns } from './dataset/request-columns.js';
 export type { DatasetContent, ManifestInput, WriteDatasetOptions } from './dataset/write-dataset.js';
 export { writeDataset } from './dataset/write-dataset.js';
 export type { UserErrorLocation } from './errors/user-error.js';
 export { isUserError, UserError } from './errors/user-error.js';
 export { buildDirAtomic, writeFileAtomic } from './io/atomic.js';
+export type { BuildOptions, ProgressFn } from './protocol/build-requests.js';
+export { buildDataset } from './protocol/build-requests.js';
+export type { ConvertOptions, SourceFormat, SourceOptions } from './protocol/convert.js';
+export {
+  convertDataset,
+  defaultProtocol,
+  isSourceFormat,
+  readSource,
+  SOURCE_FORMATS,
+} from './protocol/convert.js';
+export type { ItemMeta, SourceData } from './protocol/interaction-log.js';
+export { IdMap, InteractionLog } from './protocol/interaction-log.js';
 export { Rng } from './random/rng.js';
+export type { ColumnMapping } from './readers/delimited.js';
+export type { TextEncoding } from './readers/line-reader.js';
 export type { ColumnSpec } from './schema/arrow-schemas.js';
 export {
   checkColumns,

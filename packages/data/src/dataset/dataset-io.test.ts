@@ -32,7 +32,7 @@ const protocol: ProtocolParams = {
   seed: 1,
 };
 
-function tinyDataset(): DatasetContent {
+function tinyDataset(): DatasetContent & { requests: RerankRequest[] } {
   const requests: RerankRequest[] = [
     {
       id: 0,

@@ -36,6 +36,7 @@ import type {
   Split,
   UserTable,
 } from '../schema/types.js';
+import { isRequestColumns, type RequestColumns, SPLIT_CODES } from './request-columns.js';
 import { DATA_TOOL_VERSION } from './tool-version.js';
 
 /** What a writer supplies; derived manifest fields (rows, hashes, counts) are computed. */
@@ -47,7 +48,8 @@ export interface DatasetContent {
   items: ItemTable;
   users: UserTable;
   interactions: InteractionTable;
-  requests: readonly RerankRequest[];
+  /** Request objects, or flat columns as the request builder produces them. */
+  requests: readonly RerankRequest[] | RequestColumns;
   /** A synthetic dataset's true click model, saved as click_model.json. */
   clickModel?: { toJSON(): unknown };
 }
@@ -124,7 +126,8 @@ export function interactionsIpc(t: InteractionTable): Uint8Array {
   );
 }
 
-export function requestsIpc(requests: readonly RerankRequest[]): Uint8Array {
+export function requestsIpc(requests: readonly RerankRequest[] | RequestColumns): Uint8Array {
+  if (isRequestColumns(requests)) return requestColumnsIpc(requests);
   const n = requests.length;
   const id = new Int32Array(n);
   const user = new Int32Array(n);
@@ -174,6 +177,34 @@ export function requestsIpc(requests: readonly RerankRequest[]): Uint8Array {
   );
 }
 
+function requestColumnsIpc(c: RequestColumns): Uint8Array {
+  const n = c.count;
+  const id = new Int32Array(n);
+  for (let i = 0; i < n; i++) id[i] = i;
+  const split: string[] = new Array(n);
+  for (let i = 0; i < n; i++) split[i] = SPLIT_CODES[c.split[i] as number] as string;
+  const candidateCount = c.candidateOffsets[n] as number;
+  const historyCount = c.historyOffsets[n] as number;
+  return ipcFileBytes(
+    REQUESTS_SCHEMA,
+    [
+      int32Data(id),
+      int32Data(c.user.subarray(0, n)),
+      utf8Data(split),
+      boolData(c.coldStart.subarray(0, n)),
+      float64Data(c.ts.subarray(0, n)),
+      listData(c.historyOffsets.subarray(0, n + 1), int32Data(c.history.subarray(0, historyCount))),
+      listData(c.candidateOffsets.subarray(0, n + 1), int32Data(c.candidates.subarray(0, candidateCount))),
+      listData(c.candidateOffsets.subarray(0, n + 1), float32Data(c.labels.subarray(0, candidateCount))),
+      listData(
+        c.candidateOffsets.subarray(0, n + 1),
+        float32Data(c.initialScores.subarray(0, candidateCount)),
+      ),
+    ],
+    n,
+  );
+}
+
 /** sha256 over file names and bytes, in name order (manifest.json excluded). */
 export function contentHashOf(files: Record<string, Uint8Array>): string {
   const hash = createHash('sha256');
@@ -191,7 +222,12 @@ export function completeManifest(
   files: Record<string, Uint8Array>,
 ): DatasetManifest {
   const requestsBySplit: Record<Split, number> = { train: 0, valid: 0, test: 0 };
-  for (const r of content.requests) requestsBySplit[r.split]++;
+  const reqs = content.requests;
+  if (isRequestColumns(reqs)) {
+    for (let r = 0; r < reqs.count; r++) requestsBySplit[SPLIT_CODES[reqs.split[r] as number] as Split]++;
+  } else {
+    for (const r of reqs) requestsBySplit[r.split]++;
+  }
   let coldStartItems = 0;
   for (let i = 0; i < content.items.count; i++) if (content.items.cold[i]) coldStartItems++;
   const m = content.manifest;
@@ -205,7 +241,7 @@ export function completeManifest(
       items: content.items.count,
       users: content.users.count,
       interactions: content.interactions.count,
-      requests: content.requests.length,
+      requests: isRequestColumns(reqs) ? reqs.count : reqs.length,
     },
     requestsBySplit,
     coldStartItems,

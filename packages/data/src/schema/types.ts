@@ -23,6 +23,11 @@ export interface ProtocolParams {
    */
   retriever: 'bpr' | 'popularity' | 'synthetic';
   seed: number;
+  /** Fewest past interactions a request needs (default 1). */
+  minHistory?: number;
+  /** BPR latent dimension and training epochs (when retriever is 'bpr'). */
+  bprDim?: number;
+  bprEpochs?: number;
 }
 
 export interface SourceFile {

@@ -1,0 +1,468 @@
+// The request protocol of ARCHITECTURE.md: dedupe, k-core, dense ids, per-user time order,
+// cold-start item holdout, non-overlapping exposed windows (last = test, previous = valid),
+// a stage-1 retriever trained on training interactions only, and labels by rating threshold.
+
+import type { RequestColumns } from '../dataset/request-columns.js';
+import type { DatasetContent } from '../dataset/write-dataset.js';
+import { UserError } from '../errors/user-error.js';
+import type { ItemTable, ProtocolParams, UserTable } from '../schema/types.js';
+import { type BprModel, bprScores, trainBpr } from './bpr.js';
+import type { SourceData } from './interaction-log.js';
+
+export type ProgressFn = (stage: string, done: number, total: number) => void;
+
+export interface BuildOptions {
+  protocol: ProtocolParams;
+  /** Dataset name for the manifest (default: the source's). */
+  name?: string;
+  onProgress?: ProgressFn;
+}
+
+const SPLIT_TRAIN = 0;
+const SPLIT_VALID = 1;
+const SPLIT_TEST = 2;
+
+/** Compare raw ids numerically when both are integers, else as strings (stable dense ids). */
+function rawIdOrder(raw: readonly string[]): (a: number, b: number) => number {
+  const numeric = raw.every((r) => /^-?\d{1,15}$/.test(r));
+  if (numeric) {
+    const vals = raw.map(Number);
+    return (a, b) => (vals[a] as number) - (vals[b] as number);
+  }
+  return (a, b) => {
+    const x = raw[a] as string;
+    const y = raw[b] as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+function checkProtocol(p: ProtocolParams): void {
+  const bad = (field: string, what: string): never => {
+    throw new UserError(what, { field });
+  };
+  if (!Number.isInteger(p.kCore) || p.kCore < 0) bad('k-core', `must be an integer >= 0, got ${p.kCore}`);
+  if (!Number.isInteger(p.slateSize) || p.slateSize < 1)
+    bad('slate-size', `must be >= 1, got ${p.slateSize}`);
+  if (!Number.isInteger(p.candidates) || p.candidates < p.slateSize) {
+    bad('candidates', `must be an integer >= slate size ${p.slateSize}, got ${p.candidates}`);
+  }
+  if (!Number.isInteger(p.historyLength) || p.historyLength < 1) {
+    bad('history', `must be an integer >= 1, got ${p.historyLength}`);
+  }
+  if (!(p.coldStartQuantile > 0 && p.coldStartQuantile <= 1)) {
+    bad('cold-quantile', `must be in (0, 1], got ${p.coldStartQuantile}`);
+  }
+}
+
+function increment(counts: Int32Array, at: number): void {
+  counts[at] = (counts[at] as number) + 1;
+}
+
+/** Quantile of `values` (nearest rank). */
+function quantile(values: Float64Array, q: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] as number;
+}
+
+/** Items ranked by score, best first (ties by id), keeping only the top `m` of `pool`. */
+function topOfPool(scores: Float32Array, pool: Int32Array, m: number, scratch: Float32Array): Int32Array {
+  if (m <= 0 || pool.length === 0) return new Int32Array(0);
+  const keep = Math.min(m, pool.length);
+  for (let k = 0; k < pool.length; k++) scratch[k] = scores[pool[k] as number] as number;
+  // Native numeric sort finds the threshold fast; only the few items above it get a comparator sort.
+  const sorted = scratch.subarray(0, pool.length).sort();
+  const threshold = sorted[pool.length - keep] as number;
+  const picked: number[] = [];
+  for (let k = 0; k < pool.length; k++)
+    if ((scores[pool[k] as number] as number) >= threshold) picked.push(pool[k] as number);
+  picked.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  return Int32Array.from(picked.slice(0, keep));
+}
+
+/** Turn a source into a dataset by the request protocol. Deterministic for a given seed. */
+export function buildDataset(source: SourceData, options: BuildOptions): DatasetContent {
+  const p = options.protocol;
+  checkProtocol(p);
+  const progress = options.onProgress ?? (() => undefined);
+  const log = source.log;
+  const n0 = log.count;
+  const U0 = log.users.size;
+  const I0 = log.items.size;
+  if (n0 === 0)
+    throw new UserError('the source has no interactions', {
+      file: source.sourceFiles[0]?.path ?? source.name,
+    });
+
+  // 1. Time order within each user (stable for equal timestamps: file order).
+  const uOff = new Int32Array(U0 + 1);
+  for (let k = 0; k < n0; k++) increment(uOff, (log.user[k] as number) + 1);
+  for (let u = 0; u < U0; u++) uOff[u + 1] = (uOff[u + 1] as number) + (uOff[u] as number);
+  const order = new Int32Array(n0);
+  {
+    const fill = uOff.slice(0, U0);
+    for (let k = 0; k < n0; k++) {
+      const u = log.user[k] as number;
+      order[fill[u] as number] = k;
+      fill[u] = (fill[u] as number) + 1;
+    }
+    const ts = log.ts;
+    for (let u = 0; u < U0; u++) {
+      const seg = order.subarray(uOff[u], uOff[u + 1]);
+      let sorted = true;
+      for (let k = 1; k < seg.length; k++) {
+        if ((ts[seg[k] as number] as number) < (ts[seg[k - 1] as number] as number)) {
+          sorted = false;
+          break;
+        }
+      }
+      if (!sorted) seg.sort((a, b) => (ts[a] as number) - (ts[b] as number) || a - b);
+    }
+  }
+  progress('order', n0, n0);
+
+  // 2. Repeated (user, item): keep the latest.
+  const alive = new Uint8Array(n0).fill(1);
+  let duplicates = 0;
+  {
+    const stamp = new Int32Array(I0).fill(-1);
+    for (let u = 0; u < U0; u++) {
+      for (let k = (uOff[u + 1] as number) - 1; k >= (uOff[u] as number); k--) {
+        const row = order[k] as number;
+        const it = log.item[row] as number;
+        if (stamp[it] === u) {
+          alive[row] = 0;
+          duplicates++;
+        } else stamp[it] = u;
+      }
+    }
+  }
+
+  // 3. k-core: drop users and items with fewer than k interactions until none are left.
+  const userCount = new Int32Array(U0);
+  const itemCount = new Int32Array(I0);
+  let kept = 0;
+  for (;;) {
+    userCount.fill(0);
+    itemCount.fill(0);
+    kept = 0;
+    for (let k = 0; k < n0; k++) {
+      if (!alive[k]) continue;
+      increment(userCount, log.user[k] as number);
+      increment(itemCount, log.item[k] as number);
+      kept++;
+    }
+    if (p.kCore <= 1) break;
+    let removed = 0;
+    for (let k = 0; k < n0; k++) {
+      if (!alive[k]) continue;
+      if (
+        (userCount[log.user[k] as number] as number) < p.kCore ||
+        (itemCount[log.item[k] as number] as number) < p.kCore
+      ) {
+        alive[k] = 0;
+        removed++;
+      }
+    }
+    if (removed === 0) break;
+  }
+  const interactionsBeforeKCore = n0 - duplicates;
+  if (kept === 0) {
+    throw new UserError(`no interactions survive the ${p.kCore}-core filter (try a smaller --k-core)`, {
+      field: 'k-core',
+    });
+  }
+  progress('k-core', kept, interactionsBeforeKCore);
+
+  // 4. Dense ids in raw-id order.
+  const oldUsers: number[] = [];
+  for (let u = 0; u < U0; u++) if ((userCount[u] as number) > 0) oldUsers.push(u);
+  oldUsers.sort(rawIdOrder(log.users.raw));
+  const oldItems: number[] = [];
+  for (let i = 0; i < I0; i++) if ((itemCount[i] as number) > 0) oldItems.push(i);
+  oldItems.sort(rawIdOrder(log.items.raw));
+  const itemNew = new Int32Array(I0).fill(-1);
+  oldItems.forEach((old, i) => {
+    itemNew[old] = i;
+  });
+  const U = oldUsers.length;
+  const I = oldItems.length;
+
+  // 5. Interactions sorted by (new) user, then time.
+  const user = new Int32Array(kept);
+  const item = new Int32Array(kept);
+  const rating = new Float32Array(kept);
+  const ts = new Float64Array(kept);
+  const start = new Int32Array(U + 1);
+  {
+    let at = 0;
+    for (let u = 0; u < U; u++) {
+      const old = oldUsers[u] as number;
+      start[u] = at;
+      for (let k = uOff[old] as number; k < (uOff[old + 1] as number); k++) {
+        const row = order[k] as number;
+        if (!alive[row]) continue;
+        user[at] = u;
+        item[at] = itemNew[log.item[row] as number] as number;
+        rating[at] = log.rating[row] as number;
+        ts[at] = log.ts[row] as number;
+        at++;
+      }
+    }
+    start[U] = at;
+  }
+
+  // 6. Cold-start items: first seen at or after the time quantile; held out of training.
+  const cold = new Uint8Array(I);
+  if (p.coldStartQuantile < 1) {
+    const cut = quantile(ts, p.coldStartQuantile);
+    const firstSeen = new Float64Array(I).fill(Infinity);
+    for (let k = 0; k < kept; k++) {
+      const it = item[k] as number;
+      if ((ts[k] as number) < (firstSeen[it] as number)) firstSeen[it] = ts[k] as number;
+    }
+    for (let i = 0; i < I; i++) if ((firstSeen[i] as number) >= cut) cold[i] = 1;
+  }
+
+  // 7. Windows (from the end: test, valid, then train) and the training mask.
+  const L = p.slateSize;
+  const minHistory = p.minHistory ?? 1;
+  const windowStart: number[] = [];
+  const windowSplit: number[] = [];
+  const windowUser: number[] = [];
+  /** Cross-fitting fold of a training window (0/1; -1 for valid/test). */
+  const windowFold: number[] = [];
+  const training = new Uint8Array(kept);
+  const interactionFold = new Int8Array(kept).fill(-1);
+  let trainWindowsWithCold = 0;
+  for (let u = 0; u < U; u++) {
+    const s = start[u] as number;
+    const e = start[u + 1] as number;
+    const mine: { start: number; split: number; fold: number }[] = [];
+    let trainWindows = 0;
+    let end = e;
+    let heldOutFrom = e;
+    for (let w = 0; end - L - s >= minHistory; w++) {
+      const ws = end - L;
+      const split = w === 0 ? SPLIT_TEST : w === 1 ? SPLIT_VALID : SPLIT_TRAIN;
+      if (split !== SPLIT_TRAIN) heldOutFrom = ws;
+      let hasCold = false;
+      for (let k = ws; k < end; k++) if (cold[item[k] as number]) hasCold = true;
+      if (split === SPLIT_TRAIN && hasCold) trainWindowsWithCold++;
+      else {
+        const fold = split === SPLIT_TRAIN ? trainWindows++ % 2 : -1;
+        mine.push({ start: ws, split, fold });
+        if (fold >= 0) for (let k = ws; k < end; k++) interactionFold[k] = fold;
+      }
+      end = ws;
+    }
+    for (let k = s; k < heldOutFrom; k++) if (!cold[item[k] as number]) training[k] = 1;
+    for (let w = mine.length - 1; w >= 0; w--) {
+      windowStart.push((mine[w] as { start: number }).start);
+      windowSplit.push((mine[w] as { split: number }).split);
+      windowFold.push((mine[w] as { fold: number }).fold);
+      windowUser.push(u);
+    }
+  }
+  const R = windowStart.length;
+  if (R === 0) {
+    throw new UserError(
+      `no user has the ${L + minHistory} interactions one request needs (after the ${p.kCore}-core filter)`,
+      { field: 'slate-size' },
+    );
+  }
+
+  // 8. Popularity over training interactions; the retriever's pool is the items it has seen.
+  const popularity = new Int32Array(I);
+  let trainingCount = 0;
+  for (let k = 0; k < kept; k++) {
+    if (!training[k]) continue;
+    increment(popularity, item[k] as number);
+    trainingCount++;
+  }
+  const poolList: number[] = [];
+  for (let i = 0; i < I; i++) if ((popularity[i] as number) > 0) poolList.push(i);
+  const pool = Int32Array.from(poolList);
+  const popScores = new Float32Array(I);
+  for (let i = 0; i < I; i++) popScores[i] = Math.log1p(popularity[i] as number);
+
+  // Cross-fitting: a training request is scored by a retriever that did not see its exposed
+  // window (trained without that window's fold), so its initial scores are out-of-sample like
+  // those of valid/test requests, which the model trained on all training interactions scores.
+  const scorers: { model: BprModel; pool: Int32Array }[] = [];
+  const epochs = p.bprEpochs ?? 20;
+  if (p.retriever === 'bpr' && epochs > 0) {
+    for (const heldOutFold of [-1, 0, 1]) {
+      const pu: number[] = [];
+      const pi: number[] = [];
+      const seen = new Uint8Array(I);
+      for (let k = 0; k < kept; k++) {
+        if (!training[k] || (heldOutFold >= 0 && interactionFold[k] === heldOutFold)) continue;
+        pu.push(user[k] as number);
+        pi.push(item[k] as number);
+        seen[item[k] as number] = 1;
+      }
+      const stage = heldOutFold < 0 ? 'bpr' : `bpr-fold${heldOutFold}`;
+      const model = trainBpr(
+        U,
+        I,
+        Int32Array.from(pu),
+        Int32Array.from(pi),
+        { dim: p.bprDim ?? 32, epochs, seed: p.seed + heldOutFold + 1 },
+        (epoch) => progress(stage, epoch, epochs),
+      );
+      const foldPool: number[] = [];
+      for (let i = 0; i < I; i++) if (seen[i]) foldPool.push(i);
+      scorers.push({ model, pool: Int32Array.from(foldPool) });
+    }
+  }
+  const bpr = scorers.length > 0;
+
+  // 9. Requests.
+  const N = p.candidates;
+  const H = p.historyLength;
+  const out: RequestColumns = {
+    count: R,
+    user: new Int32Array(R),
+    split: new Uint8Array(R),
+    coldStart: new Uint8Array(R),
+    ts: new Float64Array(R),
+    historyOffsets: new Int32Array(R + 1),
+    history: new Int32Array(R * H),
+    candidateOffsets: new Int32Array(R + 1),
+    candidates: new Int32Array(R * N),
+    labels: new Float32Array(R * N),
+    initialScores: new Float32Array(R * N),
+  };
+  const userScores = [new Float32Array(I), new Float32Array(I), new Float32Array(I)];
+  const scratch = new Float32Array(I);
+  const stampUser = new Int32Array(I).fill(-1);
+  const popularRanked = bpr ? null : topOfPool(popScores, pool, pool.length, scratch);
+  const candItems = new Int32Array(N);
+  const candOrder: number[] = [];
+  let r = 0;
+  let hAt = 0;
+  let cAt = 0;
+  for (let u = 0; u < U; u++) {
+    const s = start[u] as number;
+    const e = start[u + 1] as number;
+    if (windowUser[r] !== u) continue;
+    for (let k = s; k < e; k++) stampUser[item[k] as number] = u;
+    // Scorer 0 serves valid/test, scorers 1 and 2 the training windows of folds 0 and 1;
+    // each is evaluated for this user only when one of the user's windows needs it.
+    const perScorer: ({ scores: Float32Array; ranked: Int32Array } | undefined)[] = [
+      undefined,
+      undefined,
+      undefined,
+    ];
+    const scorerFor = (k: number): { scores: Float32Array; ranked: Int32Array } => {
+      if (!bpr) return { scores: popScores, ranked: popularRanked as Int32Array };
+      let got = perScorer[k];
+      if (!got) {
+        const sc = scorers[k] as { model: BprModel; pool: Int32Array };
+        const sv = bprScores(sc.model, u, userScores[k] as Float32Array);
+        got = { scores: sv, ranked: topOfPool(sv, sc.pool, N - L + (e - s), scratch) };
+        perScorer[k] = got;
+      }
+      return got;
+    };
+    while (r < R && windowUser[r] === u) {
+      const ws = windowStart[r] as number;
+      const split = windowSplit[r] as number;
+      const fold = windowFold[r] as number;
+      const { scores, ranked } = scorerFor(fold >= 0 ? fold + 1 : 0);
+      out.user[r] = u;
+      out.split[r] = split;
+      out.ts[r] = ts[ws] as number;
+      // History: the most recent interactions before the window (training requests skip cold items).
+      let hCount = 0;
+      for (let k = ws - 1; k >= s && hCount < H; k--) {
+        if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
+        hCount++;
+      }
+      let hk = hAt + hCount;
+      for (let k = ws - 1; k >= s && hk > hAt; k--) {
+        if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
+        out.history[--hk] = item[k] as number;
+      }
+      hAt += hCount;
+      out.historyOffsets[r + 1] = hAt;
+      // Candidates: the exposed window plus the retriever's best items the user never interacted
+      // with. Skipping only past items would fill training requests with the user's own later
+      // (retriever-fitted) positives as label-0 candidates, a shift test requests never see.
+      let nc = 0;
+      for (let k = ws; k < ws + L; k++) candItems[nc++] = item[k] as number;
+      for (let k = 0; k < ranked.length && nc < N; k++) {
+        const it = ranked[k] as number;
+        if (stampUser[it] !== u) candItems[nc++] = it;
+      }
+      candOrder.length = 0;
+      for (let k = 0; k < nc; k++) candOrder.push(k);
+      candOrder.sort(
+        (a, b) =>
+          (scores[candItems[b] as number] as number) - (scores[candItems[a] as number] as number) ||
+          (candItems[a] as number) - (candItems[b] as number),
+      );
+      let coldPositive = false;
+      for (let k = 0; k < nc; k++) {
+        const src = candOrder[k] as number;
+        const it = candItems[src] as number;
+        out.candidates[cAt + k] = it;
+        out.initialScores[cAt + k] = scores[it] as number;
+        // Exposed items are the first L of candItems; labels follow the rating threshold.
+        const positive = src < L && (rating[ws + src] as number) >= p.ratingThreshold;
+        out.labels[cAt + k] = positive ? 1 : 0;
+        if (positive && cold[it]) coldPositive = true;
+      }
+      out.coldStart[r] = coldPositive ? 1 : 0;
+      cAt += nc;
+      out.candidateOffsets[r + 1] = cAt;
+      r++;
+    }
+    if ((u & 255) === 0) progress('requests', r, R);
+  }
+  progress('requests', R, R);
+  out.history = out.history.slice(0, hAt);
+  out.candidates = out.candidates.slice(0, cAt);
+  out.labels = out.labels.slice(0, cAt);
+  out.initialScores = out.initialScores.slice(0, cAt);
+
+  const items: ItemTable = {
+    count: I,
+    rawId: oldItems.map((old) => log.items.raw[old] as string),
+    title: oldItems.map((old) => source.itemMeta[old]?.title ?? null),
+    categories: oldItems.map((old) => source.itemMeta[old]?.categories ?? []),
+    year: oldItems.map((old) => source.itemMeta[old]?.year ?? null),
+    popularity,
+    cold,
+  };
+  const attributes: UserTable['attributes'] = {};
+  for (const [key, values] of Object.entries(source.userAttributes)) {
+    attributes[key] = oldUsers.map((old) => values[old] ?? null);
+  }
+  return {
+    manifest: {
+      name: options.name ?? source.name,
+      sourceFormat: source.format,
+      sourceFiles: source.sourceFiles,
+      protocol: {
+        ...p,
+        minHistory,
+        ...(p.retriever === 'bpr' ? { bprDim: p.bprDim ?? 32, bprEpochs: epochs } : {}),
+      },
+      conversion: {
+        linesRead: source.linesRead,
+        skippedLines: source.skippedLines,
+        duplicatesMerged: duplicates,
+        interactionsBeforeKCore,
+        interactionsAfterKCore: kept,
+        trainingInteractions: trainingCount,
+        trainWindowsDroppedForColdItems: trainWindowsWithCold,
+        timed: source.timed ? 1 : 0,
+      },
+    },
+    items,
+    users: { count: U, rawId: oldUsers.map((old) => log.users.raw[old] as string), attributes },
+    interactions: { count: kept, user, item, rating, ts },
+    requests: out,
+  };
+}
