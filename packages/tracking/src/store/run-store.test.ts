@@ -28,11 +28,13 @@ function referenceDownsample(
   const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
   const lo = steps[0] ?? 0;
   const hi = steps[steps.length - 1] ?? 0;
-  // Bucket of a step: floor((step - lo) * buckets / (hi - lo + 1)), the documented layout.
-  const scale = buckets / (hi - lo + 1);
+  // Documented layout: bucket i holds steps lo + floor(i*span/buckets) .. lo + floor((i+1)*span/buckets) - 1.
+  const span = hi - lo + 1;
   const groups = new Map<number, number[]>();
+  let b = 0;
   for (let i = 0; i < steps.length; i++) {
-    const b = Math.min(buckets - 1, Math.floor(((steps[i] ?? 0) - lo) * scale));
+    const step = steps[i] ?? 0;
+    while (step > lo + Math.floor(((b + 1) * span) / buckets) - 1) b++;
     const g = groups.get(b) ?? [];
     g.push(i);
     groups.set(b, g);
