@@ -15,3 +15,5 @@ export { MAX_POINTS_PER_CURVE } from './routers/inputs.js';
 export type { LiveUpdate, SlatesEvaluation } from './routers/run-router.js';
 export type { RunRow } from './routers/runs-router.js';
 export { parseRunQuery, RunQueryError } from './runs/run-query.js';
+export type { ApiSettings } from './server/settings.js';
+export { apiSettingsFromEnv, handleTrpcRequest, openApiContext } from './server/settings.js';

@@ -1,0 +1,187 @@
+'use client';
+// A metric chart on uPlot (canvas, stays smooth with many points): one or more lines, each
+// drawn faint as logged and solid when smoothed, x by step / wall time / relative time, and
+// an optional log-scale y axis. Data updates reuse the chart; option changes rebuild it.
+import 'uplot/dist/uPlot.min.css';
+import { useEffect, useMemo, useRef } from 'react';
+import type uPlot from 'uplot';
+import { chartColumns, type SeriesPoints, type XMode } from '@/lib/chart-data';
+import { formatDuration, formatNumber } from '@/lib/format-values';
+import { colorAt, withAlpha } from './palette';
+
+export interface ChartLine extends SeriesPoints {
+  label: string;
+  color?: string;
+}
+
+export interface LineChartProps {
+  title: string;
+  lines: readonly ChartLine[];
+  xMode: XMode;
+  /** EMA weight in [0, 1). */
+  smoothing: number;
+  logY: boolean;
+  height?: number;
+  testId?: string;
+}
+
+export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, testId }: LineChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot | null>(null);
+  const shape = useRef('');
+  const columns = useMemo(
+    () => chartColumns(lines, { mode: xMode, smoothing, logY }),
+    [lines, xMode, smoothing, logY],
+  );
+  const labels = lines.map((l) => l.label).join('\u0000');
+  const colors = lines.map((l, i) => l.color ?? colorAt(i)).join(',');
+
+  useEffect(() => {
+    let cancelled = false;
+    const data = [columns.x, ...columns.lines.flat()] as uPlot.AlignedData;
+    const key = `${labels}|${colors}|${xMode}|${logY}|${smoothing > 0}|${height}`;
+    if (chart.current && shape.current === key) {
+      chart.current.setData(data);
+      return;
+    }
+    void import('uplot').then(({ default: UPlot }) => {
+      if (cancelled || !box.current) return;
+      chart.current?.destroy();
+      const smoothed = smoothing > 0;
+      const colorList = colors.split(',');
+      const series: uPlot.Series[] = [{}];
+      lines.forEach((l, i) => {
+        const c = colorList[i]!;
+        series.push({
+          label: smoothed ? `${l.label} (raw)` : l.label,
+          stroke: smoothed ? withAlpha(c, 0.25) : c,
+          width: 1,
+          spanGaps: true,
+          points: { show: false },
+        });
+        series.push({
+          label: l.label,
+          stroke: c,
+          width: 1.75,
+          spanGaps: true,
+          show: smoothed,
+          points: { show: false },
+        });
+      });
+      const opts: uPlot.Options = {
+        width: box.current.clientWidth || 600,
+        height,
+        series,
+        legend: { live: true },
+        cursor: { drag: { x: true, y: false } },
+        scales: {
+          x: { time: xMode === 'time' },
+          y: logY ? { distr: 3, log: 10 } : {},
+        },
+        axes: [
+          {
+            values:
+              xMode === 'relative'
+                ? (_u, splits) => splits.map((s) => formatDuration(s * 1000))
+                : xMode === 'step'
+                  ? (_u, splits) => splits.map((s) => formatNumber(s, 6))
+                  : undefined,
+          },
+          { size: 60, values: (_u, splits) => splits.map((s) => formatNumber(s, 3)) },
+        ],
+      };
+      chart.current = new UPlot(opts, data, box.current);
+      shape.current = key;
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [columns, labels, colors, xMode, logY, smoothing, height, lines]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const obs = new ResizeObserver(() => {
+      if (chart.current && el.clientWidth > 0) chart.current.setSize({ width: el.clientWidth, height });
+    });
+    obs.observe(el);
+    return () => {
+      obs.disconnect();
+      chart.current?.destroy();
+      chart.current = null;
+      shape.current = '';
+    };
+  }, [height]);
+
+  const last = lines.map((l) => {
+    const i = l.values.length - 1;
+    return i >= 0 ? { step: l.steps[i]!, value: l.values[i] ?? null } : null;
+  });
+  const points = lines.reduce((n, l) => n + l.steps.length, 0);
+  return (
+    <figure className="chart" data-testid={testId} data-points={points}>
+      <figcaption>
+        <span className="chart-title">{title}</span>
+        {lines.length === 1 && last[0] ? (
+          <span className="chart-last" data-testid={testId ? `${testId}-last` : undefined}>
+            last {formatNumber(last[0].value)} @ step {last[0].step}
+          </span>
+        ) : null}
+      </figcaption>
+      <div ref={box} className="chart-canvas" style={{ minHeight: height }} />
+    </figure>
+  );
+}
+
+export interface ChartSettings {
+  smoothing: number;
+  xMode: XMode;
+  logY: boolean;
+}
+
+export function ChartControls({
+  value,
+  onChange,
+}: {
+  value: ChartSettings;
+  onChange: (v: ChartSettings) => void;
+}) {
+  return (
+    <div className="chart-controls">
+      <label>
+        Smoothing{' '}
+        <input
+          type="range"
+          min={0}
+          max={0.99}
+          step={0.01}
+          value={value.smoothing}
+          aria-label="smoothing"
+          onChange={(e) => onChange({ ...value, smoothing: Number(e.target.value) })}
+        />{' '}
+        <span className="mono">{value.smoothing.toFixed(2)}</span>
+      </label>
+      <label>
+        X axis{' '}
+        <select
+          value={value.xMode}
+          aria-label="x axis"
+          onChange={(e) => onChange({ ...value, xMode: e.target.value as XMode })}
+        >
+          <option value="step">step</option>
+          <option value="relative">relative time</option>
+          <option value="time">wall time</option>
+        </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={value.logY}
+          aria-label="log scale"
+          onChange={(e) => onChange({ ...value, logY: e.target.checked })}
+        />{' '}
+        log scale
+      </label>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, formatInterval, formatNumber } from './format-values';
+
+describe('formatting', () => {
+  it('formats numbers compactly', () => {
+    expect(formatNumber(null)).toBe('–');
+    expect(formatNumber(0.123456)).toBe('0.1235');
+    expect(formatNumber(1234567)).toBe('1.23e+6');
+    expect(formatNumber(0.0001234)).toBe('1.23e-4');
+    expect(formatNumber(0)).toBe('0');
+    expect(formatNumber(Number.NaN)).toBe('NaN');
+  });
+  it('formats durations and sizes', () => {
+    expect(formatDuration(59_400)).toBe('59s');
+    expect(formatDuration(61_000)).toBe('1m 1s');
+    expect(formatDuration(3_725_000)).toBe('1h 2m');
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+  });
+  it('formats mean and interval', () => {
+    expect(formatInterval(75.5, 2.25)).toBe('75.5 ± 2.3');
+    expect(formatInterval(75.5, Number.NaN)).toBe('75.5');
+    expect(formatInterval(null, null)).toBe('–');
+  });
+});

@@ -1,0 +1,45 @@
+// How numbers, times and durations read in tables: short, aligned, never "NaN".
+
+export function formatNumber(v: number | null | undefined, digits = 4): string {
+  if (v === null || v === undefined) return '–';
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
+  if (v !== 0 && (Math.abs(v) >= 1e6 || Math.abs(v) < 1e-3)) return v.toExponential(2);
+  return Number(v.toPrecision(digits)).toString();
+}
+
+export function formatTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '–';
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${s % 60}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h ${m % 60}m`;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+/** "12.34 ± 0.56" (interval half-width omitted when unknown). */
+export function formatInterval(mean: number | null, halfWidth: number | null, digits = 4): string {
+  if (mean === null || Number.isNaN(mean)) return '–';
+  return halfWidth === null || Number.isNaN(halfWidth)
+    ? formatNumber(mean, digits)
+    : `${formatNumber(mean, digits)} ± ${formatNumber(halfWidth, 2)}`;
+}
