@@ -100,7 +100,7 @@ describe.skipIf(!ml1mMeta)(
       const lines: string[] = [];
       for (let u = 1; u <= 6040; u++)
         lines.push(`${u}::${movieIds[u % movieIds.length]}::4::${978300000 + u}`);
-      movieIds.forEach((m, k) => lines.push(`1::${m}::3::${979000000 + k}`));
+      for (const [k, m] of movieIds.entries()) lines.push(`1::${m}::3::${979000000 + k}`);
       await fs.writeFile(path.join(dir, 'ratings.dat'), `${lines.join('\n')}\n`);
       const s = await readMl1m(dir);
       expect(s.log.items.size).toBe(3883);
