@@ -58,6 +58,12 @@ describe('appRouter over a real SQLite store and dataset folder', () => {
       expect(byName['glorank-2']).toMatchObject({ last: 3.5, min: 3.5, max: 5 });
     });
 
+    it('defaults to the most common metric columns, test results first', async () => {
+      const page = await f.caller.runs.list({ query: 'experiment:exp' });
+      expect(page.metricKeys).toEqual(['test/ndcg', 'loss']);
+      expect(page.paramKeys).toEqual(['lr', 'method', 'seed']);
+    });
+
     it('sorts by a metric aggregate on the server and paginates', async () => {
       const all = await f.caller.runs.list({ sort: { by: 'metric', key: 'loss', agg: 'min', dir: 'asc' } });
       expect(all.rows.map((r) => r.name)).toEqual(['glorank-1', 'dnn-2', 'dnn-1', 'glorank-2']);

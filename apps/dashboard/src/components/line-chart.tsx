@@ -39,7 +39,8 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, 
   useEffect(() => {
     let cancelled = false;
     const data = [columns.x, ...columns.lines.flat()] as uPlot.AlignedData;
-    const key = `${labels}|${colors}|${xMode}|${logY}|${smoothing > 0}|${height}`;
+    const sparse = lines.map((l) => l.steps.length < 40).join(',');
+    const key = `${labels}|${colors}|${xMode}|${logY}|${smoothing > 0}|${height}|${sparse}`;
     if (chart.current && shape.current === key) {
       chart.current.setData(data);
       return;
@@ -52,12 +53,14 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, 
       const series: uPlot.Series[] = [{}];
       lines.forEach((l, i) => {
         const c = colorList[i]!;
+        // Sparse curves (an eval every few epochs) get dots so single points stay visible.
+        const sparse = l.steps.length < 40;
         series.push({
           label: smoothed ? `${l.label} (raw)` : l.label,
           stroke: smoothed ? withAlpha(c, 0.25) : c,
           width: 1,
           spanGaps: true,
-          points: { show: false },
+          points: { show: sparse, size: 5, fill: smoothed ? withAlpha(c, 0.25) : c },
         });
         series.push({
           label: l.label,
@@ -72,7 +75,8 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, 
         width: box.current.clientWidth || 600,
         height,
         series,
-        legend: { live: true },
+        // The pages show their own colour key and last values; uPlot's legend would repeat them.
+        legend: { show: false },
         cursor: { drag: { x: true, y: false } },
         scales: {
           x: { time: xMode === 'time' },

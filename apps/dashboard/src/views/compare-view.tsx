@@ -34,8 +34,11 @@ export function CompareView({ idsText, keysText }: { idsText: string; keysText: 
   const keys = useMemo(() => {
     if (keysText !== null) return keysText.split(',').filter((k) => k.length > 0);
     if (!tables.data) return [];
+    // Curves first (keys logged more than once), then single values, each alphabetically.
+    const curve = (m: (typeof tables.data.metrics)[number]) => m.summaries.some((s) => (s?.count ?? 0) > 1);
     return tables.data.metrics
       .filter((m) => m.summaries.every((s) => s !== null))
+      .sort((a, b) => Number(curve(b)) - Number(curve(a)) || a.key.localeCompare(b.key))
       .map((m) => m.key)
       .slice(0, 6);
   }, [keysText, tables.data]);

@@ -9,7 +9,7 @@ import { useQuery } from '@/client/use-query';
 import { ChartControls, type ChartLine, type ChartSettings, LineChart } from '@/components/line-chart';
 import { ErrorMessage, Loading } from '@/components/status-message';
 import type { SeriesPoints } from '@/lib/chart-data';
-import { formatBytes, formatDuration, formatTime } from '@/lib/format-values';
+import { formatBytes, formatDuration, formatNumber, formatTime } from '@/lib/format-values';
 import { EvaluationSection } from '@/views/evaluation-section';
 
 const MAX_CHARTS = 24;
@@ -116,6 +116,12 @@ function RunDetail({ initial }: { initial: RunGet }) {
     return out;
   }, [keys, series]);
 
+  // Metrics logged once (final evaluations) read better as a table than as one-dot charts.
+  const scalars = keys.flatMap((k) => {
+    const s = series?.get(k);
+    return s && s.steps.length === 1 ? [[k, s] as const] : [];
+  });
+
   return (
     <div>
       <h1>
@@ -162,7 +168,7 @@ function RunDetail({ initial }: { initial: RunGet }) {
       <div className="charts">
         {keys.map((k) => {
           const l = lines.get(k);
-          return l ? (
+          return l && l[0]!.steps.length > 1 ? (
             <LineChart
               key={k}
               title={k}
@@ -175,6 +181,29 @@ function RunDetail({ initial }: { initial: RunGet }) {
           ) : null;
         })}
       </div>
+      {scalars.length > 0 ? (
+        <>
+          <h3>Single values</h3>
+          <table className="grid" style={{ width: 'auto' }} data-testid="scalars">
+            <thead>
+              <tr>
+                <th>metric</th>
+                <th className="num">value</th>
+                <th className="num">step</th>
+              </tr>
+            </thead>
+            <tbody>
+              {scalars.map(([k, s]) => (
+                <tr key={k}>
+                  <td>{k}</td>
+                  <td className="num">{formatNumber(s.values[0] ?? null)}</td>
+                  <td className="num">{s.steps[0]}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
 
       <div className="two-cols" style={{ marginTop: 16 }}>
         <section>

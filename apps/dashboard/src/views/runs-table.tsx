@@ -137,9 +137,21 @@ export function RunsTable({ initial }: { initial: RunsView }) {
         : ' ↑'
       : '';
 
-  const columns = `28px 56px minmax(160px, 2fr) 84px minmax(90px, 1fr) minmax(80px, 1fr) 150px 80px ${paramKeys
-    .map(() => 'minmax(70px, 1fr)')
-    .join(' ')} ${metricKeys.map(() => '76px 76px 76px').join(' ')}`;
+  // Fixed column widths: the table scrolls sideways instead of squeezing names to "…".
+  const widths = [
+    28,
+    56,
+    220,
+    84,
+    140,
+    170,
+    150,
+    80,
+    ...paramKeys.map(() => 110),
+    ...metricKeys.flatMap(() => [84, 84, 84]),
+  ];
+  const columns = widths.map((w) => `${w}px`).join(' ');
+  const tableWidth = widths.reduce((a, b) => a + b, 0) + 8;
   const rows: { index: number; row: RunRow | undefined }[] = [];
   for (let i = startRow; i < endRow; i++)
     rows.push({ index: i, row: pages.get(Math.floor(i / PAGE))?.[i % PAGE] });
@@ -212,135 +224,137 @@ export function RunsTable({ initial }: { initial: RunsView }) {
           onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
           data-testid="runs-table"
         >
-          <div className="vt-row vt-head" style={{ gridTemplateColumns: columns }}>
-            <div />
-            <div>
-              <button type="button" className="sort" onClick={() => sortBy('id')}>
-                id{arrow('id')}
-              </button>
-            </div>
-            <div>
-              <button type="button" className="sort" onClick={() => sortBy('name')}>
-                name{arrow('name')}
-              </button>
-            </div>
-            <div>
-              <button type="button" className="sort" onClick={() => sortBy('status')}>
-                status{arrow('status')}
-              </button>
-            </div>
-            <div>experiment</div>
-            <div>tags</div>
-            <div>
-              <button type="button" className="sort" onClick={() => sortBy('startedAt')}>
-                started{arrow('startedAt')}
-              </button>
-            </div>
-            <div>duration</div>
-            {paramKeys.map((k) => (
-              <div key={`p-${k}`} title={`param ${k}`}>
-                <button type="button" className="sort" onClick={() => sortBy('param', k)}>
-                  {k}
-                  {arrow('param', k)}
-                </button>{' '}
-                <button
-                  type="button"
-                  className="sort muted"
-                  aria-label={`remove column ${k}`}
-                  onClick={() => apply({ ...view, params: paramKeys.filter((x) => x !== k) })}
-                >
-                  ×
+          <div style={{ width: tableWidth, minWidth: '100%' }}>
+            <div className="vt-row vt-head" style={{ gridTemplateColumns: columns }}>
+              <div />
+              <div>
+                <button type="button" className="sort" onClick={() => sortBy('id')}>
+                  id{arrow('id')}
                 </button>
               </div>
-            ))}
-            {metricKeys.flatMap((k) =>
-              AGGS.map((agg) => (
-                <div key={`m-${k}-${agg}`} className="num" title={`${k} (${agg})`}>
-                  <button type="button" className="sort" onClick={() => sortBy('metric', k, agg)}>
-                    {agg === 'last' ? k : agg}
-                    {arrow('metric', k, agg)}
-                  </button>
-                  {agg === 'max' ? (
-                    <button
-                      type="button"
-                      className="sort muted"
-                      aria-label={`remove column ${k}`}
-                      onClick={() => apply({ ...view, metrics: metricKeys.filter((x) => x !== k) })}
-                    >
-                      {' '}
-                      ×
-                    </button>
-                  ) : null}
-                </div>
-              )),
-            )}
-          </div>
-          <div style={{ height: total * ROW, position: 'relative' }}>
-            {rows.map(({ index, row }) => (
-              <div
-                key={index}
-                className={`vt-row${row && selected.has(row.id) ? ' selected' : ''}`}
-                style={{
-                  gridTemplateColumns: columns,
-                  position: 'absolute',
-                  top: index * ROW,
-                  left: 0,
-                  right: 0,
-                }}
-                data-testid={row ? 'run-row' : 'run-row-loading'}
-              >
-                {row ? (
-                  <>
-                    <div>
-                      <input
-                        type="checkbox"
-                        aria-label={`select run ${row.id}`}
-                        checked={selected.has(row.id)}
-                        onChange={(e) =>
-                          setSelected((s) => {
-                            const n = new Set(s);
-                            if (e.target.checked) n.add(row.id);
-                            else n.delete(row.id);
-                            return n;
-                          })
-                        }
-                      />
-                    </div>
-                    <div className="mono">{row.id}</div>
-                    <div title={row.name}>
-                      <Link href={`/runs/${row.id}`}>{row.name}</Link>
-                    </div>
-                    <div>
-                      <span className={`badge ${row.status}`}>{row.status}</span>
-                    </div>
-                    <div title={row.experiment}>{row.experiment}</div>
-                    <div>
-                      {row.tags.map((t) => (
-                        <span key={t} className="tag">
-                          {t}
-                        </span>
-                      ))}
-                    </div>
-                    <div className="mono">{formatTime(row.startedAt)}</div>
-                    <div className="num">{formatDuration((row.endedAt ?? Date.now()) - row.startedAt)}</div>
-                    {paramKeys.map((k) => (
-                      <div key={`p-${k}`} className="mono" title={row.params[k] ?? ''}>
-                        {row.params[k] ?? '–'}
-                      </div>
-                    ))}
-                    {metricKeys.flatMap((k) =>
-                      AGGS.map((agg) => (
-                        <div key={`m-${k}-${agg}`} className="num">
-                          {formatNumber(row.metrics[k]?.[agg] ?? null)}
-                        </div>
-                      )),
-                    )}
-                  </>
-                ) : (
-                  <div className="muted">…</div>
-                )}
+              <div>
+                <button type="button" className="sort" onClick={() => sortBy('name')}>
+                  name{arrow('name')}
+                </button>
               </div>
-            ))}
+              <div>
+                <button type="button" className="sort" onClick={() => sortBy('status')}>
+                  status{arrow('status')}
+                </button>
+              </div>
+              <div>experiment</div>
+              <div>tags</div>
+              <div>
+                <button type="button" className="sort" onClick={() => sortBy('startedAt')}>
+                  started{arrow('startedAt')}
+                </button>
+              </div>
+              <div>duration</div>
+              {paramKeys.map((k) => (
+                <div key={`p-${k}`} title={`param ${k}`}>
+                  <button type="button" className="sort" onClick={() => sortBy('param', k)}>
+                    {k}
+                    {arrow('param', k)}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="sort muted"
+                    aria-label={`remove column ${k}`}
+                    onClick={() => apply({ ...view, params: paramKeys.filter((x) => x !== k) })}
+                  >
+                    ×
+                  </button>
+                </div>
+              ))}
+              {metricKeys.flatMap((k) =>
+                AGGS.map((agg) => (
+                  <div key={`m-${k}-${agg}`} className="num" title={`${k} (${agg})`}>
+                    <button type="button" className="sort" onClick={() => sortBy('metric', k, agg)}>
+                      {agg === 'last' ? k : agg}
+                      {arrow('metric', k, agg)}
+                    </button>
+                    {agg === 'max' ? (
+                      <button
+                        type="button"
+                        className="sort muted"
+                        aria-label={`remove column ${k}`}
+                        onClick={() => apply({ ...view, metrics: metricKeys.filter((x) => x !== k) })}
+                      >
+                        {' '}
+                        ×
+                      </button>
+                    ) : null}
+                  </div>
+                )),
+              )}
+            </div>
+            <div style={{ height: total * ROW, position: 'relative' }}>
+              {rows.map(({ index, row }) => (
+                <div
+                  key={index}
+                  className={`vt-row${row && selected.has(row.id) ? ' selected' : ''}`}
+                  style={{
+                    gridTemplateColumns: columns,
+                    position: 'absolute',
+                    top: index * ROW,
+                    left: 0,
+                    right: 0,
+                  }}
+                  data-testid={row ? 'run-row' : 'run-row-loading'}
+                >
+                  {row ? (
+                    <>
+                      <div>
+                        <input
+                          type="checkbox"
+                          aria-label={`select run ${row.id}`}
+                          checked={selected.has(row.id)}
+                          onChange={(e) =>
+                            setSelected((s) => {
+                              const n = new Set(s);
+                              if (e.target.checked) n.add(row.id);
+                              else n.delete(row.id);
+                              return n;
+                            })
+                          }
+                        />
+                      </div>
+                      <div className="mono">{row.id}</div>
+                      <div title={row.name}>
+                        <Link href={`/runs/${row.id}`}>{row.name}</Link>
+                      </div>
+                      <div>
+                        <span className={`badge ${row.status}`}>{row.status}</span>
+                      </div>
+                      <div title={row.experiment}>{row.experiment}</div>
+                      <div>
+                        {row.tags.map((t) => (
+                          <span key={t} className="tag">
+                            {t}
+                          </span>
+                        ))}
+                      </div>
+                      <div className="mono">{formatTime(row.startedAt)}</div>
+                      <div className="num">{formatDuration((row.endedAt ?? Date.now()) - row.startedAt)}</div>
+                      {paramKeys.map((k) => (
+                        <div key={`p-${k}`} className="mono" title={row.params[k] ?? ''}>
+                          {row.params[k] ?? '–'}
+                        </div>
+                      ))}
+                      {metricKeys.flatMap((k) =>
+                        AGGS.map((agg) => (
+                          <div key={`m-${k}-${agg}`} className="num">
+                            {formatNumber(row.metrics[k]?.[agg] ?? null)}
+                          </div>
+                        )),
+                      )}
+                    </>
+                  ) : (
+                    <div className="muted">…</div>
+                  )}
+                </div>
+              ))}
+            </div>
           </div>
         </div>
       ) : error ? null : (

@@ -40,13 +40,21 @@ export interface RunRow {
   metrics: Record<string, Pick<SeriesSummary, 'last' | 'min' | 'max' | 'count' | 'maxStep'> | null>;
 }
 
-function mostCommon(lists: string[][], n: number): string[] {
+function mostCommon(lists: string[][]): string[] {
   const counts = new Map<string, number>();
   for (const keys of lists) for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, n)
-    .map(([k]) => k);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
+}
+
+// Default metric columns: the keys most runs on the page have, test results first (what a
+// results table compares), then the rest alphabetically.
+function defaultMetricKeys(keys: readonly string[], runs: readonly RunSummary[]): string[] {
+  const freq = new Map<string, number>();
+  for (const r of runs) for (const k of Object.keys(r.metrics)) freq.set(k, (freq.get(k) ?? 0) + 1);
+  const rank = (k: string) => (k.startsWith('test/') ? 0 : 1);
+  return [...keys]
+    .sort((a, b) => freq.get(b)! - freq.get(a)! || rank(a) - rank(b) || a.localeCompare(b))
+    .slice(0, 3);
 }
 
 export const runsRouter = router({
@@ -58,15 +66,9 @@ export const runsRouter = router({
       limit: input.limit,
       offset: input.offset,
     });
-    const metricKeysOnPage = mostCommon(
-      page.runs.map((r) => Object.keys(r.metrics)),
-      Number.MAX_SAFE_INTEGER,
-    );
-    const paramKeysOnPage = mostCommon(
-      page.runs.map((r) => Object.keys(r.params)),
-      Number.MAX_SAFE_INTEGER,
-    );
-    const metricKeys = input.metricKeys ?? metricKeysOnPage.slice(0, 3);
+    const metricKeysOnPage = mostCommon(page.runs.map((r) => Object.keys(r.metrics)));
+    const paramKeysOnPage = mostCommon(page.runs.map((r) => Object.keys(r.params)));
+    const metricKeys = input.metricKeys ?? defaultMetricKeys(metricKeysOnPage, page.runs);
     const paramKeys = input.paramKeys ?? paramKeysOnPage.slice(0, 4);
     const rows = page.runs.map(
       (r): RunRow => ({
