@@ -2,6 +2,7 @@
 // registers itself here; this file holds no command logic.
 import { isUserError } from '@glorank/data';
 import { Command, CommanderError } from 'commander';
+import { registerDashboard } from './commands/dashboard.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerExperiment } from './commands/experiment.js';
@@ -31,6 +32,7 @@ Examples:
   registerDemo(program);
   registerExperiment(program);
   registerRuns(program);
+  registerDashboard(program);
   return program;
 }
 
