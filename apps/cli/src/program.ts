@@ -3,6 +3,7 @@
 import { isUserError } from '@glorank/data';
 import { Command, CommanderError } from 'commander';
 import { registerDashboard } from './commands/dashboard.js';
+import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerExperiment } from './commands/experiment.js';
@@ -33,6 +34,7 @@ Examples:
   registerExperiment(program);
   registerRuns(program);
   registerDashboard(program);
+  registerData(program);
   return program;
 }
 

@@ -2,6 +2,8 @@
 
 export type { ItemCodes } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
+export type { DatasetSummary, LengthStats } from './dataset/inspect.js';
+export { inspectDataset } from './dataset/inspect.js';
 export { readDataset, readManifest } from './dataset/read-dataset.js';
 export type { RequestColumns } from './dataset/request-columns.js';
 export { requestsFromColumns } from './dataset/request-columns.js';

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const main = path.resolve(import.meta.dirname, '../../dist/main.js');
+const fixtures = path.resolve(import.meta.dirname, '../../../../packages/data/src/readers/fixtures');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [main, ...args], {
+      env: { ...process.env, CI: '1' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('glorank data', () => {
+  it('synth writes a dataset that inspect summarises', async () => {
+    const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-')), 'syn');
+    const synth = await cli([
+      'data',
+      'synth',
+      '--out',
+      out,
+      '--users',
+      '50',
+      '--items',
+      '200',
+      '--seed',
+      '3',
+      '--json',
+    ]);
+    expect(synth.code).toBe(0);
+    expect(JSON.parse(synth.stdout).rows).toMatchObject({ users: 50, items: 200, requests: 400 });
+    const inspect = await cli(['data', 'inspect', out, '--json']);
+    expect(inspect.code).toBe(0);
+    const s = JSON.parse(inspect.stdout);
+    expect(s.counts.requests).toBe(400);
+    expect(s.candidateLength).toEqual({ min: 50, mean: 50, max: 50 });
+    expect(s.hasClickModel).toBe(true);
+    const again = await cli(['data', 'synth', '--out', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already exists \(use --force/);
+  });
+
+  it('convert reads an official-format folder and reports bad lines as file:line', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-'));
+    const out = path.join(root, 'ml');
+    const args = ['data', 'convert', 'ml-1m', '--src', path.join(fixtures, 'ml-1m'), '--out', out];
+    const small = ['--k-core', '0', '--slate-size', '2', '--candidates', '4', '--retriever', 'popularity'];
+    const ok = await cli([...args, ...small]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/4 users, 6 items, 20 interactions/);
+    const src = path.join(root, 'broken');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'ratings.dat'), '1::1::5::978300760\n1::2::x::978300761\n');
+    const bad = await cli([
+      'data',
+      'convert',
+      'ml-1m',
+      '--src',
+      src,
+      '--out',
+      path.join(root, 'b'),
+      ...small,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${path.join(src, 'ratings.dat')}:2`);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    const unknown = await cli(['data', 'convert', 'ml-2m', '--src', src, '--out', path.join(root, 'c')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown format 'ml-2m'/);
+  });
+});
