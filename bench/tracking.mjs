@@ -70,15 +70,16 @@ async function bareConnection() {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: location, options: `-c search_path=${schema}` });
   await client.connect();
-  let n = 0;
   return {
-    all: async (sql, params) =>
-      (
+    all: async (sql, params) => {
+      let n = 0;
+      return (
         await client.query(
           sql.replace(/\?/g, () => `$${++n}`),
           params,
         )
-      ).rows,
+      ).rows;
+    },
     close: async () => client.end(),
   };
 }
