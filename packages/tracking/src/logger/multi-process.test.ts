@@ -141,7 +141,7 @@ describeEachBackend('multi-process logging', (ctx) => {
       child: 0,
       flushPoints: 64,
       heartbeatIntervalMs: 100,
-      heartbeatTimeoutMs: 1000,
+      heartbeatTimeoutMs: 3000,
     });
     const runId = Number((await child.waitFor(/^ready (\d+)$/))[1]);
     await child.waitFor(/^flushed (\d{4,})$/);

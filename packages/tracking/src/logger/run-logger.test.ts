@@ -79,14 +79,14 @@ describe('RunLogger', () => {
       experiment: 'e',
       params: { lr: 0.01 },
       tags: ['t'],
-      heartbeatIntervalMs: 50,
+      heartbeatIntervalMs: 100,
       systemIntervalMs: 0,
     });
     expect(logger.run.host).toBe(os.hostname());
     expect(logger.run.pid).toBe(process.pid);
-    expect(logger.run.heartbeatTimeoutMs).toBe(300);
+    expect(logger.run.heartbeatTimeoutMs).toBe(600);
     const before = logger.run.heartbeatAt;
-    await sleep(200);
+    await sleep(250);
     const during = await store.getRun(logger.runId);
     expect(during?.status).toBe('running');
     expect(during?.heartbeatAt).toBeGreaterThan(before);
