@@ -1,0 +1,347 @@
+// The dataset-level tokenizer: item vectors from content and/or collaborative sources,
+// fused and reduced by PCA, residual k-means codes trained on warm items, cold items placed
+// through the content -> fused ridge map, a disambiguation level for unique IDs, and the
+// report. `tokenizeDatasetDir` reads a converted dataset and writes the outputs beside it.
+import { Rng, readDataset, UserError } from '@glorank/data';
+import { activeDistanceKernel } from './blocked-distance.js';
+import { writeTokenizerOutputs } from './codes-io.js';
+import { applyRidgeMap, fitRidgeMap, type RidgeMap } from './cold-start-map.js';
+import {
+  collaborativeVectors,
+  type TokenizerInput,
+  type TrainingInteractions,
+  trainingInteractions,
+} from './collaborative-vectors.js';
+import { type ContentFeatureOptions, contentFeatures } from './content-features.js';
+import { applyFusion, fitFusion, type SourceBlock } from './fusion.js';
+import { type Matrix, selectRows } from './matrix.js';
+import { denseOperator, fitPca, fitPcaOperator, pcaTransform, sparseOperator } from './randomized-svd.js';
+import { encodeResidual, type ResidualQuantiser, trainResidualQuantiser } from './residual-quantiser.js';
+import { assignSemanticIds, type DisambiguationMode } from './semantic-ids.js';
+import { csrSelectRows } from './sparse-matrix.js';
+import { codeUsage, type LevelReport, type TokenizerReport } from './tokenizer-report.js';
+
+export const TOKENIZER_SOURCES = ['collaborative', 'content'] as const;
+export type TokenizerSource = (typeof TOKENIZER_SOURCES)[number];
+
+export interface TokenizeOptions {
+  /** Residual levels (default 3). */
+  levels?: number;
+  /** Codes per level (default 256; shrunk with a warning for few items). */
+  codebookSize?: number;
+  seed?: number;
+  /** Vector sources (default both). */
+  sources?: readonly TokenizerSource[];
+  /** Dimensions of the fused vectors that are quantised (default 32). */
+  dims?: number;
+  /** PCA dimensions of the content features (default 64). */
+  contentDims?: number;
+  /** SVD dimensions of the collaborative vectors (default 64). */
+  collaborativeDims?: number;
+  /** Share of the fused variance per source (default 1 each). */
+  sourceWeights?: Partial<Record<TokenizerSource, number>>;
+  content?: ContentFeatureOptions;
+  /** Capacity-balanced k-means (every code at most ceil(n / k) warm items per level). */
+  balanced?: boolean;
+  /** 'auto' adds the extra level only when items collide (default); 'always' always does. */
+  disambiguation?: DisambiguationMode;
+  maxIterations?: number;
+  tolerance?: number;
+  onProgress?: (stage: string, done: number, total: number) => void;
+  onWarning?: (message: string) => void;
+}
+
+export interface TokenizeResult {
+  /** [items, levels] row-major: every item's semantic ID, unique per item. */
+  codes: Int16Array;
+  levels: number;
+  codebookSizes: number[];
+  quantiser: ResidualQuantiser;
+  /** Per quantised level, items per code (all items). */
+  itemsPerCode: Int32Array[];
+  /** Fused, reduced vectors that were quantised: [items, dims]. */
+  vectors: Matrix;
+  /** 1 for items the codebooks were trained on. */
+  warm: Uint8Array;
+  report: TokenizerReport;
+}
+
+function checkOptions(o: TokenizeOptions): Required<
+  Pick<TokenizeOptions, 'levels' | 'codebookSize' | 'seed' | 'dims'>
+> & {
+  sources: TokenizerSource[];
+} {
+  const levels = o.levels ?? 3;
+  const codebookSize = o.codebookSize ?? 256;
+  const seed = o.seed ?? 0;
+  const dims = o.dims ?? 32;
+  const int = (v: number, lo: number, hi: number, field: string) => {
+    if (!Number.isInteger(v) || v < lo || v > hi) {
+      throw new UserError(`expected an integer in [${lo}, ${hi}], got ${v}`, { field });
+    }
+  };
+  int(levels, 1, 16, 'levels');
+  int(codebookSize, 2, 32767, 'codebook');
+  int(dims, 1, 1024, 'dims');
+  int(o.contentDims ?? 64, 1, 1024, 'content-dims');
+  int(o.collaborativeDims ?? 64, 1, 1024, 'collaborative-dims');
+  const sources = Array.from(new Set(o.sources ?? TOKENIZER_SOURCES));
+  if (sources.length === 0)
+    throw new UserError('choose at least one of collaborative, content', { field: 'sources' });
+  for (const s of sources) {
+    if (!(TOKENIZER_SOURCES as readonly string[]).includes(s)) {
+      throw new UserError(`unknown source '${s}', expected collaborative or content`, { field: 'sources' });
+    }
+  }
+  return { levels, codebookSize, seed, dims, sources: sources.sort() };
+}
+
+function rowsWhere(mask: Uint8Array, value: number): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < mask.length; i++) if (mask[i] === value) out.push(i);
+  return Int32Array.from(out);
+}
+
+/** Tokenize a loaded dataset: see the module header. Deterministic for a seed and kernel. */
+export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOptions = {}): TokenizeResult {
+  const opts = checkOptions(options);
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    options.onWarning?.(m);
+  };
+  const progress = options.onProgress ?? (() => undefined);
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - clock);
+    clock = now;
+  };
+  const rng = new Rng(opts.seed);
+  const { items } = dataset;
+  const n = items.count;
+  if (n < 2)
+    throw new UserError(`the dataset has ${n} item(s); tokenizing needs at least 2`, { field: 'items' });
+  const useCollab = opts.sources.includes('collaborative');
+  const useContent = opts.sources.includes('content');
+
+  // Warm items: the ones the codebooks learn from.
+  progress('interactions', 0, 1);
+  const train: TrainingInteractions = trainingInteractions(dataset);
+  if (train.popularityMismatches > 0) {
+    warn(
+      `training interactions reconstructed from the requests disagree with items.popularity on ` +
+        `${train.popularityMismatches} items`,
+    );
+  }
+  const warm = new Uint8Array(n);
+  for (let i = 0; i < n; i++)
+    warm[i] = !items.cold[i] && (!useCollab || (train.perItem[i] as number) > 0) ? 1 : 0;
+  let warmRows = rowsWhere(warm, 1);
+  if (warmRows.length < 2) {
+    if (useCollab) {
+      throw new UserError(
+        `only ${warmRows.length} item(s) have training interactions; use --sources content for this dataset`,
+        { field: 'sources' },
+      );
+    }
+    warm.fill(1);
+    warmRows = rowsWhere(warm, 1);
+    warn('no items outside the cold-start holdout: codebooks trained on all items');
+  }
+  const coldRows = rowsWhere(warm, 0);
+  lap('interactions');
+
+  // Content vectors for every item (cold items need them even when content is not a source).
+  progress('content', 0, 1);
+  const content = contentFeatures(items, options.content ?? {});
+  let contentVectors: Matrix | null = null;
+  if (content.matrix.cols > 0 && content.matrix.indices.length > 0) {
+    const warmContent = sparseOperator(csrSelectRows(content.matrix, warmRows));
+    const dims = Math.min(options.contentDims ?? 64, content.matrix.cols, warmRows.length - 1);
+    const pca = fitPcaOperator(warmContent, Math.max(1, dims), { rng: rng.fork('content-pca') });
+    contentVectors = pcaTransform(pca, sparseOperator(content.matrix));
+  }
+  if (content.emptyItems > 0) warn(`${content.emptyItems} items have no title, categories or year`);
+  if (contentVectors === null && (useContent || coldRows.length > 0)) {
+    warn('no content features in this dataset: cold items cannot be told apart');
+  }
+  lap('content');
+
+  progress('collaborative', 0, 1);
+  const blocks: SourceBlock[] = [];
+  if (useCollab) {
+    const user = new Int32Array(train.rows.length);
+    const item = new Int32Array(train.rows.length);
+    train.rows.forEach((r, k) => {
+      user[k] = dataset.interactions.user[r] as number;
+      item[k] = dataset.interactions.item[r] as number;
+    });
+    const cf = collaborativeVectors(dataset.users.count, n, user, item, {
+      dims: Math.min(options.collaborativeDims ?? 64, warmRows.length - 1),
+      rng: rng.fork('collaborative'),
+    });
+    blocks.push({
+      name: 'collaborative',
+      vectors: cf.vectors,
+      weight: options.sourceWeights?.collaborative ?? 1,
+    });
+  }
+  if (useContent && contentVectors !== null) {
+    blocks.push({ name: 'content', vectors: contentVectors, weight: options.sourceWeights?.content ?? 1 });
+  }
+  if (blocks.length === 0)
+    throw new UserError('the chosen sources give no item vectors', { field: 'sources' });
+  lap('collaborative');
+
+  // Fuse, standardise, reduce: fitted on warm items only.
+  progress('fusion', 0, 1);
+  const fusion = fitFusion(blocks, warmRows);
+  const fused = applyFusion(blocks, fusion);
+  const fusedDims = Math.max(1, Math.min(opts.dims, fused.cols, warmRows.length - 1));
+  const fusedPca = fitPca(selectRows(fused, warmRows), fusedDims, { rng: rng.fork('fused-pca') });
+  const vectors = pcaTransform(fusedPca, denseOperator(fused));
+  let kept = 0;
+  for (const v of fusedPca.explainedVariance) kept += v;
+  lap('fusion');
+
+  // Cold items: content-only pipelines already placed them; otherwise map content -> fused.
+  let coldMethod: TokenizerReport['coldStart']['method'] = 'none';
+  let ridge: RidgeMap | null = null;
+  if (coldRows.length > 0) {
+    progress('cold-start', 0, 1);
+    if (!useCollab && contentVectors !== null) coldMethod = 'content-pipeline';
+    else if (contentVectors !== null) {
+      ridge = fitRidgeMap(contentVectors, vectors, warmRows, { rng: rng.fork('ridge') });
+      applyRidgeMap(ridge, contentVectors, coldRows, vectors);
+      coldMethod = 'ridge-map';
+    } else {
+      // Nothing known about them: the warm mean (the PCA origin); disambiguation separates them.
+      for (const r of coldRows) vectors.data.fill(0, r * vectors.cols, (r + 1) * vectors.cols);
+    }
+    lap('cold-start');
+  }
+
+  // Residual k-means on warm items; encode everyone.
+  const quantiser = trainResidualQuantiser(selectRows(vectors, warmRows), {
+    levels: opts.levels,
+    codebookSize: opts.codebookSize,
+    rng: rng.fork('rq'),
+    ...(options.balanced !== undefined ? { balanced: options.balanced } : {}),
+    ...(options.maxIterations !== undefined ? { maxIterations: options.maxIterations } : {}),
+    ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
+    onWarning: warn,
+    onLevel: (l) => progress('quantise', l + 1, opts.levels),
+  });
+  lap('quantise');
+  progress('encode', 0, 1);
+  const warmEnc = encodeResidual(quantiser, selectRows(vectors, warmRows));
+  const coldEnc = coldRows.length > 0 ? encodeResidual(quantiser, selectRows(vectors, coldRows)) : null;
+  const L = opts.levels;
+  const codes = new Int32Array(n * L);
+  warmRows.forEach((r, k) => {
+    codes.set(warmEnc.codes.subarray(k * L, (k + 1) * L), r * L);
+  });
+  if (coldEnc) {
+    coldRows.forEach((r, k) => {
+      codes.set(coldEnc.codes.subarray(k * L, (k + 1) * L), r * L);
+    });
+  }
+  const sizes = quantiser.levels.map((l) => l.codebookSize);
+  const ids = assignSemanticIds(codes, n, L, sizes, options.disambiguation ?? 'auto');
+  lap('encode');
+
+  // Report.
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) seen.add(ids.codes.subarray(i * ids.levels, (i + 1) * ids.levels).join(','));
+  const meanSq = kept;
+  const itemsPerCode: Int32Array[] = [];
+  const levelReports: LevelReport[] = quantiser.levels.map((lvl, l) => {
+    const counts = new Int32Array(lvl.codebookSize);
+    for (let i = 0; i < n; i++) {
+      const c = codes[i * L + l] as number;
+      counts[c] = (counts[c] as number) + 1;
+    }
+    itemsPerCode.push(counts);
+    const usage = codeUsage(codes, n, L, l, lvl.codebookSize);
+    const err = (warmEnc.residualSq[l] as number) / warmRows.length;
+    return {
+      level: l,
+      codebookSize: lvl.codebookSize,
+      usedCodes: usage.usedCodes,
+      utilisation: usage.usedCodes / lvl.codebookSize,
+      perplexity: usage.perplexity,
+      quantisationError: err,
+      relativeError: meanSq > 0 ? err / meanSq : 0,
+      coldQuantisationError: coldEnc ? (coldEnc.residualSq[l] as number) / coldRows.length : null,
+      iterations: lvl.iterations,
+      converged: lvl.converged,
+      emptyClustersRepaired: lvl.emptyClustersRepaired,
+    };
+  });
+  const report: TokenizerReport = {
+    version: 1,
+    dataset: { name: dataset.manifest.name, contentHash: dataset.manifest.contentHash },
+    seed: opts.seed,
+    sources: opts.sources,
+    dims: {
+      content: contentVectors?.cols ?? 0,
+      collaborative: useCollab ? (blocks[0]?.vectors.cols ?? 0) : 0,
+      fused: vectors.cols,
+    },
+    balanced: options.balanced ?? false,
+    distanceKernel: activeDistanceKernel(),
+    items: {
+      total: n,
+      warm: warmRows.length,
+      cold: coldRows.length,
+      coldCoded: coldMethod === 'none' ? 0 : coldRows.length,
+      withoutContent: content.emptyItems,
+    },
+    trainingInteractions: train.rows.length,
+    popularityMismatches: train.popularityMismatches,
+    fusedVarianceKept: fusedPca.totalVariance > 0 ? kept / fusedPca.totalVariance : 1,
+    levels: levelReports,
+    collisions: {
+      collisionRate: ids.collisionRate,
+      collidingItems: ids.collidingItems,
+      distinctCodes: ids.distinctCodes,
+      largestGroup: ids.largestCollisionGroup,
+      disambiguationLevel: ids.disambiguationLevel,
+    },
+    uniqueIds: seen.size === n,
+    final: { levels: ids.levels, codebookSizes: ids.codebookSizes },
+    coldStart: {
+      method: coldMethod,
+      lambda: ridge?.lambda ?? null,
+      validationR2: ridge?.validationR2 ?? null,
+    },
+    timingsMs: timings,
+    warnings,
+  };
+  return {
+    codes: ids.codes,
+    levels: ids.levels,
+    codebookSizes: ids.codebookSizes,
+    quantiser,
+    itemsPerCode,
+    vectors,
+    warm,
+    report,
+  };
+}
+
+/** Read the dataset in `dir`, tokenize it, and write codes.arrow, codebooks.arrow and the report there. */
+export async function tokenizeDatasetDir(
+  dir: string,
+  options: TokenizeOptions = {},
+): Promise<TokenizeResult> {
+  options.onProgress?.('read', 0, 1);
+  const dataset = await readDataset(dir);
+  const result = tokenizeDataset(dataset, options);
+  options.onProgress?.('write', 0, 1);
+  await writeTokenizerOutputs(dir, result);
+  options.onProgress?.('write', 1, 1);
+  return result;
+}
