@@ -68,3 +68,23 @@ export type { MeanInterval } from './metrics/intervals.js';
 export { meanInterval, pairedDifference, studentT975 } from './metrics/intervals.js';
 export type { RequestMetrics, SlateMetrics } from './metrics/slate-metrics.js';
 export { requestMetrics, slateMetrics } from './metrics/slate-metrics.js';
+export type { DistanceKernelName } from './tokenizer/blocked-distance.js';
+export { activeDistanceKernel, useDistanceKernel } from './tokenizer/blocked-distance.js';
+export type { CodebooksOnDisk, CodesOnDisk } from './tokenizer/codes-io.js';
+export { readCodebooks, readCodes, TOKENIZER_FILES, writeTokenizerOutputs } from './tokenizer/codes-io.js';
+export type { TokenizerInput } from './tokenizer/collaborative-vectors.js';
+export { trainingInteractions } from './tokenizer/collaborative-vectors.js';
+export type { KMeansOptions, KMeansResult } from './tokenizer/kmeans.js';
+export { kmeans, kmeansPlusPlus } from './tokenizer/kmeans.js';
+export type { Matrix } from './tokenizer/matrix.js';
+export type {
+  QuantiserLevel,
+  ResidualQuantiser,
+  ResidualQuantiserOptions,
+} from './tokenizer/residual-quantiser.js';
+export { encodeResidual, trainResidualQuantiser } from './tokenizer/residual-quantiser.js';
+export type { DisambiguationMode, SemanticIds } from './tokenizer/semantic-ids.js';
+export { assignSemanticIds } from './tokenizer/semantic-ids.js';
+export type { TokenizeOptions, TokenizeResult, TokenizerSource } from './tokenizer/tokenize-dataset.js';
+export { TOKENIZER_SOURCES, tokenizeDataset, tokenizeDatasetDir } from './tokenizer/tokenize-dataset.js';
+export type { LevelReport, TokenizerReport } from './tokenizer/tokenizer-report.js';
