@@ -82,7 +82,8 @@ export async function ensureDashboardBuilt(dir: string, force = false): Promise<
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<number> {
-  const token = options.token ?? process.env.GLORANK_DASHBOARD_TOKEN;
+  // An empty value (e.g. GLORANK_DASHBOARD_TOKEN=) means no token.
+  const token = options.token || process.env.GLORANK_DASHBOARD_TOKEN || undefined;
   if (!isLoopbackHost(options.host) && !token) {
     throw new UserError(
       `refusing to serve on ${options.host} without an access token; pass --token <secret> (or set GLORANK_DASHBOARD_TOKEN), or keep the default --host 127.0.0.1`,

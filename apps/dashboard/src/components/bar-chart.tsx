@@ -52,7 +52,7 @@ export function BarChart({ title, labels, values, logY = false, height = 180, te
             {
               values: (_u, splits) => splits.map((s) => (Number.isInteger(s) ? (labels[s] ?? '') : '')),
             },
-            { size: 56, values: (_u, splits) => splits.map((s) => formatNumber(s, 3)) },
+            { size: 56, values: (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 3))) },
           ],
         },
         [x, y] as uPlot.AlignedData,

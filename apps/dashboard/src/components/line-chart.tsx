@@ -6,7 +6,7 @@ import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import { chartColumns, type SeriesPoints, type XMode } from '@/lib/chart-data';
-import { formatDuration, formatNumber } from '@/lib/format-values';
+import { formatNumber, formatSeconds } from '@/lib/format-values';
 import { colorAt, withAlpha } from './palette';
 
 export interface ChartLine extends SeriesPoints {
@@ -23,9 +23,20 @@ export interface LineChartProps {
   logY: boolean;
   height?: number;
   testId?: string;
+  /** Show "last <value> @ step <n>" in the caption (single-line charts; default true). */
+  showLast?: boolean;
 }
 
-export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, testId }: LineChartProps) {
+export function LineChart({
+  title,
+  lines,
+  xMode,
+  smoothing,
+  logY,
+  height = 220,
+  testId,
+  showLast = true,
+}: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
   const shape = useRef('');
@@ -86,12 +97,13 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, 
           {
             values:
               xMode === 'relative'
-                ? (_u, splits) => splits.map((s) => formatDuration(s * 1000))
+                ? (_u, splits) => splits.map((s) => (s === null ? '' : formatSeconds(s)))
                 : xMode === 'step'
-                  ? (_u, splits) => splits.map((s) => formatNumber(s, 6))
+                  ? (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 6)))
                   : undefined,
           },
-          { size: 60, values: (_u, splits) => splits.map((s) => formatNumber(s, 3)) },
+          // uPlot passes null for log-scale minor ticks it leaves unlabelled.
+          { size: 60, values: (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 3))) },
         ],
       };
       chart.current = new UPlot(opts, data, box.current);
@@ -126,7 +138,7 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 220, 
     <figure className="chart" data-testid={testId} data-points={points}>
       <figcaption>
         <span className="chart-title">{title}</span>
-        {lines.length === 1 && last[0] ? (
+        {showLast && lines.length === 1 && last[0] ? (
           <span className="chart-last" data-testid={testId ? `${testId}-last` : undefined}>
             last {formatNumber(last[0].value)} @ step {last[0].step}
           </span>

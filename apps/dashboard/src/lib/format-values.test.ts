@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatInterval, formatNumber } from './format-values';
+import { formatBytes, formatDuration, formatInterval, formatNumber, formatSeconds } from './format-values';
 
 describe('formatting', () => {
   it('formats numbers compactly', () => {
@@ -14,6 +14,8 @@ describe('formatting', () => {
     expect(formatDuration(59_400)).toBe('59s');
     expect(formatDuration(61_000)).toBe('1m 1s');
     expect(formatDuration(3_725_000)).toBe('1h 2m');
+    expect(formatSeconds(0.25)).toBe('0.25s');
+    expect(formatSeconds(90)).toBe('1m 30s');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
   });

@@ -25,6 +25,12 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${h}h ${m % 60}m`;
 }
 
+/** Axis label for seconds: sub-second precision for short spans, m/h beyond a minute. */
+export function formatSeconds(s: number): string {
+  if (Math.abs(s) < 60) return `${Number(s.toPrecision(3))}s`;
+  return formatDuration(s * 1000);
+}
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;

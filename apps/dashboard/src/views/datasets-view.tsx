@@ -148,6 +148,7 @@ export function DatasetView({ name }: { name: string }) {
               smoothing={0}
               logY
               height={180}
+              showLast={false}
             />
           </div>
         </section>

@@ -319,6 +319,7 @@ function SystemSection({ id, settings }: { id: number; settings: ChartSettings }
           smoothing={0}
           logY={false}
           height={160}
+          showLast={false}
         />
         <LineChart
           title="memory MiB"
@@ -330,6 +331,7 @@ function SystemSection({ id, settings }: { id: number; settings: ChartSettings }
           smoothing={0}
           logY={false}
           height={160}
+          showLast={false}
         />
       </div>
     </section>
