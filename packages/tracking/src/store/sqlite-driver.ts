@@ -6,6 +6,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { BulkColumn, SqlDriver, SqlExecutor, SqlParam } from './sql-driver.js';
 
+const STATEMENT_CACHE_SIZE = 256;
+
 export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write transaction, default 30 000 ms. */
   busyTimeoutMs?: number;
@@ -40,10 +42,18 @@ export class SqliteDriver implements SqlDriver {
 
   private prepare(sql: string): Database.Statement {
     let stmt = this.statements.get(sql);
-    if (!stmt) {
+    if (stmt) {
+      // Refresh its place: the cache evicts the least recently used statement.
+      this.statements.delete(sql);
+    } else {
       stmt = this.db.prepare(sql);
-      this.statements.set(sql, stmt);
+      // Queries with IN-lists vary in text; a long-lived server must not cache them forever.
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.statements.keys().next().value;
+        if (oldest !== undefined) this.statements.delete(oldest);
+      }
     }
+    this.statements.set(sql, stmt);
     return stmt;
   }
 
