@@ -337,8 +337,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
   const scratch = new Float32Array(I);
   const stampUser = new Int32Array(I).fill(-1);
   const popularRanked = bpr ? null : topOfPool(popScores, pool, pool.length, scratch);
-  const candItems = new Int32Array(N);
-  const candOrder: number[] = [];
+  const exposedOrder = new Int32Array(L);
   let r = 0;
   let hAt = 0;
   let cAt = 0;
@@ -349,18 +348,31 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     for (let k = s; k < e; k++) stampUser[item[k] as number] = u;
     // Scorer 0 serves valid/test, scorers 1 and 2 the training windows of folds 0 and 1;
     // each is evaluated for this user only when one of the user's windows needs it.
-    const perScorer: ({ scores: Float32Array; ranked: Int32Array } | undefined)[] = [
+    const perScorer: ({ scores: Float32Array; retrieved: Int32Array } | undefined)[] = [
       undefined,
       undefined,
       undefined,
     ];
-    const scorerFor = (k: number): { scores: Float32Array; ranked: Int32Array } => {
-      if (!bpr) return { scores: popScores, ranked: popularRanked as Int32Array };
+    // The non-exposed candidates do not depend on the window (they exclude every item the user
+    // ever met), so each scorer's list is computed once per user: the first N - L such items.
+    const retrieve = (scores: Float32Array, ranked: Int32Array) => {
+      const retrieved: number[] = [];
+      for (let k = 0; k < ranked.length && retrieved.length < N - L; k++) {
+        const it = ranked[k] as number;
+        if (stampUser[it] !== u) retrieved.push(it);
+      }
+      return { scores, retrieved: Int32Array.from(retrieved) };
+    };
+    const scorerFor = (k: number): { scores: Float32Array; retrieved: Int32Array } => {
       let got = perScorer[k];
       if (!got) {
-        const sc = scorers[k] as { model: BprModel; pool: Int32Array };
-        const sv = bprScores(sc.model, u, userScores[k] as Float32Array);
-        got = { scores: sv, ranked: topOfPool(sv, sc.pool, N - L + (e - s), scratch) };
+        if (bpr) {
+          const sc = scorers[k] as { model: BprModel; pool: Int32Array };
+          const sv = bprScores(sc.model, u, userScores[k] as Float32Array);
+          got = retrieve(sv, topOfPool(sv, sc.pool, N - L + (e - s), scratch));
+        } else {
+          got = retrieve(popScores, popularRanked as Int32Array);
+        }
         perScorer[k] = got;
       }
       return got;
@@ -369,7 +381,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
       const ws = windowStart[r] as number;
       const split = windowSplit[r] as number;
       const fold = windowFold[r] as number;
-      const { scores, ranked } = scorerFor(fold >= 0 ? fold + 1 : 0);
+      const { scores, retrieved } = scorerFor(bpr && fold >= 0 ? fold + 1 : 0);
       out.user[r] = u;
       out.split[r] = split;
       out.ts[r] = ts[ws] as number;
@@ -386,30 +398,47 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
       }
       hAt += hCount;
       out.historyOffsets[r + 1] = hAt;
-      // Candidates: the exposed window plus the retriever's best items the user never interacted
-      // with. Skipping only past items would fill training requests with the user's own later
-      // (retriever-fitted) positives as label-0 candidates, a shift test requests never see.
-      let nc = 0;
-      for (let k = ws; k < ws + L; k++) candItems[nc++] = item[k] as number;
-      for (let k = 0; k < ranked.length && nc < N; k++) {
-        const it = ranked[k] as number;
-        if (stampUser[it] !== u) candItems[nc++] = it;
+      // Candidates: the exposed window merged, in initial-score order (ties by id), with the
+      // retriever's best items the user never interacted with. Skipping only past items would
+      // fill training requests with the user's own later (retriever-fitted) positives as label-0
+      // candidates, a shift test requests never see.
+      const before = (a: number, b: number): boolean => {
+        const sa = scores[a] as number;
+        const sb = scores[b] as number;
+        return sa > sb || (sa === sb && a < b);
+      };
+      for (let k = 0; k < L; k++) {
+        // Insertion sort of the L exposed positions by their items' order.
+        let j = k;
+        while (
+          j > 0 &&
+          before(item[ws + k] as number, item[ws + (exposedOrder[j - 1] as number)] as number)
+        ) {
+          exposedOrder[j] = exposedOrder[j - 1] as number;
+          j--;
+        }
+        exposedOrder[j] = k;
       }
-      candOrder.length = 0;
-      for (let k = 0; k < nc; k++) candOrder.push(k);
-      candOrder.sort(
-        (a, b) =>
-          (scores[candItems[b] as number] as number) - (scores[candItems[a] as number] as number) ||
-          (candItems[a] as number) - (candItems[b] as number),
-      );
       let coldPositive = false;
+      let x = 0;
+      let y = 0;
+      const nc = L + retrieved.length;
       for (let k = 0; k < nc; k++) {
-        const src = candOrder[k] as number;
-        const it = candItems[src] as number;
+        const takeExposed =
+          x < L &&
+          (y >= retrieved.length ||
+            before(item[ws + (exposedOrder[x] as number)] as number, retrieved[y] as number));
+        let it: number;
+        let positive = false;
+        if (takeExposed) {
+          const at = ws + (exposedOrder[x++] as number);
+          it = item[at] as number;
+          positive = (rating[at] as number) >= p.ratingThreshold;
+        } else {
+          it = retrieved[y++] as number;
+        }
         out.candidates[cAt + k] = it;
         out.initialScores[cAt + k] = scores[it] as number;
-        // Exposed items are the first L of candItems; labels follow the rating threshold.
-        const positive = src < L && (rating[ws + src] as number) >= p.ratingThreshold;
         out.labels[cAt + k] = positive ? 1 : 0;
         if (positive && cold[it]) coldPositive = true;
       }
@@ -421,10 +450,11 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     if ((u & 255) === 0) progress('requests', r, R);
   }
   progress('requests', R, R);
-  out.history = out.history.slice(0, hAt);
-  out.candidates = out.candidates.slice(0, cAt);
-  out.labels = out.labels.slice(0, cAt);
-  out.initialScores = out.initialScores.slice(0, cAt);
+  // Views, not copies: the lists are written out right after, and a copy would double the peak.
+  out.history = out.history.subarray(0, hAt);
+  out.candidates = out.candidates.subarray(0, cAt);
+  out.labels = out.labels.subarray(0, cAt);
+  out.initialScores = out.initialScores.subarray(0, cAt);
 
   const items: ItemTable = {
     count: I,
