@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerRuns } from './commands/runs.js';
+import { registerTokenize } from './commands/tokenize.js';
 import { CLI_VERSION } from './support/version.js';
 
 export function buildProgram(): Command {
@@ -16,9 +17,9 @@ export function buildProgram(): Command {
     .name('glorank')
     .description('Generative list-wise reranking with global semantic-ID action spaces (GloRank).')
     .version(CLI_VERSION, '-v, --version')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str) })
+    // Usage errors stay on one line: the message, then where to look.
+    .configureOutput({ outputError: (str, write) => write(`${str.trimEnd()} (see --help)\n`) })
     .addHelpText(
       'after',
       `
@@ -35,6 +36,7 @@ Examples:
   registerRuns(program);
   registerDashboard(program);
   registerData(program);
+  registerTokenize(program);
   return program;
 }
 

@@ -117,6 +117,7 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
     const now = performance.now();
     timings[name] = Math.round(now - clock);
     clock = now;
+    if (name !== 'quantise') progress(name, 1, 1);
   };
   const rng = new Rng(opts.seed);
   const { items } = dataset;
