@@ -20,7 +20,8 @@ function hasIssues(cause: unknown): cause is { issues: IssueLike[] } {
 export function describeIssues(issues: readonly IssueLike[]): string {
   const parts = issues.slice(0, 5).map((i) => {
     const where = i.path && i.path.length > 0 ? `${i.path.map(String).join('.')}: ` : '';
-    return `${where}${i.message}`;
+    // zod's own messages often start with "Invalid input:" too; say it once.
+    return `${where}${i.message.replace(/^Invalid input:\s*/i, '')}`;
   });
   return `Invalid input: ${parts.join('; ')}${issues.length > 5 ? ` (and ${issues.length - 5} more)` : ''}`;
 }
