@@ -21,15 +21,20 @@ const protocolSchema = z
     coldStartQuantile: z.number().gt(0).lte(1),
     retriever: z.enum(['bpr', 'popularity']),
     seed: z.int().min(0),
+    minHistory: posInt(),
+    bprDim: posInt(),
+    bprEpochs: posInt(),
   })
   .partial();
 
 const syntheticDataset = z.strictObject({
   source: z.literal('synthetic'),
   name: z.string().min(1).default('synthetic'),
-  /** Options of @glorank/data's generateSynthetic (users, items, topics, seed ...). */
+  /**
+   * Options of @glorank/data's generateSynthetic (users, items, topics, candidates, slateSize,
+   * historyLength, seed ..., and clickModel.<constant>).
+   */
   options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
-  protocol: protocolSchema.default({}),
 });
 
 const convertDataset = z.strictObject({

@@ -27,7 +27,8 @@ export interface MethodNeeds {
 
 export function methodNeeds(method: MethodName): MethodNeeds {
   return {
-    codes: method === 'glorank-sft' || method === 'glorank-rl',
+    // The local-index ablation shares GloRank's backbone, items embedded from their codes.
+    codes: method === 'glorank-local' || method === 'glorank-sft' || method === 'glorank-rl',
     rewardModel: method === 'glorank-rl',
     sft: method === 'glorank-rl',
   };

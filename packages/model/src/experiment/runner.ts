@@ -3,16 +3,20 @@
 // finished and a killed run resumes where it stopped. Training is logged through a tracker
 // the caller passes in (the CLI wires @glorank/tracking; this package never imports it).
 import { existsSync } from 'node:fs';
-import { cp, readFile } from 'node:fs/promises';
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   buildDirAtomic,
+  convertDataset,
   type DatasetManifest,
   generateSynthetic,
+  isSourceFormat,
   loadClickModel,
   type RerankRequest,
   readDataset,
   readManifest,
+  SOURCE_FORMATS,
+  type SourceOptions,
   SYNTHETIC_DEFAULTS,
   type SyntheticOptions,
   UserError,
@@ -21,6 +25,8 @@ import {
 } from '@glorank/data';
 import { type BackendChoice, selectBackend } from '../backend/select-backend.js';
 import { silentLogger, type TrainLogger } from '../methods/reranker.js';
+import { TOKENIZER_FILES, writeTokenizerOutputs } from '../tokenizer/codes-io.js';
+import { type TokenizeOptions, tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
 import { codeVersion as readCodeVersion } from './code-version.js';
 import type { DatasetConfig, ExperimentConfig, MethodConfig, MethodName } from './config.js';
 import { acquireExperimentLock } from './experiment-lock.js';
@@ -34,7 +40,7 @@ import {
   type RunEvaluation,
 } from './results-table.js';
 import { evaluateRun, type RewardSimulator, type RunEvaluationResult } from './run-evaluation.js';
-import { type StageRecord, StageStore } from './stage-store.js';
+import { contentHash, type StageRecord, StageStore } from './stage-store.js';
 
 /** The slates artifact format the dashboard's request inspector reads (packages/api). */
 export const SLATES_FORMAT = 'glorank-slates/1';
@@ -272,15 +278,34 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     // 2. Evaluation simulator.
     const simulator = await simulatorFor(config, datasetDir, datasetHash);
 
-    // 3. Tokenize / reward model (GloRank only).
-    const codesHash: string | null = null;
+    // 3. Semantic IDs (GloRank and its ablation only).
+    let codesHash: string | null = null;
     let codesDir: string | undefined;
     if (needCodes) {
-      throw new UserError('GloRank methods need the tokenizer stage, which this build does not have yet', {
-        field: 'methods',
+      const tokenizer = config.tokenizer;
+      const tokenizeOptions: TokenizeOptions = {
+        ...(tokenizer.options as TokenizeOptions),
+        levels: tokenizer.levels,
+        codebookSize: tokenizer.codebook,
+        seed: tokenizer.seed,
+      };
+      const rec = await runStage<{ levels: number; codebookSizes: number[]; warnings: string[] }>({
+        kind: 'tokenize',
+        label: manifest.name,
+        config: { ...tokenizer },
+        inputs: { dataset: datasetHash },
+        run: async (tmp) => {
+          const warnings: string[] = [];
+          const result = tokenizeDataset(dataset, { ...tokenizeOptions, onWarning: (m) => warnings.push(m) });
+          await writeTokenizerOutputs(tmp, result);
+          for (const w of warnings) emit({ type: 'info', message: `tokenizer: ${w}` });
+          return { levels: result.levels, codebookSizes: result.codebookSizes, warnings };
+        },
       });
+      codesHash = rec.hash;
+      codesDir = rec.dir;
+      if (publishedDir) await publishCodes(rec.dir, publishedDir);
     }
-    void codesHash;
 
     // 4. Train and evaluate every method with every seed.
     const trainRecords = new Map<string, StageRecord<TrainSummary>>();
@@ -600,12 +625,80 @@ async function datasetStage(
     const datasetDir = path.join(rec.dir, 'dataset');
     return { datasetDir, manifest: await readManifest(datasetDir) };
   }
-  throw new UserError(
-    `converting '${d.format}' inside an experiment needs @glorank/data's converters, not in this build yet`,
-    {
-      field: 'dataset.source',
+  if (!isSourceFormat(d.format)) {
+    throw new UserError(`unknown format '${d.format}'; expected one of ${SOURCE_FORMATS.join(', ')}`, {
+      field: 'dataset.format',
+    });
+  }
+  const format = d.format;
+  const src = path.isAbsolute(d.src) ? d.src : path.resolve(options.dataRoot, d.src);
+  if (!existsSync(src)) {
+    throw new UserError(
+      `the raw files of '${d.name}' are not at ${src}. ${d.missingHint ?? ''} ` +
+        'Point --data-root (or GLORANK_REAL_DATA) at the folder that holds them.',
+      { field: 'dataset.src' },
+    );
+  }
+  const sourceOptions = converterOptions(d.options);
+  const rec = await runStage<{ contentHash: string }>({
+    kind: 'dataset',
+    label: d.name,
+    // The raw files enter the hash by name, size and modification time (hashing gigabytes of
+    // Amazon reviews on every run would cost more than the conversion check saves).
+    config: { source: 'convert', format, name: d.name, protocol: d.protocol, options: d.options },
+    inputs: { src: await fingerprint(src) },
+    run: async (tmp) => {
+      const written = await convertDataset({
+        ...sourceOptions,
+        format,
+        src,
+        out: path.join(tmp, 'dataset'),
+        name: d.name,
+        protocol: d.protocol,
+      });
+      return { contentHash: written.contentHash };
     },
-  );
+  });
+  const datasetDir = path.join(rec.dir, 'dataset');
+  return { datasetDir, manifest: await readManifest(datasetDir) };
+}
+
+/** Flat converter options of the config ("columns.user": "userId" ...) as SourceOptions. */
+function converterOptions(raw: Record<string, string | number | boolean>): SourceOptions {
+  const out: Record<string, unknown> = {};
+  const columns: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith('columns.')) columns[key.slice('columns.'.length)] = String(value);
+    else out[key] = value;
+  }
+  if (Object.keys(columns).length > 0) out['columns'] = columns;
+  return out as SourceOptions;
+}
+
+/** sha256 over the relative path, size and mtime of every file under `src`. */
+async function fingerprint(src: string): Promise<string> {
+  const entries: string[] = [];
+  const walk = async (p: string): Promise<void> => {
+    const st = await stat(p);
+    if (st.isDirectory()) {
+      for (const name of (await readdir(p)).sort()) await walk(path.join(p, name));
+    } else {
+      entries.push(`${path.relative(src, p)}\0${st.size}\0${Math.round(st.mtimeMs)}`);
+    }
+  };
+  await walk(src);
+  return contentHash(entries);
+}
+
+/** Put the codes beside the published dataset (the dashboard's token explorer reads them there). */
+async function publishCodes(codesDir: string, publishedDir: string): Promise<void> {
+  if (existsSync(path.join(publishedDir, TOKENIZER_FILES.codes))) return;
+  // Codes last: a reader that sees codes.arrow also sees its codebooks and report.
+  for (const f of [TOKENIZER_FILES.codebooks, TOKENIZER_FILES.report, TOKENIZER_FILES.codes]) {
+    if (existsSync(path.join(codesDir, f))) {
+      await writeFileAtomic(path.join(publishedDir, f), await readFile(path.join(codesDir, f)));
+    }
+  }
 }
 
 async function simulatorFor(
