@@ -12,6 +12,7 @@ import {
   List,
   makeData,
   RecordBatch,
+  RecordBatchFileWriter,
   type Schema,
   Struct,
   Table,
@@ -105,6 +106,20 @@ export function utf8Data(values: readonly (string | null)[]): Data<Utf8> {
   });
 }
 
+const SPLIT_BYTES = ['train', 'valid', 'test'].map((w) => encoder.encode(w));
+
+/** The requests' `split` column (Utf8) straight from split codes 0/1/2, without per-row strings. */
+export function splitData(codes: Uint8Array): Data<Utf8> {
+  const offsets = new Int32Array(codes.length + 1);
+  for (let i = 0; i < codes.length; i++) {
+    offsets[i + 1] = (offsets[i] as number) + (SPLIT_BYTES[codes[i] as number] as Uint8Array).length;
+  }
+  const data = new Uint8Array(offsets[codes.length] as number);
+  for (let i = 0; i < codes.length; i++)
+    data.set(SPLIT_BYTES[codes[i] as number] as Uint8Array, offsets[i] as number);
+  return makeData({ type: new Utf8(), length: codes.length, nullCount: 0, valueOffsets: offsets, data });
+}
+
 /** List column from `offsets` (length rows + 1) into a flat child column. */
 export function listData<T extends Int32 | Float32 | Utf8>(
   offsets: Int32Array,
@@ -142,14 +157,23 @@ export function fixedSizeInt16ListData(values: Int16Array, size: number): Data<F
   return makeData({ type, length: values.length / size, nullCount: 0, child });
 }
 
-/** Arrow IPC file bytes of one record batch whose columns follow `schema` in order. */
-export function ipcFileBytes(schema: Schema, columns: readonly Data[], rows: number): Uint8Array {
+/** A one-batch table whose columns follow `schema` in order. */
+export function arrowTable(schema: Schema, columns: readonly Data[], rows: number): Table {
   const struct = makeData({
     type: new Struct(schema.fields),
     length: rows,
     nullCount: 0,
     children: [...columns],
   });
-  const table = new Table([new RecordBatch(schema, struct)]);
-  return tableToIPC(table, 'file');
+  return new Table([new RecordBatch(schema, struct)]);
+}
+
+/** Arrow IPC file bytes of one record batch whose columns follow `schema` in order. */
+export function ipcFileBytes(schema: Schema, columns: readonly Data[], rows: number): Uint8Array {
+  return tableToIPC(arrowTable(schema, columns, rows), 'file');
+}
+
+/** The bytes of `table` as an Arrow IPC file, as the writer emits them (mostly views of the columns). */
+export function ipcFileChunks(table: Table): AsyncIterable<Uint8Array> {
+  return RecordBatchFileWriter.writeAll(table);
 }

@@ -3,18 +3,19 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Data } from 'apache-arrow';
-import { Float64, Utf8 } from 'apache-arrow';
+import { type Data, Float64, type Table, tableToIPC, Utf8 } from 'apache-arrow';
 import {
+  arrowTable,
   boolData,
   flattenLists,
   float32Data,
   float64Data,
   int32Data,
-  ipcFileBytes,
+  ipcFileChunks,
   listData,
   nullableFloat64Data,
   nullableInt32Data,
+  splitData,
   stringListData,
   utf8Data,
 } from '../arrow/build-columns.js';
@@ -66,7 +67,7 @@ function assertLength(what: string, actual: number, expected: number): void {
     throw new Error(`writeDataset: ${what} has ${actual} entries, expected ${expected}`);
 }
 
-export function itemsIpc(items: ItemTable): Uint8Array {
+export function itemsTable(items: ItemTable): Table {
   const n = items.count;
   assertLength('items.rawId', items.rawId.length, n);
   assertLength('items.title', items.title.length, n);
@@ -76,7 +77,7 @@ export function itemsIpc(items: ItemTable): Uint8Array {
   assertLength('items.cold', items.cold.length, n);
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = i;
-  return ipcFileBytes(
+  return arrowTable(
     ITEMS_SCHEMA,
     [
       int32Data(ids),
@@ -91,7 +92,7 @@ export function itemsIpc(items: ItemTable): Uint8Array {
   );
 }
 
-export function usersIpc(users: UserTable): Uint8Array {
+export function usersTable(users: UserTable): Table {
   const n = users.count;
   assertLength('users.rawId', users.rawId.length, n);
   const ids = new Int32Array(n);
@@ -111,23 +112,23 @@ export function usersIpc(users: UserTable): Uint8Array {
       columns.push(utf8Data(values.map((v) => (v === null ? null : String(v)))));
     }
   }
-  return ipcFileBytes(schemaOf(specs), columns, n);
+  return arrowTable(schemaOf(specs), columns, n);
 }
 
-export function interactionsIpc(t: InteractionTable): Uint8Array {
+export function interactionsTable(t: InteractionTable): Table {
   assertLength('interactions.user', t.user.length, t.count);
   assertLength('interactions.item', t.item.length, t.count);
   assertLength('interactions.rating', t.rating.length, t.count);
   assertLength('interactions.ts', t.ts.length, t.count);
-  return ipcFileBytes(
+  return arrowTable(
     INTERACTIONS_SCHEMA,
     [int32Data(t.user), int32Data(t.item), float32Data(t.rating), float64Data(t.ts)],
     t.count,
   );
 }
 
-export function requestsIpc(requests: readonly RerankRequest[] | RequestColumns): Uint8Array {
-  if (isRequestColumns(requests)) return requestColumnsIpc(requests);
+export function requestsTable(requests: readonly RerankRequest[] | RequestColumns): Table {
+  if (isRequestColumns(requests)) return requestColumnsTable(requests);
   const n = requests.length;
   const id = new Int32Array(n);
   const user = new Int32Array(n);
@@ -160,7 +161,7 @@ export function requestsIpc(requests: readonly RerankRequest[] | RequestColumns)
     requests.map((r) => r.initialScores),
     (k) => new Float32Array(k),
   );
-  return ipcFileBytes(
+  return arrowTable(
     REQUESTS_SCHEMA,
     [
       int32Data(id),
@@ -177,20 +178,18 @@ export function requestsIpc(requests: readonly RerankRequest[] | RequestColumns)
   );
 }
 
-function requestColumnsIpc(c: RequestColumns): Uint8Array {
+function requestColumnsTable(c: RequestColumns): Table {
   const n = c.count;
   const id = new Int32Array(n);
   for (let i = 0; i < n; i++) id[i] = i;
-  const split: string[] = new Array(n);
-  for (let i = 0; i < n; i++) split[i] = SPLIT_CODES[c.split[i] as number] as string;
   const candidateCount = c.candidateOffsets[n] as number;
   const historyCount = c.historyOffsets[n] as number;
-  return ipcFileBytes(
+  return arrowTable(
     REQUESTS_SCHEMA,
     [
       int32Data(id),
       int32Data(c.user.subarray(0, n)),
-      utf8Data(split),
+      splitData(c.split.subarray(0, n)),
       boolData(c.coldStart.subarray(0, n)),
       float64Data(c.ts.subarray(0, n)),
       listData(c.historyOffsets.subarray(0, n + 1), int32Data(c.history.subarray(0, historyCount))),
@@ -205,21 +204,67 @@ function requestColumnsIpc(c: RequestColumns): Uint8Array {
   );
 }
 
-/** sha256 over file names and bytes, in name order (manifest.json excluded). */
-export function contentHashOf(files: Record<string, Uint8Array>): string {
+export interface FileDigest {
+  sha256: string;
+  bytes: number;
+}
+
+/** sha256 over the files' names, sizes and sha256s, in name order (manifest.json excluded). */
+export function contentHashOf(files: Record<string, FileDigest>): string {
   const hash = createHash('sha256');
   for (const name of Object.keys(files).sort()) {
-    const bytes = files[name] as Uint8Array;
-    hash.update(`${name}\0${bytes.length}\0`);
-    hash.update(bytes);
+    const f = files[name] as FileDigest;
+    hash.update(`${name}\0${f.bytes}\0${f.sha256}\n`);
   }
   return hash.digest('hex');
+}
+
+/** A dataset file before it is written: an Arrow table, or raw bytes (JSON). */
+export type DatasetFile = Table | Uint8Array;
+
+/** Digest of a file's bytes without writing it (for in-memory datasets). */
+export function digestInMemory(file: DatasetFile): FileDigest {
+  const bytes = file instanceof Uint8Array ? file : tableToIPC(file, 'file');
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+}
+
+/** Write a file, hashing exactly the bytes written; Arrow tables stream without a full copy. */
+async function writeFileHashed(target: string, file: DatasetFile): Promise<FileDigest> {
+  const hash = createHash('sha256');
+  if (file instanceof Uint8Array) {
+    await fs.writeFile(target, file);
+    return { sha256: hash.update(file).digest('hex'), bytes: file.length };
+  }
+  const handle = await fs.open(target, 'w');
+  let bytes = 0;
+  const pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    await handle.writev(pending);
+    pending.length = 0;
+    pendingBytes = 0;
+  };
+  try {
+    for await (const chunk of ipcFileChunks(file)) {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+      pending.push(chunk);
+      pendingBytes += chunk.byteLength;
+      // Arrow emits many small metadata/padding pieces between big column views: batch them.
+      if (pendingBytes >= 1 << 20 || pending.length >= 512) await flush();
+    }
+    await flush();
+  } finally {
+    await handle.close();
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** Derive the manifest of `content` given the bytes of its files. */
 export function completeManifest(
   content: DatasetContent,
-  files: Record<string, Uint8Array>,
+  files: Record<string, FileDigest>,
 ): DatasetManifest {
   const requestsBySplit: Record<Split, number> = { train: 0, valid: 0, test: 0 };
   const reqs = content.requests;
@@ -255,17 +300,17 @@ export function completeManifest(
  * Write `content` as a dataset folder at `dir` (manifest.json, items/users/interactions/requests
  * .arrow and any extra files). Fails with a UserError when `dir` exists and `force` is not set.
  */
-/** The bytes of every file of the folder except manifest.json, by file name. */
+/** Every file of the folder except manifest.json, by file name. */
 export function datasetFiles(
   content: DatasetContent,
   extraFiles: Record<string, string | Uint8Array> = {},
-): Record<string, Uint8Array> {
+): Record<string, DatasetFile> {
   const encoder = new TextEncoder();
-  const files: Record<string, Uint8Array> = {
-    [DATASET_FILES.items]: itemsIpc(content.items),
-    [DATASET_FILES.users]: usersIpc(content.users),
-    [DATASET_FILES.interactions]: interactionsIpc(content.interactions),
-    [DATASET_FILES.requests]: requestsIpc(content.requests),
+  const files: Record<string, DatasetFile> = {
+    [DATASET_FILES.items]: itemsTable(content.items),
+    [DATASET_FILES.users]: usersTable(content.users),
+    [DATASET_FILES.interactions]: interactionsTable(content.interactions),
+    [DATASET_FILES.requests]: requestsTable(content.requests),
   };
   if (content.clickModel) {
     files[DATASET_FILES.clickModel] = encoder.encode(`${JSON.stringify(content.clickModel.toJSON())}\n`);
@@ -290,14 +335,16 @@ export async function writeDataset(
   options: WriteDatasetOptions = {},
 ): Promise<DatasetManifest> {
   const files = datasetFiles(content, options.extraFiles);
-  const manifest = completeManifest(content, files);
-  await buildDirAtomic(
+  return buildDirAtomic(
     dir,
     async (tmp) => {
-      for (const [name, bytes] of Object.entries(files)) await fs.writeFile(path.join(tmp, name), bytes);
+      const digests: Record<string, FileDigest> = {};
+      for (const [name, file] of Object.entries(files))
+        digests[name] = await writeFileHashed(path.join(tmp, name), file);
+      const manifest = completeManifest(content, digests);
       await fs.writeFile(path.join(tmp, DATASET_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+      return manifest;
     },
     { force: options.force ?? false },
   );
-  return manifest;
 }

@@ -4,7 +4,7 @@ import { Rng } from '../random/rng.js';
 import { emptySource } from '../readers/reader-options.js';
 import type { ProtocolParams } from '../schema/types.js';
 import { requestViolations } from '../test-support/request-invariants.js';
-import { buildDataset } from './build-requests.js';
+import { buildDataset, quantile } from './build-requests.js';
 import type { SourceData } from './interaction-log.js';
 
 const base: ProtocolParams = {
@@ -23,6 +23,23 @@ function source(rows: [string, string, number, number][]): SourceData {
   for (const [u, i, r, t] of rows) s.log.add(u, i, r, t);
   return s;
 }
+
+describe('quantile', () => {
+  it('equals the nearest-rank element of the sorted values', () => {
+    const rng = new Rng(2);
+    for (const n of [1, 2, 7, 100, 5000]) {
+      for (const kind of ['random', 'sorted', 'ties']) {
+        const v = Float64Array.from({ length: n }, (_, i) =>
+          kind === 'sorted' ? i : kind === 'ties' ? rng.int(4) : rng.normal(),
+        );
+        const sorted = Float64Array.from(v).sort();
+        for (const q of [0, 0.1, 0.5, 0.9, 1]) {
+          expect(quantile(v, q)).toBe(sorted[Math.min(n - 1, Math.floor(q * (n - 1)))]);
+        }
+      }
+    }
+  });
+});
 
 describe('buildDataset', () => {
   it('matches a hand-worked example (windows, splits, history, candidates, labels)', () => {

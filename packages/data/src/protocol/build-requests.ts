@@ -58,10 +58,37 @@ function increment(counts: Int32Array, at: number): void {
   counts[at] = (counts[at] as number) + 1;
 }
 
-/** Quantile of `values` (nearest rank). */
-function quantile(values: Float64Array, q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] as number;
+/** Quantile of `values` (nearest rank), by quickselect on a copy: O(n), not a full sort. */
+export function quantile(values: Float64Array, q: number): number {
+  const a = Float64Array.from(values);
+  const k = Math.min(a.length - 1, Math.floor(q * (a.length - 1)));
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    // Median of three as pivot keeps time-sorted input (the common case) linear.
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k] as number;
 }
 
 /** Items ranked by score, best first (ties by id), keeping only the top `m` of `pool`. */
@@ -338,6 +365,11 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
   const stampUser = new Int32Array(I).fill(-1);
   const popularRanked = bpr ? null : topOfPool(popScores, pool, pool.length, scratch);
   const exposedOrder = new Int32Array(L);
+  // Locals, not property loads, in the loop that writes every candidate of every request.
+  const outHistory = out.history;
+  const outCandidates = out.candidates;
+  const outLabels = out.labels;
+  const outScores = out.initialScores;
   let r = 0;
   let hAt = 0;
   let cAt = 0;
@@ -394,7 +426,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
       let hk = hAt + hCount;
       for (let k = ws - 1; k >= s && hk > hAt; k--) {
         if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
-        out.history[--hk] = item[k] as number;
+        outHistory[--hk] = item[k] as number;
       }
       hAt += hCount;
       out.historyOffsets[r + 1] = hAt;
@@ -437,9 +469,9 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
         } else {
           it = retrieved[y++] as number;
         }
-        out.candidates[cAt + k] = it;
-        out.initialScores[cAt + k] = scores[it] as number;
-        out.labels[cAt + k] = positive ? 1 : 0;
+        outCandidates[cAt + k] = it;
+        outScores[cAt + k] = scores[it] as number;
+        outLabels[cAt + k] = positive ? 1 : 0;
         if (positive && cold[it]) coldPositive = true;
       }
       out.coldStart[r] = coldPositive ? 1 : 0;

@@ -6,7 +6,19 @@ import type { SourceFile } from '../schema/types.js';
 /** Raw string id <-> interned int, in order of first appearance. */
 export class IdMap {
   private readonly index = new Map<string, number>();
+  /** Same ids keyed by integer value, for readers that parse numeric ids without strings. */
+  private readonly numeric = new Map<number, number>();
   readonly raw: string[] = [];
+
+  /** Intern the canonical decimal id `n` (no leading zeros), without building its string each time. */
+  internNumber(n: number): number {
+    let id = this.numeric.get(n);
+    if (id === undefined) {
+      id = this.intern(String(n));
+      this.numeric.set(n, id);
+    }
+    return id;
+  }
 
   intern(raw: string): number {
     let id = this.index.get(raw);

@@ -26,6 +26,11 @@ export interface LineReadOptions {
   /** Lines at the top that are not data (e.g. a CSV header), passed to onHeader instead. */
   headerLines?: number;
   onHeader?: (line: string, lineNo: number) => void;
+  /**
+   * Fast path tried first on each data line's raw bytes [a, b): return true when it handled the
+   * line, false to fall back to the decoded-string handler (which then reports any problem).
+   */
+  onBytes?: (buf: Buffer, a: number, b: number) => boolean;
 }
 
 export interface LineReadResult {
@@ -97,6 +102,10 @@ export async function forEachLine(
     if (utf8 && lineNo === 1 && b - a >= 3 && buf[a] === 0xef && buf[a + 1] === 0xbb && buf[a + 2] === 0xbf)
       a += 3;
     if (b === a) return;
+    if (options.onBytes && lineNo > headerLines && options.onBytes(buf, a, b)) {
+      lines++;
+      return;
+    }
     if (utf8 && !isUtf8(buf.subarray(a, b))) {
       throw new UserError(
         `line is not valid UTF-8 (${shown(buf.toString('latin1', a, b))}); is the file Latin-1? try --encoding latin1`,

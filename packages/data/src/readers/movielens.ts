@@ -9,6 +9,7 @@ import { splitDelimited } from './delimited-fields.js';
 import { BadLine } from './line-reader.js';
 import {
   emptySource,
+  numericRatingLines,
   type ReaderOptions,
   readFileInto,
   setItemMeta,
@@ -62,7 +63,8 @@ function rating(user: string, item: string, r: string, ts: string, source: Sourc
 export async function readMl100k(dir: string, options: ReaderOptions = {}): Promise<SourceData> {
   const source = emptySource('ml-100k', path.basename(path.resolve(dir)) || 'ml-100k');
   const enc = { encoding: 'latin1' as const };
-  await readFileInto(source, findSourceFile(dir, 'u.data') as string, options, enc, (line) => {
+  const data = findSourceFile(dir, 'u.data') as string;
+  await readFileInto(source, data, options, { ...enc, onBytes: numericRatingLines(source, '\t') }, (line) => {
     const f = line.split('\t');
     if (f.length !== 4)
       throw new BadLine(`expected 4 tab-separated fields (user, item, rating, timestamp), got ${f.length}`);
@@ -141,12 +143,19 @@ export async function readMl100k(dir: string, options: ReaderOptions = {}): Prom
 export async function readMl1m(dir: string, options: ReaderOptions = {}): Promise<SourceData> {
   const source = emptySource('ml-1m', path.basename(path.resolve(dir)) || 'ml-1m');
   const enc = { encoding: 'latin1' as const };
-  await readFileInto(source, findSourceFile(dir, 'ratings.dat') as string, options, enc, (line) => {
-    const f = line.split('::');
-    if (f.length !== 4)
-      throw new BadLine(`expected UserID::MovieID::Rating::Timestamp, got ${f.length} fields`);
-    rating(f[0] as string, f[1] as string, f[2] as string, f[3] as string, source);
-  });
+  const ratings = findSourceFile(dir, 'ratings.dat') as string;
+  await readFileInto(
+    source,
+    ratings,
+    options,
+    { ...enc, onBytes: numericRatingLines(source, '::') },
+    (line) => {
+      const f = line.split('::');
+      if (f.length !== 4)
+        throw new BadLine(`expected UserID::MovieID::Rating::Timestamp, got ${f.length} fields`);
+      rating(f[0] as string, f[1] as string, f[2] as string, f[3] as string, source);
+    },
+  );
   const movies = findSourceFile(dir, 'movies.dat', false);
   if (movies) {
     await readFileInto(
@@ -212,7 +221,12 @@ export async function readMovielensCsv(dir: string, options: ReaderOptions = {})
     source,
     ratings,
     options,
-    { encoding: 'utf8', headerLines: 1, onHeader: checkHeader(ratings, head) },
+    {
+      encoding: 'utf8',
+      headerLines: 1,
+      onHeader: checkHeader(ratings, head),
+      onBytes: numericRatingLines(source, ','),
+    },
     (line) => {
       // ratings.csv never quotes: a plain split is both correct and fast.
       const f = line.split(',');

@@ -1,7 +1,13 @@
 // The synthetic benchmark: items with latent topics and content features, users with topic
 // preferences, logged slates from a noisy context-blind initial ranker, and clicks drawn from a
 // known click model, so every method can be scored by the exact expected reward of its slates.
-import { completeManifest, type DatasetContent, datasetFiles } from '../dataset/write-dataset.js';
+import {
+  completeManifest,
+  type DatasetContent,
+  datasetFiles,
+  digestInMemory,
+  type FileDigest,
+} from '../dataset/write-dataset.js';
 import { Rng } from '../random/rng.js';
 import type { LoadedDataset, ProtocolParams, RerankRequest, Split } from '../schema/types.js';
 import { CLICK_MODEL_KIND, ClickModel, type ClickModelParams } from './click-model.js';
@@ -341,7 +347,8 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
     requests,
     clickModel: model,
   };
-  const files = datasetFiles(content);
+  const files: Record<string, FileDigest> = {};
+  for (const [name, file] of Object.entries(datasetFiles(content))) files[name] = digestInMemory(file);
   return {
     dir: '',
     manifest: completeManifest(content, files),
