@@ -260,6 +260,18 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     expect(await traversal.text()).toContain('expected /api/artifacts/<run id>/<artifact id>');
   });
 
+  it('is read-only unless started with --allow-write', async () => {
+    const run = runNamed('dnn seed=1');
+    const res = await fetch(new URL('/api/trpc/runs.tag', server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: run.id, add: ['reviewed'] }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('read-only');
+    expect((await seeded.store.getRun(run.id))!.tags).not.toContain('reviewed');
+  });
+
   it('the CLI refuses a non-loopback host without an access token', async () => {
     const r = await runCli(['dashboard', '--host', '0.0.0.0', '--db', seeded.database], {
       GLORANK_DASHBOARD_TOKEN: '',
@@ -268,10 +280,10 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     expect(r.stderr).toContain('without an access token');
   });
 
-  it('with a token, requests without it get 401 and ?token= sets a cookie', async () => {
+  it('with a token, requests without it get 401, ?token= sets a cookie, --allow-write allows tagging', async () => {
     const token = 'e2e-secret-token-123';
     const guarded = await startDashboard(
-      ['--port', String(await freePort()), '--db', seeded.database, '--token', token],
+      ['--port', String(await freePort()), '--db', seeded.database, '--token', token, '--allow-write'],
       { GLORANK_RUNS_DIR: seeded.runsDir },
     );
     try {
@@ -289,8 +301,40 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
         headers: { authorization: `Bearer ${token}` },
       });
       expect(bearer.status).toBe(200);
+      // This server was started with --allow-write: tagging works (with the token).
+      const run = runNamed('initial seed=1');
+      const tag = await fetch(new URL('/api/trpc/runs.tag', base), {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: run.id, add: ['reviewed'] }),
+      });
+      expect(tag.status).toBe(200);
+      expect((await seeded.store.getRun(run.id))!.tags).toContain('reviewed');
     } finally {
       await guarded.stop();
     }
+  });
+
+  // Last: it adds runs the tests above do not expect.
+  it('a long runs table keeps only the visible rows in the page and fetches the rest on scroll', async () => {
+    for (let i = 0; i < 450; i++) {
+      const run = await seeded.store.createRun({
+        experiment: 'bulk',
+        name: `bulk-${String(i).padStart(3, '0')}`,
+      });
+      await seeded.store.logMetrics(run.id, [{ key: 'train/loss', step: 0, value: i / 450 }]);
+    }
+    await open('/runs?q=experiment%3Abulk&sort=name&dir=asc');
+    await page.getByTestId('runs-total').filter({ hasText: '450 runs' }).waitFor();
+    const inDom = await page.getByTestId('run-row').count();
+    expect(inDom).toBeGreaterThan(10);
+    expect(inDom).toBeLessThan(60);
+    await page.getByTestId('runs-table').evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    // Row 450 lives on the fifth page of 100: it is fetched only now.
+    await page.getByTestId('run-row').filter({ hasText: 'bulk-449' }).waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('run-row').count()).toBeLessThan(60);
+    await shot('runs-scrolled');
   });
 });

@@ -229,13 +229,14 @@ function CodeExplorer({ name }: { name: string }) {
         >
           root
         </button>
-        {prefix.map((c, i) => (
+        {/* Crumbs follow the data on screen (d.prefix), not the click that is still loading. */}
+        {d.prefix.map((c, i) => (
           <button
             // biome-ignore lint/suspicious/noArrayIndexKey: a prefix position is its identity
             key={i}
             type="button"
             onClick={() => {
-              setPrefix(prefix.slice(0, i + 1));
+              setPrefix(d.prefix.slice(0, i + 1));
               setOffset(0);
             }}
           >
@@ -243,7 +244,7 @@ function CodeExplorer({ name }: { name: string }) {
           </button>
         ))}
         <span className="muted">
-          level {Math.min(prefix.length + 1, d.levels)} of {d.levels} · {d.total} items under this prefix
+          level {Math.min(d.prefix.length + 1, d.levels)} of {d.levels} · {d.total} items under this prefix
         </span>
       </div>
       {d.children.length > 0 ? (
@@ -254,7 +255,7 @@ function CodeExplorer({ name }: { name: string }) {
               type="button"
               title={`${c.items} items`}
               onClick={() => {
-                setPrefix([...prefix, c.code]);
+                setPrefix([...d.prefix, c.code]);
                 setOffset(0);
               }}
             >

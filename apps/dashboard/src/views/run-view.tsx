@@ -3,6 +3,7 @@
 // logs tail, status changes; plus params, config, artifacts, evaluation and system metrics.
 import type { LiveUpdate } from '@glorank/api';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
@@ -149,15 +150,7 @@ function RunDetail({ initial }: { initial: RunGet }) {
         />
         <Card label="last heartbeat" value={formatTime(status.heartbeatAt)} />
       </div>
-      {run.tags.length > 0 ? (
-        <p>
-          {run.tags.map((t) => (
-            <span key={t} className="tag">
-              {t}
-            </span>
-          ))}
-        </p>
-      ) : null}
+      <RunTags id={id} initial={run.tags} writable={!initial.readOnly} />
       {run.error ? <ErrorMessage title="Run failed" error={new Error(run.error)} /> : null}
 
       <h2>Curves</h2>
@@ -245,6 +238,66 @@ function RunDetail({ initial }: { initial: RunGet }) {
       <ArtifactsSection id={id} />
       <EvaluationSection id={id} />
       <SystemSection id={id} settings={settings} />
+    </div>
+  );
+}
+
+// Tags, editable (and the run deletable) only when the server was started with --allow-write.
+function RunTags({ id, initial, writable }: { id: number; initial: string[]; writable: boolean }) {
+  const router = useRouter();
+  const [tags, setTags] = useState(initial);
+  const [draft, setDraft] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const change = (add: string[], remove: string[]) =>
+    trpc.runs.tag.mutate({ id, add, remove }).then(setTags, setError);
+  return (
+    <div className="toolbar" style={{ marginTop: 8 }} data-testid="run-tags">
+      {tags.map((t) => (
+        <span key={t} className="tag">
+          {t}
+          {writable ? (
+            <button
+              type="button"
+              className="sort"
+              aria-label={`remove tag ${t}`}
+              onClick={() => change([], [t])}
+            >
+              {' '}
+              ×
+            </button>
+          ) : null}
+        </span>
+      ))}
+      {writable ? (
+        <>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (draft.trim()) void change([draft.trim()], []).then(() => setDraft(''));
+            }}
+          >
+            <input
+              type="text"
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              placeholder="add tag"
+              aria-label="add tag"
+              style={{ minWidth: 120 }}
+            />
+          </form>
+          <button
+            type="button"
+            onClick={() => {
+              if (window.confirm(`Delete run ${id} and everything logged for it?`)) {
+                trpc.runs.delete.mutate({ id }).then(() => router.push('/runs'), setError);
+              }
+            }}
+          >
+            Delete run
+          </button>
+        </>
+      ) : null}
+      {error ? <ErrorMessage error={error} /> : null}
     </div>
   );
 }

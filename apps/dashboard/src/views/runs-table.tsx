@@ -145,10 +145,10 @@ export function RunsTable({ initial }: { initial: RunsView }) {
     84,
     140,
     170,
-    150,
+    168,
     80,
     ...paramKeys.map(() => 110),
-    ...metricKeys.flatMap(() => [84, 84, 84]),
+    ...metricKeys.flatMap(() => [130, 84, 84]),
   ];
   const columns = widths.map((w) => `${w}px`).join(' ');
   const tableWidth = widths.reduce((a, b) => a + b, 0) + 8;
