@@ -386,6 +386,10 @@ export function kmeans(input: Matrix, options: KMeansOptions): KMeansResult {
   let strict = false;
   let repaired = 0;
   let iterations = 0;
+  // Balanced assignment is greedy, so the objective need not fall every iteration and labels
+  // can cycle: keep the best (labels, means) pair and stop after a few iterations without a
+  // relative improvement of at least `tolerance`.
+  let best = { inertia: Infinity, labels: new Int32Array(0), centres: new Float32Array(0), stale: 0 };
   for (let it = 0; it < maxIterations; it++) {
     iterations = it + 1;
     if (options.balanced) balancedAssign(x, centers, k, bounds.labels);
@@ -410,6 +414,20 @@ export function kmeans(input: Matrix, options: KMeansOptions): KMeansResult {
     }
     [centers, next] = [next, centers];
     options.onIteration?.(iterations, shift);
+    if (options.balanced) {
+      const inertia = inertiaOf(x, centers, bounds.labels);
+      if (inertia < best.inertia * (1 - (options.tolerance ?? 1e-4))) {
+        best = {
+          inertia,
+          labels: Int32Array.from(bounds.labels),
+          centres: Float32Array.from(centers),
+          stale: 0,
+        };
+      } else if (++best.stale >= 5) {
+        converged = true;
+        break;
+      }
+    }
     if (changed === 0) {
       converged = true;
       strict = true;
@@ -420,10 +438,15 @@ export function kmeans(input: Matrix, options: KMeansOptions): KMeansResult {
       break;
     }
   }
-  // The last M-step moved the centres: re-assign so labels match the returned centres.
-  if (!strict) {
-    if (options.balanced) balancedAssign(x, centers, k, bounds.labels);
-    else boundedAssign(x, centers, k, drift, bounds);
+  if (options.balanced) {
+    // The best pair found: centres are the exact means of capacity-respecting labels.
+    if (best.inertia <= inertiaOf(x, centers, bounds.labels)) {
+      bounds.labels.set(best.labels);
+      centers = best.centres;
+    }
+  } else if (!strict) {
+    // The last M-step moved the centres: re-assign so labels match the returned centres.
+    boundedAssign(x, centers, k, drift, bounds);
   }
   const finalSizes = new Int32Array(k);
   for (let i = 0; i < n; i++) {
