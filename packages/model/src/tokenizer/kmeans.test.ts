@@ -175,7 +175,15 @@ describe('k-means', () => {
     expect(Math.max(...sizes)).toBeLessThanOrEqual(Math.ceil(n / 4));
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(n);
     const r = kmeans(x, { k: 4, rng: new Rng(1), balanced: true });
+    expect(r.converged).toBe(true);
+    expect(r.iterations).toBeLessThan(300);
     expect(Math.max(...r.sizes)).toBeLessThanOrEqual(26);
+    // The returned centres are the means of the returned (capacity-respecting) labels.
+    for (let j = 0; j < 4; j++) {
+      const members = Array.from(r.labels.keys()).filter((i) => r.labels[i] === j);
+      const mean = members.reduce((s, i) => s + (data[i * 2] as number), 0) / members.length;
+      expect(r.centroids[j * 2]).toBeCloseTo(mean, 4);
+    }
     expect(Math.min(...r.sizes)).toBeGreaterThanOrEqual(103 - 3 * 26);
   });
 });
