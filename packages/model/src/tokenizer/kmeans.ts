@@ -295,16 +295,11 @@ function boundedAssign(x: Matrix, centers: Float32Array, k: number, drift: Float
     } else if (p > max2) max2 = p;
   }
   // Half the distance from each centre to its nearest other centre: inside it, no other
-  // centre can be closer.
-  const half = new Float64Array(k).fill(Infinity);
-  const cc = sqDistances(centers, k, d, centers, k);
-  for (let j = 0; j < k; j++) {
-    for (let m = 0; m < k; m++) {
-      if (m === j) continue;
-      const v = Math.sqrt(cc[j * k + m] as number) / 2;
-      if (v < (half[j] as number)) half[j] = v;
-    }
-  }
+  // centre can be closer. Centres against themselves: the nearest is the centre itself
+  // (distance 0), the second nearest is the nearest other one; O(k) memory.
+  const self = nearestTwo(centers, k, d, centers, k);
+  const half = new Float64Array(k);
+  for (let j = 0; j < k; j++) half[j] = k > 1 ? Math.sqrt(self.second[j] as number) / 2 : Infinity;
   const pending: number[] = [];
   for (let i = 0; i < n; i++) {
     const a = b.labels[i] as number;
