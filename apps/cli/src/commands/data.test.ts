@@ -1,25 +1,10 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../test-support/run-cli.js';
 
-const run = promisify(execFile);
-const main = path.resolve(import.meta.dirname, '../../dist/main.js');
 const fixtures = path.resolve(import.meta.dirname, '../../../../packages/data/src/readers/fixtures');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...args], {
-      env: { ...process.env, CI: '1' },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('glorank data', () => {
   it('synth writes a dataset that inspect summarises', async () => {

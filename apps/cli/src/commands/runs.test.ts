@@ -1,30 +1,16 @@
 // `glorank runs` end to end through the built CLI against a seeded SQLite store.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { openRunStore } from '@glorank/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const main = path.resolve(import.meta.dirname, '../../dist/main.js');
+import { runCli } from '../test-support/run-cli.js';
 
 describe('glorank runs', () => {
   let dir: string;
   let db: string;
 
-  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [main, ...args, '--db', db], {
-        env: { ...process.env, CI: '1' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  }
+  const cli = (args: string[]) => runCli([...args, '--db', db]);
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'glorank-cli-runs-'));
