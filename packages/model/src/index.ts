@@ -71,7 +71,7 @@ export { requestMetrics, slateMetrics } from './metrics/slate-metrics.js';
 export type { DistanceKernelName } from './tokenizer/blocked-distance.js';
 export { activeDistanceKernel, useDistanceKernel } from './tokenizer/blocked-distance.js';
 export type { CodebooksOnDisk, CodesOnDisk } from './tokenizer/codes-io.js';
-export { readCodebooks, readCodes, TOKENIZER_FILES, writeTokenizerOutputs } from './tokenizer/codes-io.js';
+export { readCodebooks, readSemanticIds, TOKENIZER_FILES, writeTokenizerOutputs } from './tokenizer/codes-io.js';
 export type { TokenizerInput } from './tokenizer/collaborative-vectors.js';
 export { trainingInteractions } from './tokenizer/collaborative-vectors.js';
 export type { KMeansOptions, KMeansResult } from './tokenizer/kmeans.js';

@@ -1,7 +1,7 @@
 // Tokenizer outputs beside the dataset: codes.arrow (through @glorank/data's writer, which
 // owns that layout), codebooks.arrow (level, code, items, centroid), and
 // tokenizer-report.json; each written atomically, codes last so a reader that sees new codes
-// also sees their codebooks and report. `readCodes` is what GloRank training loads.
+// also sees their codebooks and report. `readSemanticIds` is what GloRank training loads.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readCodes as readCodesFile, UserError, writeCodes, writeFileAtomic } from '@glorank/data';
@@ -108,7 +108,7 @@ export async function writeTokenizerOutputs(
  * in tokenizer-report.json. Fails with a UserError naming the file when either is missing,
  * malformed, or they disagree.
  */
-export async function readCodes(dir: string): Promise<CodesOnDisk> {
+export async function readSemanticIds(dir: string): Promise<CodesOnDisk> {
   const codesFile = path.join(dir, TOKENIZER_FILES.codes);
   const reportFile = path.join(dir, TOKENIZER_FILES.report);
   try {

@@ -11,7 +11,7 @@ import {
   UserError,
 } from '@glorank/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCodebooks, readCodes, writeTokenizerOutputs } from './codes-io.js';
+import { readCodebooks, readSemanticIds, writeTokenizerOutputs } from './codes-io.js';
 import { realDataset, SKIP_REASON } from './test-support/real-data.js';
 import { type TokenizeResult, tokenizeDataset, tokenizeDatasetDir } from './tokenize-dataset.js';
 
@@ -161,7 +161,7 @@ describe('tokenizeDataset on the synthetic benchmark', () => {
 
     it('writes codes, codebooks and report that read back', async () => {
       await writeTokenizerOutputs(dir, first);
-      const back = await readCodes(dir);
+      const back = await readSemanticIds(dir);
       expect(back.levels).toBe(first.levels);
       expect(back.codebookSizes).toEqual(first.codebookSizes);
       expect(Array.from(back.codes)).toEqual(Array.from(first.codes));
@@ -178,14 +178,14 @@ describe('tokenizeDataset on the synthetic benchmark', () => {
       expect(leftovers).toEqual([]);
     });
 
-    it('readCodes fails clearly without codes or with a report that disagrees', async () => {
+    it('readSemanticIds fails clearly without codes or with a report that disagrees', async () => {
       const empty = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-tok-empty-'));
-      await expect(readCodes(empty)).rejects.toThrow(/no codes.arrow here/);
+      await expect(readSemanticIds(empty)).rejects.toThrow(/no codes.arrow here/);
       await fs.rm(empty, { recursive: true, force: true });
       const report = JSON.parse(await fs.readFile(path.join(dir, 'tokenizer-report.json'), 'utf8'));
       report.final.codebookSizes = [2, 2, 2, 2, 2].slice(0, first.levels);
       await fs.writeFile(path.join(dir, 'tokenizer-report.json'), JSON.stringify(report));
-      await expect(readCodes(dir)).rejects.toThrow(/outside \[0, 2\)/);
+      await expect(readSemanticIds(dir)).rejects.toThrow(/outside \[0, 2\)/);
     });
   });
 });
@@ -216,7 +216,7 @@ describe.skipIf(ml100k === null)(
 
     it('gives all 1,682 items unique codes, cold ones included, and writes them beside the dataset', async () => {
       expect(ds.items.count).toBe(1682);
-      const onDisk = await readCodes(dir);
+      const onDisk = await readSemanticIds(dir);
       expect(Array.from(onDisk.codes)).toEqual(Array.from(both.codes));
       expect(new Set(rowsOf(onDisk.codes, onDisk.levels)).size).toBe(1682);
       const flaggedCold = ds.items.cold.reduce((a, b) => a + b, 0);
