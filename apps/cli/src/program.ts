@@ -6,9 +6,11 @@ import { registerDashboard } from './commands/dashboard.js';
 import { registerData } from './commands/data.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
+import { registerEval } from './commands/eval.js';
 import { registerExperiment } from './commands/experiment.js';
 import { registerRuns } from './commands/runs.js';
 import { registerTokenize } from './commands/tokenize.js';
+import { registerTrain } from './commands/train.js';
 import { CLI_VERSION } from './support/version.js';
 
 export function buildProgram(): Command {
@@ -37,6 +39,8 @@ Examples:
   registerDashboard(program);
   registerData(program);
   registerTokenize(program);
+  registerTrain(program);
+  registerEval(program);
   return program;
 }
 

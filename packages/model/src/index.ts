@@ -88,3 +88,49 @@ export { assignSemanticIds } from './tokenizer/semantic-ids.js';
 export type { TokenizeOptions, TokenizeResult, TokenizerSource } from './tokenizer/tokenize-dataset.js';
 export { TOKENIZER_SOURCES, tokenizeDataset, tokenizeDatasetDir } from './tokenizer/tokenize-dataset.js';
 export type { LevelReport, TokenizerReport } from './tokenizer/tokenizer-report.js';
+// GloRank: nn building blocks, constrained decoding, the model, SFT, evaluator, GRPO, pipeline.
+export type { DecodedSlate, SampleOptions, StepScorer } from './decoding/decode.js';
+export { beamDecode, greedyDecode, sampleDecode } from './decoding/decode.js';
+export { CandidateTrie, TrieCursor } from './decoding/trie.js';
+export type { GloRankCheckpointMeta, LoadedGloRank } from './glorank/checkpoint-io.js';
+export { frozenCopy, loadGloRankCheckpoint, saveGloRankCheckpoint } from './glorank/checkpoint-io.js';
+export { demonstrationSlate, initialSlate } from './glorank/demonstrations.js';
+export type { ItemCodes } from './glorank/item-codes.js';
+export { candidateCodes, itemCodes } from './glorank/item-codes.js';
+export type { GloRankMode, GloRankModelConfig } from './glorank/model.js';
+export { DEFAULT_MODEL_CONFIG, GloRankModel } from './glorank/model.js';
+export type { DecodeConfig } from './glorank/reranker.js';
+export { DEFAULT_DECODE_CONFIG, decodeSlates, GloRankReranker } from './glorank/reranker.js';
+export type { AdamOptions } from './nn/adam.js';
+export { Adam } from './nn/adam.js';
+export { causalMask, lengthMask, MASK_VALUE, MultiHeadAttention, paddingMask } from './nn/attention.js';
+export type { Checkpoint, CheckpointMeta } from './nn/checkpoint.js';
+export { isCheckpoint, loadCheckpoint, saveCheckpoint } from './nn/checkpoint.js';
+export { Dense, Embedding, FeedForward, LayerNorm, layerNorm, matMul2d } from './nn/layers.js';
+export type { Init, StoredArray } from './nn/params.js';
+export { ParamStore } from './nn/params.js';
+export { DecoderBlock, EncoderBlock } from './nn/transformer.js';
+export type { GloRankTrainConfig } from './training/config.js';
+export { DEFAULT_TRAIN_CONFIG, loadTrainConfig, resolveTrainConfig } from './training/config.js';
+export type { EvaluatorConfig as ListwiseEvaluatorConfig } from './training/evaluator.js';
+export {
+  DEFAULT_EVALUATOR_CONFIG,
+  evaluatorFit,
+  ListwiseEvaluator,
+  loadEvaluator,
+  saveEvaluator,
+  trainEvaluator,
+} from './training/evaluator.js';
+export type { GrpoConfig, GrpoResult, RewardFunction } from './training/grpo.js';
+export { DEFAULT_GRPO_CONFIG, groupAdvantages, trainGrpo } from './training/grpo.js';
+export type { SlateEvaluation } from './training/pipeline.js';
+export {
+  evaluateGloRank,
+  evaluateSlates,
+  requestsOf,
+  trainGloRankRl,
+  trainGloRankSft,
+  trainRewardModel,
+} from './training/pipeline.js';
+export type { SftConfig, SftResult } from './training/sft.js';
+export { DEFAULT_SFT_CONFIG, trainSft } from './training/sft.js';

@@ -133,6 +133,25 @@ export class TrieCursor {
     return out;
   }
 
+  /**
+   * Candidates still reachable from the current position (not emitted and matching the
+   * codes already taken for the current item), as a 0/1 mask over candidate indices.
+   */
+  reachable(): Uint8Array {
+    const t = this.trie;
+    const out = new Uint8Array(t.candidateCount);
+    const stack = [this.node];
+    while (stack.length > 0) {
+      const n = stack.pop() as number;
+      if ((this.remaining[n] as number) === 0) continue;
+      const leaf = t.leafCandidates[n] as Int32Array;
+      for (let i = this.leafUsed[n] as number; i < leaf.length; i++) out[leaf[i] as number] = 1;
+      for (let k = t.childStart[n] as number; k < (t.childStart[n + 1] as number); k++)
+        stack.push(t.childNodes[k] as number);
+    }
+    return out;
+  }
+
   /** Whether `code` is admissible next. */
   admits(code: number): boolean {
     return this.childFor(code) >= 0;

@@ -7,7 +7,11 @@ import type { ParamStore } from './params.js';
 
 export const MASK_VALUE = -1e9;
 
-/** Projected keys and values, split into heads: each [batch, heads, keys, headDim]. */
+/**
+ * Projected keys and values split into heads: k is [batch, heads, headDim, keys] (already
+ * transposed: wasm's batched matmul is about 2x slower with transposeB), v is
+ * [batch, heads, keys, headDim].
+ */
 export interface KeysValues {
   k: tf.Tensor4D;
   v: tf.Tensor4D;
@@ -55,14 +59,16 @@ export class MultiHeadAttention {
     this.out = new Dense(store, `${name}/out`, dim, dim);
   }
 
-  private splitHeads(x: tf.Tensor): tf.Tensor4D {
+  /** [batch, t, dim] -> [batch, heads, t, headDim], or [batch, heads, headDim, t] when `keys`. */
+  private splitHeads(x: tf.Tensor, keys = false): tf.Tensor4D {
     const [b, t] = x.shape as [number, number, number];
-    return tf.transpose(tf.reshape(x, [b, t, this.heads, this.headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
+    const perm = keys ? [0, 2, 3, 1] : [0, 2, 1, 3];
+    return tf.transpose(tf.reshape(x, [b, t, this.heads, this.headDim]), perm) as tf.Tensor4D;
   }
 
   /** Project a memory [batch, keys, dim] once, so decoding steps can reuse it. */
   keysValues(memory: tf.Tensor): KeysValues {
-    return { k: this.splitHeads(this.k.apply(memory)), v: this.splitHeads(this.v.apply(memory)) };
+    return { k: this.splitHeads(this.k.apply(memory), true), v: this.splitHeads(this.v.apply(memory)) };
   }
 
   /**
@@ -72,7 +78,7 @@ export class MultiHeadAttention {
   attend(queries: tf.Tensor, kv: KeysValues, mask?: tf.Tensor): tf.Tensor {
     const [b, t] = queries.shape as [number, number, number];
     const q = this.splitHeads(tf.mul(this.q.apply(queries), 1 / Math.sqrt(this.headDim)));
-    let scores: tf.Tensor = tf.matMul(q, kv.k, false, true); // [batch, heads, q, keys]
+    let scores: tf.Tensor = tf.matMul(q, kv.k); // [batch, heads, q, keys]
     if (mask !== undefined) scores = tf.add(scores, tf.expandDims(mask, 1));
     const weights = tf.softmax(scores);
     const ctx = tf.matMul(weights as tf.Tensor4D, kv.v); // [batch, heads, q, headDim]

@@ -4,6 +4,27 @@
 // Each layer takes its parameters from a ParamStore under a name prefix.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamStore } from './params.js';
+import { installWasmRowGather } from './wasm-gather.js';
+
+/**
+ * x [n, k] times w [k, m] with a gradient written as plain (untransposed) matmuls of
+ * explicitly transposed operands. tfjs derives dx = dy w^T and dw = x^T dy with
+ * transpose flags, which wasm runs on its slow generic path (5-15x slower than the
+ * forward product here); transposing first keeps all three products on the fast path.
+ */
+export const matMul2d: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D = tf.customGrad(
+  // biome-ignore lint/suspicious/noExplicitAny: tf.customGrad's signature is untyped varargs
+  ((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc): any => {
+    save([x, w]);
+    return {
+      value: tf.matMul(x, w),
+      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
+      },
+    };
+  }) as never,
+) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
 /** y = x W + b over the last axis; x is [..., inDim]. W is stored [inDim, outDim] (no transpose). */
 export class Dense {
@@ -25,7 +46,7 @@ export class Dense {
     const lead = x.shape.slice(0, -1);
     // Rank-2 matmul is the fast path on every backend (no broadcasting batch matmul).
     const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inDim]);
-    let y: tf.Tensor = tf.matMul(x2 as tf.Tensor2D, this.w as tf.Tensor2D);
+    let y: tf.Tensor = matMul2d(x2 as tf.Tensor2D, this.w as tf.Tensor2D);
     if (this.b !== null) y = tf.add(y, this.b);
     return x.rank === 2 ? y : tf.reshape(y, [...lead, this.outDim]);
   }
@@ -43,6 +64,7 @@ export class Embedding {
     options: { std?: number } = {},
   ) {
     this.table = store.create(`${name}/table`, [count, dim], { kind: 'normal', std: options.std ?? 0.02 });
+    installWasmRowGather();
   }
 
   apply(ids: tf.Tensor): tf.Tensor {

@@ -1,0 +1,354 @@
+// `glorank train sft|rl|reward-model`: GloRank's training stages on a converted, tokenized
+// dataset. Each stage is one call into @glorank/model; this module only parses flags,
+// shows progress and records the run in the tracking store.
+import path from 'node:path';
+import { type LoadedDataset, readDataset, UserError } from '@glorank/data';
+import {
+  type BackendChoice,
+  type GloRankTrainConfig,
+  type ItemCodes,
+  itemCodes,
+  type ListwiseEvaluator,
+  loadEvaluator,
+  loadGloRankCheckpoint,
+  loadTrainConfig,
+  type RewardFunction,
+  readSemanticIds,
+  resolveTrainConfig,
+  saveEvaluator,
+  selectBackend,
+  type TrainLogger,
+  trainGloRankRl,
+  trainGloRankSft,
+  trainRewardModel,
+} from '@glorank/model';
+import { openRunStore, RunLogger, type RunStore } from '@glorank/tracking';
+import type { Command } from 'commander';
+import { backendOption, parseIntOption } from '../support/options.js';
+import { storagePaths } from '../support/paths.js';
+import { createProgress } from '../support/progress.js';
+
+interface CommonFlags {
+  config?: string;
+  backend: string;
+  seed: number;
+  out?: string;
+  track: boolean;
+  json?: boolean;
+}
+
+async function configOf(flags: CommonFlags): Promise<GloRankTrainConfig> {
+  return flags.config ? loadTrainConfig(path.resolve(flags.config)) : resolveTrainConfig({});
+}
+
+async function codesOf(datasetDir: string): Promise<ItemCodes> {
+  const ids = await readSemanticIds(datasetDir);
+  return itemCodes(ids.codes, ids.levels, ids.codebookSizes);
+}
+
+/** A tracking run when the store is available; the trainer only sees the TrainLogger side. */
+async function startTracking(
+  flags: CommonFlags,
+  name: string,
+  config: unknown,
+  dataset: LoadedDataset,
+  backend: string,
+): Promise<{ logger: TrainLogger; finish: (ok: boolean, err?: unknown) => Promise<void> }> {
+  if (!flags.track) return { logger: { log: () => undefined }, finish: async () => undefined };
+  let store: RunStore | null = null;
+  try {
+    store = await openRunStore(storagePaths().database);
+    const run = await RunLogger.start(store, {
+      experiment: 'glorank-train',
+      name,
+      config: config as never,
+      params: { seed: flags.seed, dataset: dataset.manifest.name },
+      tags: [`dataset:${dataset.manifest.name}`, 'glorank'],
+      datasetHash: dataset.manifest.contentHash,
+      backend,
+    });
+    return {
+      logger: run,
+      finish: async (ok, err) => {
+        if (ok) await run.finish();
+        else await run.fail(err);
+        await store?.close();
+      },
+    };
+  } catch (err) {
+    await store?.close();
+    throw err;
+  }
+}
+
+function defaultOut(dataset: LoadedDataset, stage: string, seed: number): string {
+  return path.join(storagePaths().runsDir, 'glorank', dataset.manifest.name, `${stage}-s${seed}`);
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'YAML or JSON config (sections model, sft, rewardModel, rl, decode)')
+    .addOption(backendOption())
+    .option('--seed <n>', 'random seed', parseIntOption('--seed', 0), 1)
+    .option('--out <dir>', 'checkpoint folder (default <runs>/glorank/<dataset>/<stage>-s<seed>)')
+    .option('--no-track', 'do not record the run in the tracking store')
+    .option('--json', 'print the result as JSON (no progress output)');
+}
+
+function print(flags: CommonFlags, json: unknown, lines: string[]): void {
+  if (flags.json) process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  else process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function registerTrain(program: Command): void {
+  const train = program
+    .command('train')
+    .description('train GloRank: supervised (sft), the reward model, RL post-training (rl)');
+
+  withCommon(
+    train
+      .command('sft')
+      .description('supervised pre-training on demonstration slates (train split)')
+      .argument('<datasetDir>', 'converted dataset folder with codes.arrow (run `glorank tokenize` first)')
+      .option('--local', 'train the local-index ablation ("pick candidate #k") instead of GloRank')
+      .option('--epochs <n>', 'override sft.epochs', parseIntOption('--epochs', 0))
+      .option('--resume', 'continue from the checkpoint in --out'),
+  )
+    .addHelpText(
+      'after',
+      `
+Demonstrations: candidates sorted by label (best first), ties by retriever score; the first
+L form the slate (the exposed items, clicked first). Requests without a positive are skipped.
+
+Examples:
+  $ glorank train sft datasets/out/synthetic
+  $ glorank train sft datasets/out/ml-1m --config experiments/glorank.yaml --seed 2 --out runs/ml1m-sft
+  $ glorank train sft datasets/out/synthetic --local --json | jq .result`,
+    )
+    .action(
+      async (
+        datasetDir: string,
+        flags: CommonFlags & { local?: boolean; epochs?: number; resume?: boolean },
+      ) => {
+        const backend = await selectBackend(flags.backend as BackendChoice);
+        const dir = path.resolve(datasetDir);
+        const dataset = await readDataset(dir);
+        const codes = await codesOf(dir);
+        const base = await configOf(flags);
+        const config: GloRankTrainConfig = {
+          ...base,
+          model: { ...base.model, ...(flags.local ? { mode: 'local' as const } : {}) },
+          sft: { ...base.sft, ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}) },
+        };
+        const out = path.resolve(
+          flags.out ?? defaultOut(dataset, config.model.mode === 'local' ? 'local-sft' : 'sft', flags.seed),
+        );
+        const tracking = await startTracking(
+          flags,
+          `sft ${dataset.manifest.name} s${flags.seed}`,
+          config,
+          dataset,
+          backend.name,
+        );
+        const bar = createProgress({ label: 'sft', total: 1, unit: 'steps', quiet: Boolean(flags.json) });
+        const started = Date.now();
+        try {
+          const { result } = await trainGloRankSft({
+            dataset,
+            codes,
+            config,
+            seed: flags.seed,
+            logger: tracking.logger,
+            out,
+            resume: Boolean(flags.resume),
+            onStep: (done, total) => bar.update(done, `of ${total}`),
+            meta: { backend: backend.name },
+          });
+          bar.stop();
+          await tracking.finish(true);
+          const seconds = (Date.now() - started) / 1000;
+          print(flags, { checkpoint: out, backend: backend.name, seconds, result }, [
+            `sft: ${result.steps}/${result.totalSteps} steps, last-epoch loss ${result.loss.toFixed(4)} (${seconds.toFixed(1)}s, ${backend.name})`,
+            `checkpoint: ${out}`,
+            `next: glorank train rl --from ${out}   or   glorank eval ${out}`,
+          ]);
+        } catch (err) {
+          bar.stop();
+          await tracking.finish(false, err);
+          throw err;
+        }
+      },
+    );
+
+  withCommon(
+    train
+      .command('reward-model')
+      .description(
+        'train the list-wise evaluator on logged slates (RL reward, or a frozen evaluation simulator)',
+      )
+      .argument('<datasetDir>', 'converted dataset folder with codes.arrow')
+      .option(
+        '--with-valid',
+        'also train on the valid split (for an evaluation simulator; no early stopping)',
+      ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ glorank train reward-model datasets/out/ml-1m --seed 1000
+  $ glorank train reward-model datasets/out/ml-1m --with-valid --seed 2000 --out runs/ml1m-simulator`,
+    )
+    .action(async (datasetDir: string, flags: CommonFlags & { withValid?: boolean }) => {
+      const backend = await selectBackend(flags.backend as BackendChoice);
+      const dir = path.resolve(datasetDir);
+      const dataset = await readDataset(dir);
+      const codes = await codesOf(dir);
+      const config = await configOf(flags);
+      const stage = flags.withValid ? 'simulator' : 'reward-model';
+      const out = path.resolve(flags.out ?? defaultOut(dataset, stage, flags.seed));
+      const bar = createProgress({ label: stage, total: 1, unit: 'steps', quiet: Boolean(flags.json) });
+      const evaluator = trainRewardModel({
+        dataset,
+        codes,
+        config,
+        seed: flags.seed,
+        logger: { log: () => undefined },
+        splits: flags.withValid ? ['train', 'valid'] : ['train'],
+        onStep: (done, total) => bar.update(done, `of ${total}`),
+      });
+      bar.stop();
+      await saveEvaluator(out, evaluator, {
+        dataset: dir,
+        datasetHash: dataset.manifest.contentHash,
+        seed: flags.seed,
+        splits: flags.withValid ? ['train', 'valid'] : ['train'],
+      });
+      evaluator.dispose();
+      print(flags, { checkpoint: out, backend: backend.name }, [`${stage}: ${out}`]);
+    });
+
+  withCommon(
+    train
+      .command('rl')
+      .description('GRPO post-training of an SFT checkpoint against the list-wise evaluator')
+      .requiredOption('--from <checkpoint>', 'SFT checkpoint folder')
+      .option('--dataset <dir>', 'dataset folder (default: the one the checkpoint was trained on)')
+      .option('--reward-model <dir>', 'evaluator checkpoint (default: train one now, seed + 1000)')
+      .option('--steps <n>', 'override rl.steps', parseIntOption('--steps', 0))
+      .option('--resume', 'continue from the checkpoint in --out'),
+  )
+    .addHelpText(
+      'after',
+      `
+Logs per round: rl/reward_mean, rl/reward_std, rl/kl, rl/clip_frac, rl/entropy, rl/loss.
+
+Examples:
+  $ glorank train rl --from runs/glorank/synthetic/sft-s1
+  $ glorank train rl --from runs/ml1m-sft --reward-model runs/ml1m-reward --steps 200 --out runs/ml1m-rl`,
+    )
+    .action(
+      async (
+        flags: CommonFlags & {
+          from: string;
+          dataset?: string;
+          rewardModel?: string;
+          steps?: number;
+          resume?: boolean;
+        },
+      ) => {
+        const backend = await selectBackend(flags.backend as BackendChoice);
+        const from = path.resolve(flags.from);
+        const sft = await loadGloRankCheckpoint(from);
+        const datasetDir = flags.dataset
+          ? path.resolve(flags.dataset)
+          : (sft.meta.dataset as string | undefined);
+        if (!datasetDir)
+          throw new UserError('the checkpoint does not name its dataset; pass --dataset', {
+            field: 'dataset',
+          });
+        const dataset = await readDataset(datasetDir);
+        const base = await configOf(flags);
+        const config: GloRankTrainConfig = {
+          ...base,
+          rl: { ...base.rl, ...(flags.steps !== undefined ? { steps: flags.steps } : {}) },
+        };
+        const out = path.resolve(flags.out ?? defaultOut(dataset, 'rl', flags.seed));
+        let rewardModelDir = flags.rewardModel ? path.resolve(flags.rewardModel) : `${out}.reward-model`;
+        let evaluator: ListwiseEvaluator;
+        if (flags.rewardModel) {
+          evaluator = (await loadEvaluator(rewardModelDir)).evaluator;
+        } else {
+          const bar = createProgress({
+            label: 'reward model',
+            total: 1,
+            unit: 'steps',
+            quiet: Boolean(flags.json),
+          });
+          evaluator = trainRewardModel({
+            dataset,
+            codes: sft.model.codes,
+            config,
+            seed: flags.seed + 1000,
+            logger: { log: () => undefined },
+            splits: ['train'],
+            onStep: (done, total) => bar.update(done, `of ${total}`),
+          });
+          bar.stop();
+          await saveEvaluator(rewardModelDir, evaluator, {
+            dataset: datasetDir,
+            seed: flags.seed + 1000,
+            splits: ['train'],
+          });
+        }
+        rewardModelDir = path.resolve(rewardModelDir);
+        const reward: RewardFunction = (rs, ss) => evaluator.rewards(rs, ss);
+        const tracking = await startTracking(
+          flags,
+          `rl ${dataset.manifest.name} s${flags.seed}`,
+          config,
+          dataset,
+          backend.name,
+        );
+        const bar = createProgress({
+          label: 'rl',
+          total: config.rl.steps,
+          unit: 'rounds',
+          quiet: Boolean(flags.json),
+        });
+        const started = Date.now();
+        try {
+          const { result } = await trainGloRankRl({
+            from: sft.model,
+            dataset,
+            reward,
+            config,
+            seed: flags.seed,
+            logger: tracking.logger,
+            out,
+            resume: Boolean(flags.resume),
+            onStep: (done) => bar.update(done),
+            meta: { backend: backend.name, from, rewardModel: rewardModelDir },
+          });
+          bar.stop();
+          await tracking.finish(true);
+          const seconds = (Date.now() - started) / 1000;
+          print(
+            flags,
+            { checkpoint: out, rewardModel: rewardModelDir, backend: backend.name, seconds, result },
+            [
+              `rl: ${result.steps} rounds, sampled reward ${result.firstReward.toFixed(4)} -> ${result.lastReward.toFixed(4)} (${seconds.toFixed(1)}s, ${backend.name})`,
+              `reward model: ${rewardModelDir}`,
+              `checkpoint: ${out}`,
+            ],
+          );
+        } catch (err) {
+          bar.stop();
+          await tracking.finish(false, err);
+          throw err;
+        } finally {
+          evaluator.dispose();
+        }
+      },
+    );
+}

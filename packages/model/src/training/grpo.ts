@@ -1,0 +1,275 @@
+// RL post-training of GloRank, GRPO-style. For each request of a batch, G slates are
+// sampled from the current policy under the candidate trie and scored by a reward model
+// (the learned list-wise evaluator). Advantages are the rewards normalised within each
+// request's group, so no value network is needed. The policy then takes a few gradient
+// steps on the clipped importance-ratio objective (PPO clipping per token, one
+// advantage per slate), with a KL penalty to the frozen SFT policy (the k3 estimator
+// exp(ref - logp) - (ref - logp) - 1) and an optional entropy bonus.
+import type { RerankRequest } from '@glorank/data';
+import { Rng } from '@glorank/data';
+import * as tf from '@tensorflow/tfjs-core';
+import { sampleDecode } from '../decoding/decode.js';
+import type { CandidateTrie } from '../decoding/trie.js';
+import { loadGloRankCheckpoint, saveGloRankCheckpoint } from '../glorank/checkpoint-io.js';
+import type { GloRankModel, StepMasks } from '../glorank/model.js';
+import { type EncoderInputs, encoderInputs } from '../glorank/request-encoder.js';
+import type { TrainLogger } from '../methods/reranker.js';
+import { Adam } from '../nn/adam.js';
+import { isCheckpoint } from '../nn/checkpoint.js';
+import { batchesPerEpoch, epochBatches } from './batches.js';
+
+export interface GrpoConfig {
+  /** Policy-update rounds (each: sample, score, innerEpochs gradient steps). */
+  steps: number;
+  /** Requests per round. */
+  batchSize: number;
+  learningRate: number;
+  /** Slates sampled per request (G). */
+  group: number;
+  /** PPO clip range epsilon. */
+  clip: number;
+  /** Weight of the KL penalty to the reference (SFT) policy. */
+  klCoef: number;
+  /** Weight of the entropy bonus (0: none). */
+  entropyCoef: number;
+  /** Gradient steps per round on the same samples. */
+  innerEpochs: number;
+  /** Sampling temperature (log-probabilities use the same temperature). */
+  temperature: number;
+  clipNorm: number;
+  /** Checkpoint every this many rounds (and at the end); 0: only at the end. */
+  checkpointEvery: number;
+}
+
+export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
+  steps: 60,
+  batchSize: 32,
+  learningRate: 5e-4,
+  group: 8,
+  clip: 0.2,
+  klCoef: 0.05,
+  entropyCoef: 0,
+  innerEpochs: 2,
+  temperature: 1,
+  clipNorm: 1,
+  checkpointEvery: 10,
+};
+
+/** Reward of each slate (item ids, top first) for its request; higher is better. */
+export type RewardFunction = (
+  requests: readonly RerankRequest[],
+  slates: readonly Int32Array[],
+) => Float64Array;
+
+export interface GrpoRun {
+  policy: GloRankModel;
+  /** Frozen reference policy for the KL penalty (usually the SFT model). */
+  reference: GloRankModel;
+  reward: RewardFunction;
+  requests: readonly RerankRequest[];
+  config: GrpoConfig;
+  seed: number;
+  logger: TrainLogger;
+  checkpointDir?: string;
+  resume?: boolean;
+  maxSteps?: number;
+  onStep?: (done: number, total: number) => void;
+  meta?: Record<string, unknown>;
+}
+
+export interface GrpoResult {
+  steps: number;
+  finished: boolean;
+  /** Mean sampled reward of the first and the last round. */
+  firstReward: number;
+  lastReward: number;
+}
+
+/** Rewards normalised within consecutive groups of `group`: (r - mean) / (std + 1e-6); 0 for a flat group. */
+export function groupAdvantages(rewards: ArrayLike<number>, group: number): Float32Array {
+  const out = new Float32Array(rewards.length);
+  for (let g = 0; g < rewards.length; g += group) {
+    let mean = 0;
+    for (let i = g; i < g + group; i++) mean += rewards[i] as number;
+    mean /= group;
+    let v = 0;
+    for (let i = g; i < g + group; i++) v += ((rewards[i] as number) - mean) ** 2;
+    const std = Math.sqrt(v / group);
+    for (let i = g; i < g + group; i++)
+      out[i] = std > 1e-9 ? ((rewards[i] as number) - mean) / (std + 1e-6) : 0;
+  }
+  return out;
+}
+
+interface Rollout {
+  x: EncoderInputs;
+  rowRequest: Int32Array;
+  tokens: Int32Array;
+  masks: StepMasks;
+  advantages: Float32Array;
+  oldLogProbs: Float32Array;
+  refLogProbs: Float32Array;
+  rewards: Float64Array;
+}
+
+function tokenLogProbs(
+  model: GloRankModel,
+  r: Omit<Rollout, 'oldLogProbs' | 'refLogProbs'>,
+  temperature: number,
+): Float32Array {
+  return tf.tidy(() => {
+    const enc = model.encode(r.x);
+    return model
+      .scoreSequences(enc, r.x, r.rowRequest, r.tokens, r.masks, temperature)
+      .logProbs.dataSync() as Float32Array;
+  });
+}
+
+function rollout(run: GrpoRun, batch: readonly RerankRequest[], rng: Rng): Rollout {
+  const { policy, config } = run;
+  const G = config.group;
+  const L = policy.config.slateSize;
+  const x = encoderInputs(batch, policy.config.historyLength);
+  const tries = batch.map((r) => policy.trie(r));
+  const { scorer, dispose } = policy.stepScorer(x, tries);
+  let samples: ReturnType<typeof sampleDecode>;
+  try {
+    samples = sampleDecode(tries, L, scorer, rng, { samples: G, temperature: config.temperature });
+  } finally {
+    dispose();
+  }
+  const rows = samples.length;
+  const rowRequest = Int32Array.from({ length: rows }, (_, i) => Math.floor(i / G));
+  const tokens = new Int32Array(rows * policy.steps);
+  samples.forEach((s, i) => {
+    tokens.set(s.tokens, i * policy.steps);
+  });
+  const rowRequests = Array.from(rowRequest, (q) => batch[q] as RerankRequest);
+  const slates = samples.map((s, i) =>
+    Int32Array.from(s.slate, (k) => (rowRequests[i] as RerankRequest).candidates[k] as number),
+  );
+  const rewards = run.reward(rowRequests, slates);
+  const masks = policy.trieMasks(
+    Array.from(rowRequest, (q) => tries[q] as CandidateTrie),
+    tokens,
+    x.candidateSlots,
+  );
+  const base = { x, rowRequest, tokens, masks, advantages: groupAdvantages(rewards, G), rewards };
+  return {
+    ...base,
+    oldLogProbs: tokenLogProbs(policy, base, config.temperature),
+    refLogProbs: tokenLogProbs(run.reference, base, config.temperature),
+  };
+}
+
+export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
+  const { policy, config } = run;
+  const L = policy.config.slateSize;
+  const requests = run.requests.filter((r) => r.candidates.length >= L);
+  if (requests.length === 0) throw new Error('GRPO: no request has enough candidates');
+  const rng = new Rng(run.seed);
+  const optimizer = new Adam(policy.store, { lr: config.learningRate, clipNorm: config.clipNorm });
+  const perEpoch = batchesPerEpoch(requests.length, config.batchSize);
+  let step = 0;
+  let firstReward = Number.NaN;
+  if (run.resume && run.checkpointDir !== undefined && (await isCheckpoint(run.checkpointDir))) {
+    const saved = await loadGloRankCheckpoint(run.checkpointDir);
+    if (saved.meta.stage !== 'rl') {
+      throw new Error(
+        `cannot resume RL from a '${String(saved.meta.stage)}' checkpoint in ${run.checkpointDir}`,
+      );
+    }
+    policy.store.copyFrom(saved.model.store);
+    run.reference.store.importArrays(saved.checkpoint.arrays, 'ref/', run.checkpointDir);
+    optimizer.importState(saved.checkpoint.arrays, saved.meta.adamSteps as number, 'adam/');
+    step = saved.meta.step as number;
+    firstReward = (saved.meta.firstReward as number | undefined) ?? Number.NaN;
+    saved.model.store.dispose();
+    saved.model.dispose();
+    run.logger.info?.(`resuming RL at round ${step} of ${config.steps}`);
+  }
+  const save = async (): Promise<void> => {
+    if (run.checkpointDir === undefined) return;
+    const arrays = optimizer.exportState('adam/');
+    for (const [k, v] of run.reference.store.exportArrays('ref/')) arrays.set(k, v);
+    await saveGloRankCheckpoint(run.checkpointDir, policy, {
+      arrays,
+      meta: {
+        ...(run.meta ?? {}),
+        stage: 'rl',
+        seed: run.seed,
+        rl: config,
+        step,
+        totalSteps: config.steps,
+        finished: step >= config.steps,
+        adamSteps: optimizer.stepCount,
+        firstReward,
+      },
+    });
+  };
+  const stopAt = Math.min(config.steps, run.maxSteps ?? config.steps);
+  let lastReward = Number.NaN;
+  while (step < stopAt) {
+    const epoch = Math.floor(step / perEpoch);
+    const idx = epochBatches(rng, 'rl-epoch', epoch, requests.length, config.batchSize)[
+      step % perEpoch
+    ] as number[];
+    const batch = idx.map((i) => requests[i] as RerankRequest);
+    const r = rollout(run, batch, rng.fork(`rl-sample-${step}`));
+    const rows = r.rowRequest.length;
+    const T = policy.steps;
+    let meanReward = 0;
+    for (const v of r.rewards) meanReward += v;
+    meanReward /= rows;
+    let varReward = 0;
+    for (const v of r.rewards) varReward += (v - meanReward) ** 2;
+    if (Number.isNaN(firstReward)) firstReward = meanReward;
+    lastReward = meanReward;
+    const adv = tf.tensor2d(r.advantages, [rows, 1]);
+    const old = tf.tensor2d(r.oldLogProbs, [rows, T]);
+    const ref = tf.tensor2d(r.refLogProbs, [rows, T]);
+    let stats = { loss: 0, kl: 0, clipFrac: 0, entropy: 0, gradNorm: 0 };
+    for (let k = 0; k < config.innerEpochs; k++) {
+      let parts: tf.Tensor[] = [];
+      const { value, grads } = policy.store.valueAndGrads(() =>
+        tf.tidy(() => {
+          const enc = policy.encode(r.x);
+          const s = policy.scoreSequences(enc, r.x, r.rowRequest, r.tokens, r.masks, config.temperature);
+          const ratio = tf.exp(tf.sub(s.logProbs, old));
+          const clipped = tf.clipByValue(ratio, 1 - config.clip, 1 + config.clip);
+          const pg = tf.neg(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv)));
+          const d = tf.sub(ref, s.logProbs);
+          const kl = tf.sub(tf.sub(tf.exp(d), d), 1);
+          let loss = tf.add(pg, tf.mul(kl, config.klCoef));
+          if (config.entropyCoef > 0) loss = tf.sub(loss, tf.mul(s.entropy, config.entropyCoef));
+          const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), config.clip), 'float32'));
+          parts = [tf.keep(tf.mean(kl)), tf.keep(clipFrac), tf.keep(tf.mean(s.entropy))];
+          return tf.mean(loss) as tf.Scalar;
+        }),
+      );
+      const [kl, clipFrac, entropy] = parts.map((t) => t.dataSync()[0] as number) as [number, number, number];
+      stats = { loss: value.dataSync()[0] as number, kl, clipFrac, entropy, gradNorm: optimizer.step(grads) };
+      value.dispose();
+      for (const g of grads.values()) g.dispose();
+      for (const t of parts) t.dispose();
+    }
+    adv.dispose();
+    old.dispose();
+    ref.dispose();
+    step++;
+    run.logger.log(step, {
+      'rl/reward_mean': meanReward,
+      'rl/reward_std': Math.sqrt(varReward / rows),
+      'rl/kl': stats.kl,
+      'rl/clip_frac': stats.clipFrac,
+      'rl/entropy': stats.entropy,
+      'rl/loss': stats.loss,
+      'rl/grad_norm': stats.gradNorm,
+    });
+    run.onStep?.(step, config.steps);
+    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < stopAt) await save();
+  }
+  await save();
+  optimizer.dispose();
+  return { steps: step, finished: step >= config.steps, firstReward, lastReward };
+}

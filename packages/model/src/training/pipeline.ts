@@ -1,0 +1,200 @@
+// GloRank end to end on a loaded dataset: SFT, the reward model, RL and evaluation, each
+// one call. The CLI (`glorank train|eval`) and the experiment harness use these, so the
+// request splits, checkpoint layout and metric definitions live in one place.
+import type { LoadedDataset, RerankRequest, Split } from '@glorank/data';
+import { Rng } from '@glorank/data';
+import { frozenCopy, loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
+import type { ItemCodes } from '../glorank/item-codes.js';
+import { GloRankModel } from '../glorank/model.js';
+import { type DecodeConfig, GloRankReranker } from '../glorank/reranker.js';
+import type { TrainLogger } from '../methods/reranker.js';
+import { type SlateMetrics, slateMetrics } from '../metrics/slate-metrics.js';
+import { ParamStore } from '../nn/params.js';
+import type { GloRankTrainConfig } from './config.js';
+import { type ListwiseEvaluator, trainEvaluator } from './evaluator.js';
+import { type GrpoResult, type RewardFunction, trainGrpo } from './grpo.js';
+import { type SftResult, trainSft } from './sft.js';
+
+/** Requests of the given splits. */
+export function requestsOf(dataset: LoadedDataset, splits: readonly Split[]): RerankRequest[] {
+  return dataset.requests.filter((r) => splits.includes(r.split));
+}
+
+export interface SftStageOptions {
+  dataset: LoadedDataset;
+  codes: ItemCodes;
+  config: GloRankTrainConfig;
+  seed: number;
+  logger: TrainLogger;
+  /** Checkpoint folder (written at checkpoints and at the end). */
+  out?: string;
+  resume?: boolean;
+  maxSteps?: number;
+  onStep?: (done: number, total: number) => void;
+  meta?: Record<string, unknown>;
+}
+
+/** Train GloRank (or, with config.model.mode 'local', its local-index ablation) by SFT on the train split. */
+export async function trainGloRankSft(
+  o: SftStageOptions,
+): Promise<{ model: GloRankModel; result: SftResult }> {
+  const maxCandidates = Math.max(
+    o.config.model.maxCandidates,
+    ...o.dataset.requests.map((r) => r.candidates.length),
+  );
+  const model = new GloRankModel(new ParamStore(new Rng(o.seed).fork('init')), o.codes, {
+    ...o.config.model,
+    slateSize: o.dataset.manifest.protocol.slateSize ?? o.config.model.slateSize,
+    maxCandidates,
+  });
+  const result = await trainSft({
+    model,
+    requests: requestsOf(o.dataset, ['train']),
+    config: o.config.sft,
+    seed: o.seed,
+    logger: o.logger,
+    ...(o.out !== undefined ? { checkpointDir: o.out } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
+    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
+    meta: {
+      ...(o.meta ?? {}),
+      dataset: o.dataset.dir,
+      datasetHash: o.dataset.manifest.contentHash,
+      config: o.config,
+    },
+  });
+  return { model, result };
+}
+
+export interface RewardModelOptions {
+  dataset: LoadedDataset;
+  codes: ItemCodes;
+  config: GloRankTrainConfig;
+  seed: number;
+  logger: TrainLogger;
+  /** Splits whose logged slates train it (RL reward: train; evaluation simulator: train and valid). */
+  splits: readonly Split[];
+  onStep?: (done: number, total: number) => void;
+}
+
+/**
+ * The list-wise evaluator trained on logged slates. With splits [train] it keeps the epoch
+ * that best fits the valid split; a simulator trained on [train, valid] runs all epochs.
+ */
+export function trainRewardModel(o: RewardModelOptions): ListwiseEvaluator {
+  const validation = o.splits.includes('valid') ? [] : requestsOf(o.dataset, ['valid']);
+  return trainEvaluator({
+    codes: o.codes,
+    requests: requestsOf(o.dataset, o.splits),
+    validation,
+    config: {
+      ...o.config.rewardModel,
+      slateSize: o.dataset.manifest.protocol.slateSize ?? o.config.rewardModel.slateSize,
+    },
+    seed: o.seed,
+    logger: o.logger,
+    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
+  });
+}
+
+export interface RlStageOptions {
+  /** The SFT model, or the folder of its checkpoint. */
+  from: GloRankModel | string;
+  dataset: LoadedDataset;
+  reward: RewardFunction;
+  config: GloRankTrainConfig;
+  seed: number;
+  logger: TrainLogger;
+  out?: string;
+  resume?: boolean;
+  maxSteps?: number;
+  onStep?: (done: number, total: number) => void;
+  meta?: Record<string, unknown>;
+}
+
+/** RL post-training (GRPO) of an SFT model on the train split; the SFT model is the frozen reference. */
+export async function trainGloRankRl(
+  o: RlStageOptions,
+): Promise<{ model: GloRankModel; result: GrpoResult }> {
+  const policy = typeof o.from === 'string' ? (await loadGloRankCheckpoint(o.from)).model : o.from;
+  const reference = frozenCopy(policy);
+  const result = await trainGrpo({
+    policy,
+    reference,
+    reward: o.reward,
+    requests: requestsOf(o.dataset, ['train']),
+    config: o.config.rl,
+    seed: o.seed,
+    logger: o.logger,
+    ...(o.out !== undefined ? { checkpointDir: o.out } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
+    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
+    meta: {
+      ...(o.meta ?? {}),
+      dataset: o.dataset.dir,
+      datasetHash: o.dataset.manifest.contentHash,
+      config: o.config,
+      ...(typeof o.from === 'string' ? { from: o.from } : {}),
+    },
+  });
+  reference.store.dispose();
+  reference.dispose();
+  return { model: policy, result };
+}
+
+export interface SlateEvaluation {
+  split: Split;
+  metrics: SlateMetrics;
+  /** Mean expected clicks per request under the simulator, or null without one. */
+  reward: number | null;
+  /** The same over cold-start requests (null when there are none). */
+  coldStart: { metrics: SlateMetrics; reward: number | null } | null;
+}
+
+/** PROTOCOL.md metrics and average reward of given slates (item ids) for `requests`. */
+export function evaluateSlates(
+  split: Split,
+  requests: readonly RerankRequest[],
+  slates: readonly Int32Array[],
+  slateSize: number,
+  simulator: RewardFunction | null,
+): SlateEvaluation {
+  const rewardOf = (rs: readonly RerankRequest[], ss: readonly Int32Array[]): number | null => {
+    if (simulator === null || rs.length === 0) return null;
+    const r = simulator(rs, ss);
+    let s = 0;
+    for (const v of r) s += v;
+    return s / r.length;
+  };
+  const coldIdx = requests.flatMap((r, i) => (r.coldStart ? [i] : []));
+  const coldReq = coldIdx.map((i) => requests[i] as RerankRequest);
+  const coldSlates = coldIdx.map((i) => slates[i] as Int32Array);
+  return {
+    split,
+    metrics: slateMetrics(requests, slates, slateSize),
+    reward: rewardOf(requests, slates),
+    coldStart:
+      coldIdx.length > 0
+        ? { metrics: slateMetrics(coldReq, coldSlates, slateSize), reward: rewardOf(coldReq, coldSlates) }
+        : null,
+  };
+}
+
+/** Rank the requests of `split` with `model` and evaluate the slates. */
+export function evaluateGloRank(
+  model: GloRankModel,
+  dataset: LoadedDataset,
+  options: { split: Split; decode: DecodeConfig; simulator: RewardFunction | null; slateSize?: number },
+): SlateEvaluation {
+  const L = options.slateSize ?? model.config.slateSize;
+  const requests = requestsOf(dataset, [options.split]).filter((r) => r.candidates.length >= L);
+  const reranker = new GloRankReranker('glorank', model, options.decode);
+  return evaluateSlates(options.split, requests, reranker.rank(requests, L), L, options.simulator);
+}
+
+/** Candidate indices -> item ids. */
+export function slateItems(request: RerankRequest, slate: ArrayLike<number>): Int32Array {
+  return Int32Array.from(slate as ArrayLike<number>, (k) => request.candidates[k] as number);
+}
