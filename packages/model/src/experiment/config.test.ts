@@ -86,4 +86,18 @@ describe('experiment config', () => {
     expect(msg).toMatch(/synthetic/);
     expect(msg).toMatch(/convert/);
   });
+
+  it('validates GloRank sections with the training config and points at the field', () => {
+    const cfg = parseExperimentConfig(
+      `${minimal}  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 2 } }\n  - { method: glorank-rl, rl: { steps: 5 } }\n`,
+      'exp.yaml',
+    );
+    expect(cfg.methods[2]).toMatchObject({ method: 'glorank-sft', model: { dim: 16 }, maxSteps: 0 });
+    expect(errorOf(`${minimal}  - method: glorank-sft\n    sft:\n      epochs: -2\n`)).toMatch(
+      /^exp\.yaml:11, field 'methods\[2\]\.sft\.epochs': .*>=0/,
+    );
+    expect(errorOf(`${minimal}rewardModel: { seed: 3, layers: -1 }\n`)).toMatch(
+      /field 'rewardModel\.layers'/,
+    );
+  });
 });

@@ -3,9 +3,10 @@
 // UserError naming the file, line, field and the value that was expected.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '@glorank/data';
+import { isUserError, UserError } from '@glorank/data';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { resolveTrainConfig } from '../training/config.js';
 
 const posInt = () => z.int().min(1);
 const learningRate = () => z.number().gt(0).lte(1);
@@ -95,31 +96,28 @@ const seq2slateMethod = z.strictObject({
   ...trainBudget,
   hidden: posInt().default(32),
 });
-const glorankBackbone = {
-  ...trainBudget,
-  heads: posInt().default(2),
-  layers: posInt().default(1),
-  /** Decoding at evaluation time. */
-  decoding: z.enum(['greedy', 'beam']).default('greedy'),
-  beamWidth: posInt().default(4),
-  /** Further trainer options passed through unchanged. */
-  options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+// GloRank's own sections (model, sft, rl, decode, rewardModel) are those of its training
+// config (training/config.ts) and are validated by it, so both front ends accept the same fields.
+const trainSection = () => z.record(z.string(), z.unknown()).optional();
+const glorankSftLike = {
+  /** GloRankModelConfig fields (dim, heads, hidden, encoderLayers, decoderLayers, historyLength ...). */
+  model: trainSection(),
+  /** SftConfig fields (epochs, batchSize, learningRate ...). */
+  sft: trainSection(),
+  /** DecodeConfig fields (decoding: greedy | beam, beamWidth). */
+  decode: trainSection(),
+  /** Stop SFT after this many updates (0: no limit besides epochs). */
+  maxSteps: z.int().min(0).default(0),
 };
-const glorankLocalMethod = z.strictObject({ method: z.literal('glorank-local'), ...glorankBackbone });
-const glorankSftMethod = z.strictObject({ method: z.literal('glorank-sft'), ...glorankBackbone });
+const glorankLocalMethod = z.strictObject({ method: z.literal('glorank-local'), ...glorankSftLike });
+const glorankSftMethod = z.strictObject({ method: z.literal('glorank-sft'), ...glorankSftLike });
 const glorankRlMethod = z.strictObject({
   method: z.literal('glorank-rl'),
-  /** RL steps (policy updates) after SFT; SFT itself uses the glorank-sft entry or its defaults. */
-  steps: z.int().min(0).default(50),
-  batchSize: posInt().default(32),
-  learningRate: learningRate().default(1e-3),
-  group: z.int().min(2).default(8),
-  clip: z.number().gt(0).lt(1).default(0.2),
-  klCoef: z.number().min(0).default(0.05),
-  innerEpochs: posInt().default(2),
-  decoding: z.enum(['greedy', 'beam']).default('greedy'),
-  beamWidth: posInt().default(4),
-  options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  /** GrpoConfig fields (steps, batchSize, group, clip, klCoef, innerEpochs ...); SFT is the glorank-sft entry. */
+  rl: trainSection(),
+  decode: trainSection(),
+  /** Stop RL after this many rounds (0: rl.steps). */
+  maxSteps: z.int().min(0).default(0),
 });
 
 export const METHOD_NAMES = [
@@ -148,16 +146,12 @@ const methodObject = z.discriminatedUnion('method', [
 // A bare name ("- dnn") is shorthand for the method with its defaults.
 const methodSchema = z.preprocess((v) => (typeof v === 'string' ? { method: v } : v), methodObject);
 
-/** The learned list-wise evaluator (RL reward; on real data also the frozen evaluation simulator). */
-const evaluatorSchema = z.strictObject({
-  epochs: z.int().min(0).default(4),
-  batchSize: posInt().default(64),
-  learningRate: learningRate().default(3e-3),
-  dim: posInt().default(32),
-  seed: z.int().min(0).default(1000),
-  options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
-});
-
+/**
+ * The learned list-wise evaluator (RL reward; on real data also the frozen evaluation
+ * simulator): its seed and the rewardModel fields of GloRank's training config (dim, layers,
+ * epochs ...).
+ */
+const evaluatorSchema = z.looseObject({ seed: z.int().min(0).default(1000) });
 const evaluationSchema = z.strictObject({
   /**
    * Average-reward simulator: the dataset's true click model (synthetic data only), a separately
@@ -190,6 +184,17 @@ export const experimentConfigSchema = z
     output: z.string().optional(),
   })
   .superRefine((cfg, ctx) => {
+    cfg.methods.forEach((m, i) => {
+      if (m.method === 'glorank-local' || m.method === 'glorank-sft') {
+        checkTrainSections({ model: m.model, sft: m.sft, decode: m.decode }, ['methods', i], ctx);
+      } else if (m.method === 'glorank-rl') {
+        checkTrainSections({ rl: m.rl, decode: m.decode }, ['methods', i], ctx);
+      }
+    });
+    const { seed: _r, ...reward } = cfg.rewardModel;
+    checkTrainSections({ rewardModel: reward }, ['rewardModel'], ctx, true);
+    const { seed: _s, ...simulator } = cfg.evaluation.simulatorModel;
+    checkTrainSections({ rewardModel: simulator }, ['evaluation', 'simulatorModel'], ctx, true);
     const seen = new Set<string>();
     cfg.methods.forEach((m, i) => {
       if (seen.has(m.method)) {
@@ -205,6 +210,27 @@ export const experimentConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['seeds'], message: 'expected distinct seeds' });
     }
   });
+
+/** Report problems resolveTrainConfig finds in GloRank sections as issues at their config path. */
+function checkTrainSections(
+  sections: Record<string, unknown>,
+  at: (string | number)[],
+  ctx: z.RefinementCtx,
+  flatten = false,
+): void {
+  const present = Object.fromEntries(Object.entries(sections).filter(([, v]) => v !== undefined));
+  try {
+    resolveTrainConfig(present, 'experiment');
+  } catch (err) {
+    if (!isUserError(err)) throw err;
+    const field = err.location.field ?? '';
+    const keys = field.split('.').filter((k) => k.length > 0 && k !== '(top level)');
+    // rewardModel sections sit directly at their path (no extra 'rewardModel' level).
+    const rel = flatten ? keys.slice(1) : keys;
+    const text = err.message.includes(': ') ? err.message.slice(err.message.indexOf(': ') + 2) : err.message;
+    ctx.addIssue({ code: 'custom', path: [...at, ...rel], message: text });
+  }
+}
 
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
 export type DatasetConfig = ExperimentConfig['dataset'];

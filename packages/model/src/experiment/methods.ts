@@ -2,16 +2,24 @@
 // shared inputs (dataset, seed, logger, and for GloRank the item codes, the reward model and
 // the SFT checkpoint it starts RL from) into a Reranker. One registry, so the harness treats
 // the baselines and GloRank alike.
-import type { LoadedDataset } from '@glorank/data';
-import { UserError } from '@glorank/data';
+import path from 'node:path';
+import type { LoadedDataset, RerankRequest } from '@glorank/data';
 import { trainDlcm } from '../baselines/dlcm.js';
 import { trainDnn } from '../baselines/dnn.js';
 import { InitialOrderReranker } from '../baselines/initial-order.js';
 import type { FitSummary } from '../baselines/list-model.js';
 import { trainPrm } from '../baselines/prm.js';
 import { trainSeq2Slate } from '../baselines/seq2slate.js';
+import { itemCodes } from '../glorank/item-codes.js';
+import type { GloRankModel } from '../glorank/model.js';
+import { decodeSlates, GloRankReranker } from '../glorank/reranker.js';
 import type { Reranker, TrainLogger } from '../methods/reranker.js';
+import { readSemanticIds } from '../tokenizer/codes-io.js';
+import { resolveTrainConfig } from '../training/config.js';
+import { loadEvaluator } from '../training/evaluator.js';
+import { trainGloRankRl, trainGloRankSft } from '../training/pipeline.js';
 import type { MethodConfig, MethodName } from './config.js';
+import { tokenProbabilities } from './token-probabilities.js';
 
 /** Methods that are GloRank (not baselines) for the paired-difference column. */
 export const GLORANK_METHODS: readonly MethodName[] = ['glorank-sft', 'glorank-rl'];
@@ -39,13 +47,20 @@ export interface MethodInputs {
   seed: number;
   slateSize: number;
   logger: TrainLogger;
+  /** The stage's own (temporary) output folder: checkpoints go to `<outDir>/checkpoint`. */
+  outDir: string;
   /** Tokenize stage folder (codes.arrow), when the method needs codes. */
   codesDir?: string;
-  /** Reward-model stage folder, when the method needs it. */
+  /** Reward-model checkpoint folder, when the method needs it. */
   rewardModelDir?: string;
   /** The glorank-sft train stage folder of the same seed, for glorank-rl. */
   sftDir?: string;
+  /** The glorank-sft entry of the experiment (its model and sft sections), for glorank-rl. */
+  sftConfig?: MethodConfig;
 }
+
+/** Where a trained method's checkpoint lives inside its stage folder. */
+export const CHECKPOINT_DIR = 'checkpoint';
 
 export interface TrainedMethod {
   reranker: Reranker;
@@ -53,8 +68,11 @@ export interface TrainedMethod {
   summary: Record<string, number>;
   /** Write the trained weights into `dir` (an nn checkpoint folder). */
   save?(dir: string): Promise<void>;
-  /** Per slate position and code level, the probability of each token emitted (GloRank). */
-  tokenProbs?(requestIndex: number): number[][] | undefined;
+  /** Ranks `requests` and, per request, slot and code level, the probability of each token emitted (GloRank). */
+  rankWithTokenProbs?(
+    requests: readonly RerankRequest[],
+    slateSize: number,
+  ): { slates: Int32Array[]; tokenProbs: number[][][] };
   dispose?(): void;
 }
 
@@ -117,9 +135,96 @@ export async function trainMethod(config: MethodConfig, inputs: MethodInputs): P
     case 'glorank-local':
     case 'glorank-sft':
     case 'glorank-rl':
-      throw new UserError(
-        `method '${config.method}' needs GloRank training (src/training), which this build does not have yet`,
-        { field: 'methods' },
-      );
+      return trainGloRank(config, inputs);
   }
+}
+
+async function trainGloRank(
+  config: Extract<MethodConfig, { method: 'glorank-local' | 'glorank-sft' | 'glorank-rl' }>,
+  inputs: MethodInputs,
+): Promise<TrainedMethod> {
+  if (!inputs.codesDir) throw new Error(`internal: ${config.method} needs the tokenize stage`);
+  const out = path.join(inputs.outDir, CHECKPOINT_DIR);
+  const sections = (m: MethodConfig | undefined): Record<string, unknown> =>
+    m && (m.method === 'glorank-sft' || m.method === 'glorank-local')
+      ? Object.fromEntries(
+          Object.entries({ model: m.model, sft: m.sft, decode: m.decode }).filter(([, v]) => v),
+        )
+      : {};
+  const common = { dataset: inputs.dataset, seed: inputs.seed, logger: inputs.logger, out };
+  let model: GloRankModel;
+  let summary: Record<string, number>;
+  let decode = resolveTrainConfig({}).decode;
+  if (config.method === 'glorank-rl') {
+    if (!inputs.sftDir || !inputs.rewardModelDir)
+      throw new Error('internal: glorank-rl needs its SFT and reward-model stages');
+    const train = resolveTrainConfig({
+      ...sections(inputs.sftConfig),
+      ...(config.rl ? { rl: config.rl } : {}),
+      ...(config.decode ? { decode: config.decode } : {}),
+    });
+    decode = train.decode;
+    const { evaluator } = await loadEvaluator(inputs.rewardModelDir);
+    try {
+      const trained = await trainGloRankRl({
+        ...common,
+        from: path.join(inputs.sftDir, CHECKPOINT_DIR),
+        reward: (requests, slates) => evaluator.rewards(requests, slates),
+        config: train,
+        ...(config.maxSteps > 0 ? { maxSteps: config.maxSteps } : {}),
+        meta: { method: config.method },
+      });
+      model = trained.model;
+      summary = { ...numeric(trained.result) };
+    } finally {
+      evaluator.dispose();
+    }
+  } else {
+    const ids = await readSemanticIds(inputs.codesDir);
+    const train = resolveTrainConfig({
+      ...sections(config),
+      model: {
+        ...((config.model as Record<string, unknown> | undefined) ?? {}),
+        mode: config.method === 'glorank-local' ? 'local' : 'global',
+      },
+    });
+    decode = train.decode;
+    const trained = await trainGloRankSft({
+      ...common,
+      codes: itemCodes(ids.codes, ids.levels, ids.codebookSizes),
+      config: train,
+      ...(config.maxSteps > 0 ? { maxSteps: config.maxSteps } : {}),
+      meta: { method: config.method },
+    });
+    model = trained.model;
+    summary = { ...numeric(trained.result) };
+  }
+  const reranker = new GloRankReranker(config.method, model, decode);
+  return {
+    reranker,
+    summary,
+    rankWithTokenProbs: (requests, slateSize) => {
+      const slots = decodeSlates(model, requests, slateSize, decode);
+      return {
+        slates: slots.map((s, r) =>
+          Int32Array.from(s, (k) => (requests[r] as RerankRequest).candidates[k] as number),
+        ),
+        tokenProbs: tokenProbabilities(model, requests, slots),
+      };
+    },
+    dispose: () => {
+      model.store.dispose();
+      model.dispose();
+    },
+  };
+}
+
+/** The numeric fields of a trainer's result, for the stage summary. */
+function numeric(o: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v === 'number') out[k] = v;
+    else if (typeof v === 'boolean') out[k] = v ? 1 : 0;
+  }
+  return out;
 }

@@ -1,18 +1,22 @@
-// Scores one method's slates under the protocol: the five ranking metrics (slateMetrics) and
-// the average reward from an evaluation simulator that no method trained against, over all
-// test requests and over the cold-start ones. Requests without a positive candidate are
-// skipped by every metric, the reward included, so all columns describe the same requests.
+// Scores one method's slates for the results table: the protocol metrics and average reward
+// come from GloRank's pipeline evaluator (training/pipeline.ts evaluateSlates, the one
+// definition `glorank eval` uses too), read out as the table's metric values, over all test
+// requests and over the cold-start ones.
 import type { RerankRequest } from '@glorank/data';
-import { slateMetrics } from '../metrics/slate-metrics.js';
+import type { SlateMetrics } from '../metrics/slate-metrics.js';
+import type { RewardFunction } from '../training/grpo.js';
+import { evaluateSlates } from '../training/pipeline.js';
 import type { MetricValues } from './results-table.js';
 
-/** Per-position click probabilities of a slate shown for a request; their sum is its reward. */
+/** The evaluation simulator of PROTOCOL.md: no method trained against it. */
 export interface RewardSimulator {
-  /** How the table names it ('the true click model', 'a frozen evaluator (sha256 ...)'). */
+  /** How the table names it ('the true click model ...', 'a frozen list-wise evaluator ...'). */
   readonly description: string;
-  /** Changes whenever the simulator's output could (part of the eval stage hash). */
+  /** Changes whenever its rewards could (part of the eval stage hash). */
   readonly id: string;
-  expectedClicks(request: RerankRequest, slate: ArrayLike<number>): ArrayLike<number>;
+  /** Expected clicks of each slate (item ids, top first) for its request. */
+  readonly reward: RewardFunction;
+  dispose?(): void;
 }
 
 export interface SubsetEvaluation {
@@ -27,29 +31,7 @@ export interface RunEvaluationResult {
   coldStart: SubsetEvaluation | null;
 }
 
-function hasPositive(r: RerankRequest): boolean {
-  for (const y of r.labels) if (y > 0) return true;
-  return false;
-}
-
-function subset(
-  requests: readonly RerankRequest[],
-  slates: readonly ArrayLike<number>[],
-  cutoff: number,
-  simulator: RewardSimulator,
-): SubsetEvaluation {
-  const m = slateMetrics(requests, slates, cutoff);
-  let reward = 0;
-  let scored = 0;
-  requests.forEach((r, i) => {
-    if (!hasPositive(r)) return;
-    const slate = Array.from(slates[i] as ArrayLike<number>).slice(0, cutoff);
-    const clicks = simulator.expectedClicks(r, slate);
-    let s = 0;
-    for (let p = 0; p < clicks.length; p++) s += clicks[p] as number;
-    reward += s;
-    scored++;
-  });
+function values(m: SlateMetrics, reward: number | null): SubsetEvaluation {
   return {
     metrics: {
       precision: m.precision,
@@ -57,7 +39,7 @@ function subset(
       f1: m.f1,
       ndcg: m.ndcg,
       map: m.map,
-      reward: scored > 0 ? reward / scored : Number.NaN,
+      reward: reward ?? Number.NaN,
     },
     count: m.count,
     skipped: m.skipped,
@@ -66,23 +48,13 @@ function subset(
 
 export function evaluateRun(
   requests: readonly RerankRequest[],
-  slates: readonly ArrayLike<number>[],
+  slates: readonly Int32Array[],
   cutoff: number,
   simulator: RewardSimulator,
 ): RunEvaluationResult {
-  if (requests.length !== slates.length) {
-    throw new Error(`evaluateRun: ${requests.length} requests but ${slates.length} slates`);
-  }
-  const all = subset(requests, slates, cutoff, simulator);
-  const coldIdx = requests.flatMap((r, i) => (r.coldStart ? [i] : []));
-  const coldStart =
-    coldIdx.length > 0
-      ? subset(
-          coldIdx.map((i) => requests[i] as RerankRequest),
-          coldIdx.map((i) => slates[i] as ArrayLike<number>),
-          cutoff,
-          simulator,
-        )
-      : null;
-  return { all, coldStart };
+  const e = evaluateSlates('test', requests, slates, cutoff, simulator.reward);
+  return {
+    all: values(e.metrics, e.reward),
+    coldStart: e.coldStart ? values(e.coldStart.metrics, e.coldStart.reward) : null,
+  };
 }

@@ -17,6 +17,7 @@ import {
   readManifest,
   SOURCE_FORMATS,
   type SourceOptions,
+  type Split,
   SYNTHETIC_DEFAULTS,
   type SyntheticOptions,
   UserError,
@@ -24,13 +25,17 @@ import {
   writeFileAtomic,
 } from '@glorank/data';
 import { type BackendChoice, selectBackend } from '../backend/select-backend.js';
+import { type ItemCodes, itemCodes } from '../glorank/item-codes.js';
 import { silentLogger, type TrainLogger } from '../methods/reranker.js';
-import { TOKENIZER_FILES, writeTokenizerOutputs } from '../tokenizer/codes-io.js';
+import { readSemanticIds, TOKENIZER_FILES, writeTokenizerOutputs } from '../tokenizer/codes-io.js';
 import { type TokenizeOptions, tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
+import { resolveTrainConfig } from '../training/config.js';
+import { loadEvaluator, saveEvaluator } from '../training/evaluator.js';
+import { trainRewardModel } from '../training/pipeline.js';
 import { codeVersion as readCodeVersion } from './code-version.js';
 import type { DatasetConfig, ExperimentConfig, MethodConfig, MethodName } from './config.js';
 import { acquireExperimentLock } from './experiment-lock.js';
-import { GLORANK_METHODS, methodNeeds, trainMethod } from './methods.js';
+import { CHECKPOINT_DIR, GLORANK_METHODS, methodNeeds, trainMethod } from './methods.js';
 import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
 import {
   buildResultsTable,
@@ -185,17 +190,6 @@ async function publishDataset(src: string, manifest: DatasetManifest, datasetsDi
   return src;
 }
 
-class TrueClickModelSimulator implements RewardSimulator {
-  readonly description = 'the true click model of the synthetic benchmark';
-  constructor(
-    readonly id: string,
-    private readonly model: Awaited<ReturnType<typeof loadClickModel>>,
-  ) {}
-  expectedClicks(request: RerankRequest, slate: ArrayLike<number>): ArrayLike<number> {
-    return this.model.expectedClicks(request, slate);
-  }
-}
-
 interface RunKey {
   method: MethodName;
   seed: number;
@@ -220,11 +214,14 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     const trainOrder: MethodName[] = [...listed];
     if (listed.includes('glorank-rl') && !listed.includes('glorank-sft')) trainOrder.unshift('glorank-sft');
     const needs = trainOrder.map(methodNeeds);
-    const needCodes = needs.some((n) => n.codes);
+    const hasClickModel = (dir: string) => existsSync(path.join(dir, 'click_model.json'));
     const needReward = needs.some((n) => n.rewardModel);
-    const total =
+    // The simulator kind is known once the dataset is (auto: click model when it has one).
+    let simulatorKind: 'click-model' | 'evaluator' | null = null;
+    const total = () =>
       1 +
-      (needCodes ? 1 : 0) +
+      (needs.some((n) => n.codes) || simulatorKind === 'evaluator' ? 1 : 0) +
+      (simulatorKind === 'evaluator' ? 1 : 0) +
       (needReward ? 1 : 0) +
       trainOrder.length * config.seeds.length +
       listed.length * config.seeds.length;
@@ -244,12 +241,12 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
           kind: spec.kind,
           label: spec.label,
           index,
-          total,
+          total: total(),
           wallSeconds: finished.wallSeconds,
         });
         return finished;
       }
-      emit({ type: 'stage', status: 'start', kind: spec.kind, label: spec.label, index, total });
+      emit({ type: 'stage', status: 'start', kind: spec.kind, label: spec.label, index, total: total() });
       const rec = await store.run<S>(spec as never);
       ran++;
       emit({
@@ -258,7 +255,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         kind: spec.kind,
         label: spec.label,
         index,
-        total,
+        total: total(),
         wallSeconds: rec.wallSeconds,
       });
       return rec;
@@ -275,13 +272,22 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     const test = dataset.requests.filter((r) => r.split === 'test');
     if (test.length === 0) throw new UserError('the dataset has no test requests', { file: datasetDir });
 
-    // 2. Evaluation simulator.
-    const simulator = await simulatorFor(config, datasetDir, datasetHash);
+    const wanted = config.evaluation.simulator;
+    simulatorKind = wanted === 'auto' ? (hasClickModel(datasetDir) ? 'click-model' : 'evaluator') : wanted;
+    if (simulatorKind === 'click-model' && !hasClickModel(datasetDir)) {
+      throw new UserError(
+        'the dataset has no true click model (only synthetic data does); use simulator: evaluator',
+        {
+          field: 'evaluation.simulator',
+        },
+      );
+    }
 
-    // 3. Semantic IDs (GloRank and its ablation only).
+    // 2. Semantic IDs (GloRank, its ablation, and the learned evaluators).
     let codesHash: string | null = null;
     let codesDir: string | undefined;
-    if (needCodes) {
+    let codes: ItemCodes | null = null;
+    if (needs.some((n) => n.codes) || simulatorKind === 'evaluator') {
       const tokenizer = config.tokenizer;
       const tokenizeOptions: TokenizeOptions = {
         ...(tokenizer.options as TokenizeOptions),
@@ -304,137 +310,227 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       });
       codesHash = rec.hash;
       codesDir = rec.dir;
+      const ids = await readSemanticIds(rec.dir);
+      codes = itemCodes(ids.codes, ids.levels, ids.codebookSizes);
       if (publishedDir) await publishCodes(rec.dir, publishedDir);
     }
 
-    // 4. Train and evaluate every method with every seed.
+    // 3. The evaluation simulator: the true click model, or a frozen evaluator trained with
+    // its own seed on train+valid (never the RL reward model).
+    let simulator: RewardSimulator;
+    if (simulatorKind === 'click-model') {
+      const model = await loadClickModel(datasetDir);
+      simulator = {
+        id: `click-model:${datasetHash}`,
+        description: 'the true click model of the synthetic benchmark',
+        reward: (requests, slates) =>
+          Float64Array.from(requests, (r, i) => model.expectedReward(r, slates[i] as Int32Array)),
+      };
+    } else {
+      const { seed: simSeed, ...section } = config.evaluation.simulatorModel;
+      const rec = await runStage<{ sha256: string }>({
+        kind: 'simulator',
+        label: `evaluator-seed${simSeed}`,
+        config: {
+          model: section,
+          seed: simSeed,
+          splits: ['train', 'valid'],
+          slateSize: L,
+          backend: backend.name,
+        },
+        inputs: { dataset: datasetHash, codes: codesHash as string },
+        run: async (tmp) =>
+          evaluatorStage(tmp, {
+            codes: codes as ItemCodes,
+            section,
+            seed: simSeed,
+            splits: ['train', 'valid'],
+          }),
+      });
+      const { evaluator } = await loadEvaluator(path.join(rec.dir, CHECKPOINT_DIR));
+      simulator = {
+        id: `evaluator:${rec.summary.sha256}`,
+        description: `a frozen list-wise evaluator (seed ${simSeed}, trained on train+valid, sha256 ${rec.summary.sha256.slice(0, 12)})`,
+        reward: (requests, slates) => evaluator.rewards(requests, slates),
+        dispose: () => evaluator.dispose(),
+      };
+    }
+
+    // 4. The RL reward model (trained on the train split; GloRank SFT+RL only).
+    let rewardModel: StageRecord<{ sha256: string }> | null = null;
+    if (needReward) {
+      const { seed: rewardSeed, ...section } = config.rewardModel;
+      rewardModel = await runStage<{ sha256: string }>({
+        kind: 'reward-model',
+        label: `evaluator-seed${rewardSeed}`,
+        config: { model: section, seed: rewardSeed, splits: ['train'], slateSize: L, backend: backend.name },
+        inputs: { dataset: datasetHash, codes: codesHash as string },
+        run: async (tmp) =>
+          evaluatorStage(tmp, { codes: codes as ItemCodes, section, seed: rewardSeed, splits: ['train'] }),
+      });
+    }
+
+    async function evaluatorStage(
+      tmp: string,
+      o: { codes: ItemCodes; section: Record<string, unknown>; seed: number; splits: Split[] },
+    ): Promise<{ sha256: string }> {
+      const evaluator = trainRewardModel({
+        dataset,
+        codes: o.codes,
+        config: resolveTrainConfig({ rewardModel: o.section }),
+        seed: o.seed,
+        logger: silentLogger,
+        splits: o.splits,
+      });
+      try {
+        await saveEvaluator(path.join(tmp, CHECKPOINT_DIR), evaluator, { seed: o.seed, splits: o.splits });
+      } finally {
+        evaluator.dispose();
+      }
+      const manifestFile = path.join(tmp, CHECKPOINT_DIR, 'manifest.json');
+      return { sha256: (JSON.parse(await readFile(manifestFile, 'utf8')) as { sha256: string }).sha256 };
+    }
+
+    // 5. Train and evaluate every method with every seed.
     const trainRecords = new Map<string, StageRecord<TrainSummary>>();
     const evaluations: (RunKey & { result: RunEvaluationResult; wallSeconds: number })[] = [];
     const slateRows: SlateRow[] = [];
-    for (const seed of config.seeds) {
-      for (const method of trainOrder) {
-        const methodConfig = configOf(config, method);
-        const need = methodNeeds(method);
-        const inputs: Record<string, string> = { dataset: datasetHash };
-        if (need.codes && codesHash) inputs['codes'] = codesHash;
-        if (need.sft) {
-          const sft = trainRecords.get(`glorank-sft/${seed}`);
-          if (!sft) throw new Error('internal: glorank-sft must train before glorank-rl');
-          inputs['sft'] = sft.hash;
-        }
-        let tracked: TrackedRun | null = null;
-        const openRun = async (): Promise<TrackedRun | null> => {
-          if (tracked === null && options.tracker && listed.includes(method)) {
-            tracked = await options.tracker({
-              experiment: config.name,
-              name: `${method} seed=${seed}`,
-              config: methodConfig,
-              params: { method, seed, dataset: manifest.name, slateSize: L, ...flatParams(methodConfig) },
-              tags: [`dataset:${manifest.name}`, GLORANK_METHODS.includes(method) ? 'glorank' : 'baseline'],
-              datasetHash,
-              backend: backend.name,
-              codeVersion: version,
-            });
+    try {
+      for (const seed of config.seeds) {
+        for (const method of trainOrder) {
+          const methodConfig = configOf(config, method);
+          const need = methodNeeds(method);
+          const inputs: Record<string, string> = { dataset: datasetHash };
+          if (need.codes && codesHash) inputs['codes'] = codesHash;
+          if (need.rewardModel && rewardModel) inputs['rewardModel'] = rewardModel.hash;
+          const sft = need.sft ? trainRecords.get(`glorank-sft/${seed}`) : undefined;
+          if (need.sft) {
+            if (!sft) throw new Error('internal: glorank-sft must train before glorank-rl');
+            inputs['sft'] = sft.hash;
           }
-          return tracked;
-        };
-        try {
-          const train = await runStage<TrainSummary>({
-            kind: 'train',
-            label: `${method}-seed${seed}`,
-            config: { method: methodConfig, seed, slateSize: L, backend: backend.name },
-            inputs,
-            run: async (tmp) => {
-              const run = await openRun();
-              const started = Date.now();
-              const trained = await trainMethod(methodConfig, {
-                dataset,
-                seed,
-                slateSize: L,
-                logger: run?.logger ?? silentLogger,
-                ...(codesDir ? { codesDir } : {}),
-                ...(need.sft ? { sftDir: trainRecords.get(`glorank-sft/${seed}`)?.dir } : {}),
+          let tracked: TrackedRun | null = null;
+          const openRun = async (): Promise<TrackedRun | null> => {
+            if (tracked === null && options.tracker && listed.includes(method)) {
+              tracked = await options.tracker({
+                experiment: config.name,
+                name: `${method} seed=${seed}`,
+                config: methodConfig,
+                params: { method, seed, dataset: manifest.name, slateSize: L, ...flatParams(methodConfig) },
+                tags: [`dataset:${manifest.name}`, GLORANK_METHODS.includes(method) ? 'glorank' : 'baseline'],
+                datasetHash,
+                backend: backend.name,
+                codeVersion: version,
               });
-              try {
-                const slates = trained.reranker.rank(test, L);
-                const wallSeconds = (Date.now() - started) / 1000;
-                const rows: SlateRow[] = test.map((r, i) => {
-                  const row: SlateRow = {
-                    requestId: r.id,
-                    method,
-                    seed,
-                    slate: Array.from(slates[i] as Int32Array),
-                  };
-                  const probs = trained.tokenProbs?.(i);
-                  if (probs) row.tokenProbs = probs;
-                  return row;
-                });
-                const file: SlatesFile = {
-                  format: SLATES_FORMAT,
-                  dataset: manifest.name,
+            }
+            return tracked;
+          };
+          try {
+            const train = await runStage<TrainSummary>({
+              kind: 'train',
+              label: `${method}-seed${seed}`,
+              config: { method: methodConfig, seed, slateSize: L, backend: backend.name },
+              inputs,
+              run: async (tmp) => {
+                const run = await openRun();
+                const started = Date.now();
+                const trained = await trainMethod(methodConfig, {
+                  dataset,
+                  seed,
                   slateSize: L,
-                  rows,
-                };
-                await writeFileAtomic(path.join(tmp, 'slates.json'), JSON.stringify(file));
-                if (trained.save) await trained.save(path.join(tmp, 'checkpoint'));
-                return {
-                  wallSeconds,
-                  backend: backend.name,
-                  training: trained.summary,
-                  requests: test.length,
-                };
-              } finally {
-                trained.dispose?.();
-              }
-            },
-          });
-          trainRecords.set(`${method}/${seed}`, train);
-          if (!listed.includes(method)) continue;
-          const evaluation = await runStage<RunEvaluationResult>({
-            kind: 'eval',
-            label: `${method}-seed${seed}`,
-            config: { cutoff: L, simulator: simulator.id },
-            inputs: { dataset: datasetHash, train: train.hash },
-            run: async (tmp) => {
-              const slates = await readSlates(path.join(train.dir, 'slates.json'));
-              const result = evaluateRun(
-                test,
-                slates.rows.map((r) => r.slate),
-                L,
-                simulator,
-              );
-              await writeFileAtomic(path.join(tmp, 'eval.json'), `${JSON.stringify(result, nanToNull, 2)}\n`);
-              const run = await openRun();
-              if (run) {
-                const step = Math.max(0, Math.round(train.summary.training['steps'] ?? 0));
-                run.logger.log(step, metricPoints('test', result.all.metrics, L));
-                if (result.coldStart) run.logger.log(step, metricPoints('cold', result.coldStart.metrics, L));
-                run.logger.log(step, { 'test/wall_seconds': train.summary.wallSeconds });
-                await run.artifact(path.join(train.dir, 'slates.json'), 'eval-table');
-                if (existsSync(path.join(train.dir, 'checkpoint', 'manifest.json'))) {
-                  await run.artifact(path.join(train.dir, 'checkpoint', 'manifest.json'), 'checkpoint');
+                  logger: run?.logger ?? silentLogger,
+                  outDir: tmp,
+                  ...(codesDir ? { codesDir } : {}),
+                  ...(rewardModel ? { rewardModelDir: path.join(rewardModel.dir, CHECKPOINT_DIR) } : {}),
+                  ...(sft ? { sftDir: sft.dir, sftConfig: configOf(config, 'glorank-sft') } : {}),
+                });
+                try {
+                  const ranked = trained.rankWithTokenProbs
+                    ? trained.rankWithTokenProbs(test, L)
+                    : { slates: trained.reranker.rank(test, L), tokenProbs: null };
+                  const wallSeconds = (Date.now() - started) / 1000;
+                  const rows: SlateRow[] = test.map((r, i) => {
+                    const row: SlateRow = {
+                      requestId: r.id,
+                      method,
+                      seed,
+                      slate: Array.from(ranked.slates[i] as Int32Array),
+                    };
+                    const probs = ranked.tokenProbs?.[i];
+                    if (probs) row.tokenProbs = probs;
+                    return row;
+                  });
+                  const file: SlatesFile = {
+                    format: SLATES_FORMAT,
+                    dataset: manifest.name,
+                    slateSize: L,
+                    rows,
+                  };
+                  await writeFileAtomic(path.join(tmp, 'slates.json'), JSON.stringify(file));
+                  if (trained.save) await trained.save(path.join(tmp, CHECKPOINT_DIR));
+                  return {
+                    wallSeconds,
+                    backend: backend.name,
+                    training: trained.summary,
+                    requests: test.length,
+                  };
+                } finally {
+                  trained.dispose?.();
                 }
-              }
-              return result;
-            },
-          });
-          evaluations.push({
-            method,
-            seed,
-            result: reviveNaN(evaluation.summary),
-            wallSeconds: train.summary.wallSeconds,
-          });
-          const slates = await readSlates(path.join(train.dir, 'slates.json'));
-          slateRows.push(...slates.rows);
-          if (tracked !== null) await (tracked as TrackedRun).finish();
-        } catch (err) {
-          if (tracked !== null) await (tracked as TrackedRun).fail(err).catch(() => undefined);
-          throw err;
+              },
+            });
+            trainRecords.set(`${method}/${seed}`, train);
+            if (!listed.includes(method)) continue;
+            const evaluation = await runStage<RunEvaluationResult>({
+              kind: 'eval',
+              label: `${method}-seed${seed}`,
+              config: { cutoff: L, simulator: simulator.id },
+              inputs: { dataset: datasetHash, train: train.hash },
+              run: async (tmp) => {
+                const slates = await readSlates(path.join(train.dir, 'slates.json'));
+                const result = evaluateRun(
+                  test,
+                  slates.rows.map((r) => Int32Array.from(r.slate)),
+                  L,
+                  simulator,
+                );
+                await writeFileAtomic(
+                  path.join(tmp, 'eval.json'),
+                  `${JSON.stringify(result, nanToNull, 2)}\n`,
+                );
+                const run = await openRun();
+                if (run) {
+                  const step = Math.max(0, Math.round(train.summary.training['steps'] ?? 0));
+                  run.logger.log(step, metricPoints('test', result.all.metrics, L));
+                  if (result.coldStart)
+                    run.logger.log(step, metricPoints('cold', result.coldStart.metrics, L));
+                  run.logger.log(step, { 'test/wall_seconds': train.summary.wallSeconds });
+                  await run.artifact(path.join(train.dir, 'slates.json'), 'eval-table');
+                  const checkpoint = path.join(train.dir, CHECKPOINT_DIR, 'manifest.json');
+                  if (existsSync(checkpoint)) await run.artifact(checkpoint, 'checkpoint');
+                }
+                return result;
+              },
+            });
+            evaluations.push({
+              method,
+              seed,
+              result: reviveNaN(evaluation.summary),
+              wallSeconds: train.summary.wallSeconds,
+            });
+            const slates = await readSlates(path.join(train.dir, 'slates.json'));
+            slateRows.push(...slates.rows);
+            if (tracked !== null) await (tracked as TrackedRun).finish();
+          } catch (err) {
+            if (tracked !== null) await (tracked as TrackedRun).fail(err).catch(() => undefined);
+            throw err;
+          }
         }
       }
+    } finally {
+      simulator.dispose?.();
     }
 
-    // 5. Report.
+    // 6. Report.
     const context = {
       experiment: config.name,
       dataset: manifest.name,
@@ -699,32 +795,4 @@ async function publishCodes(codesDir: string, publishedDir: string): Promise<voi
       await writeFileAtomic(path.join(publishedDir, f), await readFile(path.join(codesDir, f)));
     }
   }
-}
-
-async function simulatorFor(
-  config: ExperimentConfig,
-  datasetDir: string,
-  datasetHash: string,
-): Promise<RewardSimulator> {
-  const hasClickModel = existsSync(path.join(datasetDir, 'click_model.json'));
-  const kind =
-    config.evaluation.simulator === 'auto'
-      ? hasClickModel
-        ? 'click-model'
-        : 'evaluator'
-      : config.evaluation.simulator;
-  if (kind === 'click-model') {
-    if (!hasClickModel) {
-      throw new UserError(
-        'the dataset has no true click model (only synthetic data does); use simulator: evaluator',
-        {
-          field: 'evaluation.simulator',
-        },
-      );
-    }
-    return new TrueClickModelSimulator(`click-model:${datasetHash}`, await loadClickModel(datasetDir));
-  }
-  throw new UserError('a learned evaluation simulator needs the GloRank evaluator, not in this build yet', {
-    field: 'evaluation.simulator',
-  });
 }
