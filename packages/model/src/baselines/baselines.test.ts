@@ -9,7 +9,7 @@ import { trainDnn } from './dnn.js';
 import { InitialOrderReranker } from './initial-order.js';
 import { trainPrm } from './prm.js';
 import { buildBatch } from './request-batch.js';
-import { demonstrationSlots, trainSeq2Slate } from './seq2slate.js';
+import { trainSeq2Slate } from './seq2slate.js';
 import { toyDataset } from './test-support/toy-dataset.js';
 
 const dataset = toyDataset();
@@ -62,10 +62,6 @@ describe('request batches', () => {
     expect(batch.candidates[19]).toBe(40);
     const firstSlot = batch.order[0]![0]!;
     expect(a.initialScores[firstSlot]).toBe(Math.max(...a.initialScores));
-    // Demonstration: positives first, then initial order.
-    const demo = demonstrationSlots(batch, 0, 10);
-    const labelsInDemo = demo.map((s) => batch.labels[s]!);
-    expect(labelsInDemo).toEqual([...labelsInDemo].sort((x, y) => y - x));
   });
 });
 

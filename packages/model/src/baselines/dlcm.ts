@@ -11,11 +11,13 @@ import { Gru } from './gru.js';
 import { ItemEncoder } from './item-encoder.js';
 import {
   chooseByScores,
+  createPriorWeight,
   type FitSummary,
   fitListModel,
   type ListModel,
   ListModelReranker,
   listwiseSoftmaxLoss,
+  withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
@@ -32,6 +34,7 @@ export interface DlcmOptions {
 class DlcmModel implements ListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
+  private readonly prior: tf.Variable;
   private readonly gru: Gru;
   private readonly local: Dense;
   private readonly v: Dense;
@@ -39,6 +42,7 @@ class DlcmModel implements ListModel {
   constructor(rng: Rng, ctx: TrainContext, o: DlcmOptions) {
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.prior = createPriorWeight(this.store);
     this.gru = new Gru(this.store, 'gru', 3 * o.dim + SCORE_FEATURES, o.hidden);
     this.local = new Dense(this.store, 'local', o.hidden, o.hidden);
     this.v = new Dense(this.store, 'v', o.hidden, 1, { bias: false });
@@ -62,7 +66,8 @@ class DlcmModel implements ListModel {
     const h = this.gru.hidden;
     const local = tf.tanh(this.local.apply(outputs));
     const gated = tf.mul(local, tf.reshape(last, [B, 1, h]));
-    return tf.reshape(this.v.apply(gated), [B, N]) as tf.Tensor2D;
+    const logits = tf.reshape(this.v.apply(gated), [B, N]) as tf.Tensor2D;
+    return withRetrieverPrior(logits, batch, this.prior);
   }
 
   loss(batch: RequestBatch): tf.Scalar {

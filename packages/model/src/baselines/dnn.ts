@@ -9,11 +9,13 @@ import { Dense, ParamStore } from '../nn/index.js';
 import { ItemEncoder } from './item-encoder.js';
 import {
   chooseByScores,
+  createPriorWeight,
   type FitSummary,
   fitListModel,
   type ListModel,
   ListModelReranker,
   pointwiseLoss,
+  withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
@@ -30,6 +32,7 @@ export interface DnnOptions {
 class DnnModel implements ListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
+  private readonly prior: tf.Variable;
   private readonly l1: Dense;
   private readonly l2: Dense;
   private readonly out: Dense;
@@ -41,6 +44,7 @@ class DnnModel implements ListModel {
   ) {
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.prior = createPriorWeight(this.store);
     this.l1 = new Dense(this.store, 'mlp/1', 3 * o.dim + SCORE_FEATURES, o.hidden);
     this.l2 = new Dense(this.store, 'mlp/2', o.hidden, o.hidden);
     this.out = new Dense(this.store, 'mlp/out', o.hidden, 1);
@@ -59,7 +63,8 @@ class DnnModel implements ListModel {
     const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
     const x = tf.concat([e, ub, tf.mul(e, ub), f], 2);
     const h = tf.relu(this.l2.apply(tf.relu(this.l1.apply(x))));
-    return tf.reshape(this.out.apply(h), [B, N]) as tf.Tensor2D;
+    const logits = tf.reshape(this.out.apply(h), [B, N]) as tf.Tensor2D;
+    return withRetrieverPrior(logits, batch, this.prior);
   }
 
   loss(batch: RequestBatch): tf.Scalar {

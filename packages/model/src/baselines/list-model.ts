@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Reranker, TrainLogger } from '../methods/reranker.js';
 import { slateMetrics } from '../metrics/slate-metrics.js';
 import { Adam, type ParamStore, type StoredArray, saveCheckpoint } from '../nn/index.js';
-import { buildBatch, type RequestBatch, slateFromScores } from './request-batch.js';
+import { buildBatch, type RequestBatch, SCORE_FEATURES, slateFromScores } from './request-batch.js';
 
 export interface ListModel {
   readonly store: ParamStore;
@@ -148,6 +148,27 @@ export class ListModelReranker implements Reranker {
   dispose(): void {
     this.model.dispose();
   }
+}
+
+/**
+ * Adds `weight` x the standardised retriever score to per-slot logits [B, N]. With the weight
+ * created at 1 (`createPriorWeight`), an untrained model ranks like the initial order and
+ * training learns corrections to it, so a small budget never ends below the retriever.
+ */
+export function withRetrieverPrior(
+  logits: tf.Tensor2D,
+  batch: RequestBatch,
+  weight: tf.Variable,
+): tf.Tensor2D {
+  const B = batch.size;
+  const N = batch.width;
+  const z = new Float32Array(B * N);
+  for (let i = 0; i < B * N; i++) z[i] = batch.scoreFeatures[i * SCORE_FEATURES] as number;
+  return tf.add(logits, tf.mul(tf.tensor2d(z, [B, N]), weight)) as tf.Tensor2D;
+}
+
+export function createPriorWeight(store: ParamStore): tf.Variable {
+  return store.create('retriever-prior', [1], { kind: 'ones' });
 }
 
 /** Masked softmax cross-entropy of per-slot logits [B, N] against label-proportional targets. */

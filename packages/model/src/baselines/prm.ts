@@ -9,11 +9,13 @@ import { Dense, Embedding, EncoderBlock, LayerNorm, lengthMask, ParamStore } fro
 import { ItemEncoder } from './item-encoder.js';
 import {
   chooseByScores,
+  createPriorWeight,
   type FitSummary,
   fitListModel,
   type ListModel,
   ListModelReranker,
   listwiseSoftmaxLoss,
+  withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
@@ -31,6 +33,7 @@ export interface PrmOptions {
 class PrmModel implements ListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
+  private readonly prior: tf.Variable;
   private readonly input: Dense;
   private readonly position: Embedding;
   private readonly blocks: EncoderBlock[];
@@ -44,6 +47,7 @@ class PrmModel implements ListModel {
   ) {
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.prior = createPriorWeight(this.store);
     this.input = new Dense(this.store, 'input', 3 * o.dim + SCORE_FEATURES, o.dim);
     const maxList = ctx.dataset.requests.reduce((m, r) => Math.max(m, r.candidates.length), 1);
     this.position = new Embedding(this.store, 'position', maxList, o.dim);
@@ -76,7 +80,8 @@ class PrmModel implements ListModel {
       for (let i = 0; i < N; i++) lengths[b] = (lengths[b] as number) + (batch.valid[b * N + i] as number);
     const mask = lengthMask(lengths, N);
     for (const block of this.blocks) x = block.apply(x, mask);
-    return tf.reshape(this.out.apply(this.norm.apply(x)), [B, N]) as tf.Tensor2D;
+    const logits = tf.reshape(this.out.apply(this.norm.apply(x)), [B, N]) as tf.Tensor2D;
+    return withRetrieverPrior(logits, batch, this.prior);
   }
 
   loss(batch: RequestBatch): tf.Scalar {

@@ -3,6 +3,7 @@
 // (DLCM, PRM, Seq2Slate) read the list the way the stage-1 ranker presented it; `order`
 // maps each slot back to the request's own candidate index.
 import type { RerankRequest } from '@glorank/data';
+import { initialSlate } from '../glorank/demonstrations.js';
 
 /** Features per candidate slot besides the item itself. */
 export const SCORE_FEATURES = 2;
@@ -10,6 +11,7 @@ export const SCORE_FEATURES = 2;
 export interface RequestBatch {
   /** Requests in the batch (B). */
   size: number;
+  requests: readonly RerankRequest[];
   /** Longest candidate list (N); shorter lists are padded. */
   width: number;
   /** [B, N] dense item ids, `padId` in padded slots. */
@@ -34,10 +36,7 @@ export interface RequestBatch {
 
 /** Candidate indices of `request` sorted by initial score (best first; ties by index). */
 export function initialOrder(request: RerankRequest): Int32Array {
-  const idx = Array.from({ length: request.candidates.length }, (_, i) => i);
-  const s = request.initialScores;
-  idx.sort((a, b) => (s[b] as number) - (s[a] as number) || a - b);
-  return Int32Array.from(idx);
+  return initialSlate(request, request.candidates.length);
 }
 
 export function buildBatch(
@@ -87,6 +86,7 @@ export function buildBatch(
   }
   return {
     size: B,
+    requests,
     width: N,
     candidates,
     valid,

@@ -1,16 +1,24 @@
 // Seq2Slate baseline (Bello et al. 2018): a pointer network, the classic local-index
 // generator. A GRU encodes the initial list; a GRU decoder emits the slate one position at a
 // time by attending over the encoder states ("pick candidate #k"), never picking a slot twice.
-// Trained by teacher forcing on the demonstration slate (label-sorted, ties by initial order,
-// the same rule as GloRank's SFT); decoded greedily.
+// Trained by teacher forcing on the demonstration slate (GloRank's SFT targets: label-sorted,
+// ties by retriever score); decoded greedily.
 import type { RerankRequest } from '@glorank/data';
 import { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
+import { demonstrationSlate } from '../glorank/demonstrations.js';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, MASK_VALUE, ParamStore } from '../nn/index.js';
 import { Gru } from './gru.js';
 import { ItemEncoder } from './item-encoder.js';
-import { type FitSummary, fitListModel, type ListModel, ListModelReranker } from './list-model.js';
+import {
+  createPriorWeight,
+  type FitSummary,
+  fitListModel,
+  type ListModel,
+  ListModelReranker,
+  withRetrieverPrior,
+} from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
 export interface Seq2SlateOptions {
@@ -23,18 +31,23 @@ export interface Seq2SlateOptions {
   slateSize: number;
 }
 
-/** Demonstration slots of one request in a batch: label-sorted, ties by initial order. */
-export function demonstrationSlots(batch: RequestBatch, b: number, length: number): number[] {
-  const N = batch.width;
-  const slots: number[] = [];
-  for (let i = 0; i < N; i++) if ((batch.valid[b * N + i] as number) > 0) slots.push(i);
-  slots.sort((x, y) => (batch.labels[b * N + y] as number) - (batch.labels[b * N + x] as number) || x - y);
-  return slots.slice(0, length);
+/** Batch slots of a request's demonstration slate (GloRank's rule: demonstrationSlate). */
+function demonstrationSlots(batch: RequestBatch, b: number, length: number): number[] {
+  const order = batch.order[b] as Int32Array;
+  const slotOf = new Int32Array(order.length);
+  order.forEach((candidate, slot) => {
+    slotOf[candidate] = slot;
+  });
+  return Array.from(
+    demonstrationSlate(batch.requests[b] as RerankRequest, length),
+    (k) => slotOf[k] as number,
+  );
 }
 
 class Seq2SlateModel implements ListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
+  private readonly prior: tf.Variable;
   private readonly input: Dense;
   private readonly encoder: Gru;
   private readonly decoder: Gru;
@@ -50,6 +63,7 @@ class Seq2SlateModel implements ListModel {
   ) {
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
+    this.prior = createPriorWeight(this.store);
     this.input = new Dense(this.store, 'input', 3 * o.dim + SCORE_FEATURES, o.dim);
     this.encoder = new Gru(this.store, 'encoder', o.dim, o.hidden);
     this.decoder = new Gru(this.store, 'decoder', o.dim, o.hidden);
@@ -75,11 +89,11 @@ class Seq2SlateModel implements ListModel {
   }
 
   /** Pointer logits [B, N] for decoder state h, with `blocked` [B, N] (1 = not allowed). */
-  private pointer(keys: tf.Tensor, h: tf.Tensor2D, blocked: tf.Tensor2D): tf.Tensor2D {
+  private pointer(keys: tf.Tensor, h: tf.Tensor2D, blocked: tf.Tensor2D, batch: RequestBatch): tf.Tensor2D {
     const [B, N] = blocked.shape;
     const q = tf.expandDims(this.queryProj.apply(h), 1);
-    const logits = tf.reshape(this.v.apply(tf.tanh(tf.add(keys, q))), [B, N]);
-    return tf.add(logits, tf.mul(blocked, MASK_VALUE)) as tf.Tensor2D;
+    const logits = tf.reshape(this.v.apply(tf.tanh(tf.add(keys, q))), [B, N]) as tf.Tensor2D;
+    return tf.add(withRetrieverPrior(logits, batch, this.prior), tf.mul(blocked, MASK_VALUE)) as tf.Tensor2D;
   }
 
   loss(batch: RequestBatch): tf.Scalar {
@@ -103,7 +117,7 @@ class Seq2SlateModel implements ListModel {
         stepWeight[b] = 1;
       }
       h = this.decoder.step(input, h);
-      const logp = tf.logSoftmax(this.pointer(keys, h, tf.tensor2d(blocked, [B, N])));
+      const logp = tf.logSoftmax(this.pointer(keys, h, tf.tensor2d(blocked, [B, N]), batch));
       const onehot = tf.tensor2d(target, [B, N]);
       const nll = tf.neg(tf.sum(tf.mul(onehot, logp), 1));
       losses.push(
@@ -136,7 +150,7 @@ class Seq2SlateModel implements ListModel {
     let input = tf.broadcastTo(this.start, [B, this.o.dim]) as tf.Tensor2D;
     for (let t = 0; t < slateSize; t++) {
       h = this.decoder.step(input, h);
-      const logits = this.pointer(keys, h, tf.tensor2d(blocked, [B, N])).dataSync();
+      const logits = this.pointer(keys, h, tf.tensor2d(blocked, [B, N]), batch).dataSync();
       const pick = new Float32Array(B * N);
       for (let b = 0; b < B; b++) {
         const slate = slates[b] as Int32Array;

@@ -12,7 +12,6 @@ import {
   generateSynthetic,
   isSourceFormat,
   loadClickModel,
-  type RerankRequest,
   readDataset,
   readManifest,
   SOURCE_FORMATS,
