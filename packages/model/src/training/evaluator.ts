@@ -37,6 +37,13 @@ export interface EvaluatorConfig {
    * model extrapolate to items the logs never exposed.
    */
   useInitialScores: boolean;
+  /**
+   * Share of training slates in which one position is swapped for a candidate that was
+   * not exposed, labelled 0 as the dataset labels it. It tells the model that unexposed
+   * candidates were not clicked, so the RL policy is not rewarded for leaving the region
+   * the logs cover on the strength of extrapolation alone. 0 disables it.
+   */
+  unexposedSwaps: number;
 }
 
 export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
@@ -51,6 +58,7 @@ export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
   learningRate: 3e-3,
   weightDecay: 0,
   useInitialScores: true,
+  unexposedSwaps: 0.5,
 };
 
 export const EVALUATOR_CHECKPOINT_KIND = 'glorank-evaluator';
@@ -250,6 +258,26 @@ function loggedExample(r: RerankRequest, L: number): { slate: Int32Array; clicks
   };
 }
 
+interface LoggedExample {
+  r: RerankRequest;
+  slate: Int32Array;
+  clicks: Float32Array;
+}
+
+/** With probability unexposedSwaps, a copy of `e` with one position replaced by an unexposed candidate (label 0). */
+function withUnexposedSwap(e: LoggedExample, c: EvaluatorConfig, rng: Rng): LoggedExample {
+  if (c.unexposedSwaps <= 0 || rng.next() >= c.unexposedSwaps) return e;
+  const shown = new Set(e.slate);
+  const pool = Array.from(e.r.candidates).filter((item) => !shown.has(item));
+  if (pool.length === 0) return e;
+  const pos = rng.int(e.slate.length);
+  const slate = Int32Array.from(e.slate);
+  const clicks = Float32Array.from(e.clicks);
+  slate[pos] = pool[rng.int(pool.length)] as number;
+  clicks[pos] = 0;
+  return { r: e.r, slate, clicks };
+}
+
 /** Train a list-wise evaluator by binary cross-entropy on logged clicks. */
 export function trainEvaluator(run: EvaluatorRun): ListwiseEvaluator {
   const c = run.config;
@@ -273,7 +301,8 @@ export function trainEvaluator(run: EvaluatorRun): ListwiseEvaluator {
   };
   for (let epoch = 0; epoch < c.epochs; epoch++) {
     for (const idx of epochBatches(rng, 'evaluator-epoch', epoch, examples.length, c.batchSize)) {
-      const batch = idx.map((i) => examples[i] as (typeof examples)[number]);
+      const swapRng = rng.fork(`evaluator-swaps-${step}`);
+      const batch = idx.map((i) => withUnexposedSwap(examples[i] as (typeof examples)[number], c, swapRng));
       const labels = new Float32Array(batch.length * c.slateSize);
       batch.forEach((e, b) => {
         labels.set(e.clicks, b * c.slateSize);

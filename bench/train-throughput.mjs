@@ -1,0 +1,203 @@
+// GloRank training throughput: requests/s of SFT steps and of RL rounds (GRPO: sample G
+// slates per request under the trie, score, inner policy epochs) at a stated model size
+// and batch, on the backend chosen at start. When a python3 that can import torch is on
+// the machine (Debian: apt-get install python3-torch), the same network written in PyTorch
+// (bench/peers/glorank_torch.py) runs in the same invocation on the same shapes, and the
+// ratios are printed.
+//
+//   node bench/train-throughput.mjs [--batch 64] [--sft-steps 8] [--rl-batch 16] [--group 8]
+//        [--rl-steps 3] [--inner 2] [--dim 32] [--heads 2] [--layers 1] [--candidates 50]
+//        [--history 20] [--slate 6] [--levels 3] [--codebook 64] [--items 2000]
+//        [--backend auto|wasm|cpu|node] [--no-peer]
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Rng } from '@glorank/data';
+import {
+  DEFAULT_GRPO_CONFIG,
+  DEFAULT_MODEL_CONFIG,
+  DEFAULT_SFT_CONFIG,
+  frozenCopy,
+  GloRankModel,
+  itemCodes,
+  ParamStore,
+  selectBackend,
+  silentLogger,
+  trainGrpo,
+  trainSft,
+} from '@glorank/model';
+
+const { values: flags } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '64' },
+    'sft-steps': { type: 'string', default: '8' },
+    'rl-batch': { type: 'string', default: '16' },
+    group: { type: 'string', default: '8' },
+    'rl-steps': { type: 'string', default: '3' },
+    inner: { type: 'string', default: '2' },
+    dim: { type: 'string', default: '32' },
+    heads: { type: 'string', default: '2' },
+    layers: { type: 'string', default: '1' },
+    candidates: { type: 'string', default: '50' },
+    history: { type: 'string', default: '20' },
+    slate: { type: 'string', default: '6' },
+    levels: { type: 'string', default: '3' },
+    codebook: { type: 'string', default: '64' },
+    items: { type: 'string', default: '2000' },
+    backend: { type: 'string', default: 'wasm' },
+    'no-peer': { type: 'boolean', default: false },
+  },
+});
+const int = (name) => {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < 1) {
+    process.stderr.write(
+      `bench/train-throughput: --${name} must be a positive integer, got '${flags[name]}'\n`,
+    );
+    process.exit(2);
+  }
+  return n;
+};
+const S = {
+  batch: int('batch'),
+  sftSteps: int('sft-steps'),
+  rlBatch: int('rl-batch'),
+  group: int('group'),
+  rlSteps: int('rl-steps'),
+  inner: int('inner'),
+  dim: int('dim'),
+  heads: int('heads'),
+  layers: int('layers'),
+  candidates: int('candidates'),
+  history: int('history'),
+  slate: int('slate'),
+  levels: int('levels'),
+  codebook: int('codebook'),
+  items: int('items'),
+};
+
+const backend = await selectBackend(flags.backend);
+const rng = new Rng(7);
+// Random requests of the stated shape: distinct candidates, history outside them, ~30% positives.
+function makeRequests(n) {
+  return Array.from({ length: n }, (_, id) => {
+    const pool = rng.shuffle(Array.from({ length: S.items }, (_, i) => i));
+    const candidates = Int32Array.from(pool.slice(0, S.candidates));
+    const labels = Float32Array.from(candidates, () => (rng.next() < 0.3 ? 1 : 0));
+    labels[0] = 1;
+    return {
+      id,
+      user: 0,
+      split: 'train',
+      coldStart: false,
+      ts: 0,
+      history: Int32Array.from(pool.slice(S.candidates, S.candidates + S.history)),
+      candidates,
+      labels,
+      initialScores: Float32Array.from(candidates, () => rng.normal()),
+    };
+  });
+}
+const codes = itemCodes(
+  Int32Array.from({ length: S.items * S.levels }, () => rng.int(S.codebook)),
+  S.levels,
+);
+const modelConfig = {
+  ...DEFAULT_MODEL_CONFIG,
+  dim: S.dim,
+  heads: S.heads,
+  hidden: 2 * S.dim,
+  encoderLayers: S.layers,
+  decoderLayers: S.layers,
+  historyLength: S.history,
+  slateSize: S.slate,
+  maxCandidates: S.candidates,
+};
+const model = new GloRankModel(new ParamStore(rng.fork('init')), codes, modelConfig);
+const sftConfig = { ...DEFAULT_SFT_CONFIG, epochs: 1, batchSize: S.batch };
+
+// Warm-up (kernel setup, wasm heap growth), then timed steps.
+await trainSft({
+  model,
+  requests: makeRequests(2 * S.batch),
+  config: sftConfig,
+  seed: 1,
+  logger: silentLogger,
+});
+const sftRequests = makeRequests(S.sftSteps * S.batch);
+let t0 = performance.now();
+await trainSft({ model, requests: sftRequests, config: sftConfig, seed: 2, logger: silentLogger });
+const sftSeconds = (performance.now() - t0) / 1000;
+const sftRate = sftRequests.length / sftSeconds;
+
+// Reward: a cheap deterministic function of the slate, so the timing is the policy's.
+const reward = (rs, slates) =>
+  Float64Array.from(rs, (r, i) => {
+    let s = 0;
+    for (const item of slates[i]) s += r.initialScores[r.candidates.indexOf(item)];
+    return s;
+  });
+const rlConfig = {
+  ...DEFAULT_GRPO_CONFIG,
+  batchSize: S.rlBatch,
+  group: S.group,
+  innerEpochs: S.inner,
+  checkpointEvery: 0,
+};
+const reference = frozenCopy(model);
+await trainGrpo({
+  policy: model,
+  reference,
+  reward,
+  requests: makeRequests(S.rlBatch),
+  config: { ...rlConfig, steps: 1 },
+  seed: 1,
+  logger: silentLogger,
+});
+const rlRequests = makeRequests(S.rlSteps * S.rlBatch);
+t0 = performance.now();
+await trainGrpo({
+  policy: model,
+  reference,
+  reward,
+  requests: rlRequests,
+  config: { ...rlConfig, steps: S.rlSteps },
+  seed: 2,
+  logger: silentLogger,
+});
+const rlSeconds = (performance.now() - t0) / 1000;
+const rlRate = rlRequests.length / rlSeconds;
+
+const params = model.store.size();
+const shape = `dim ${S.dim}, ${S.heads} heads, ${S.layers}+${S.layers} layers, ${params} parameters; ${S.candidates} candidates, history ${S.history}, slate ${S.slate} x ${S.levels} levels (codebook ${S.codebook})`;
+console.log(`GloRank training throughput (${shape})`);
+console.log(
+  `  tfjs-${backend.name}: SFT  ${sftRate.toFixed(1)} requests/s (batch ${S.batch}, ${S.sftSteps} steps, ${sftSeconds.toFixed(2)}s)`,
+);
+console.log(
+  `  tfjs-${backend.name}: RL   ${rlRate.toFixed(2)} requests/s (batch ${S.rlBatch} x group ${S.group}, ${S.inner} inner epochs, ${S.rlSteps} rounds, ${rlSeconds.toFixed(2)}s)`,
+);
+
+if (!flags['no-peer']) {
+  const peer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'glorank_torch.py');
+  // pyenv or a venv may shadow the system python that has Debian's python3-torch.
+  const python = ['python3', '/usr/bin/python3'].find(
+    (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
+  );
+  if (python === undefined) {
+    console.log('  PyTorch peer: skipped (no python3 here can import torch; apt-get install python3-torch)');
+  } else {
+    const args = Object.entries(S).flatMap(([k, v]) => [
+      `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      String(v),
+    ]);
+    const out = JSON.parse(execFileSync(python, [peer, ...args], { encoding: 'utf8' }));
+    console.log(
+      `  PyTorch ${out.torch} (${out.threads} threads): SFT ${out.sft.toFixed(1)} requests/s, RL ${out.rl.toFixed(2)} requests/s, ${out.params} parameters`,
+    );
+    console.log(
+      `  ratio tfjs/PyTorch: SFT ${(sftRate / out.sft).toFixed(2)}x, RL ${(rlRate / out.rl).toFixed(2)}x (above 1: tfjs faster)`,
+    );
+  }
+}

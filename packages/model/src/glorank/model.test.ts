@@ -1,0 +1,119 @@
+import { type RerankRequest, Rng } from '@glorank/data';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../backend/select-backend.js';
+import { sampleDecode } from '../decoding/decode.js';
+import { ParamStore } from '../nn/params.js';
+import { DEFAULT_MODEL_CONFIG, GloRankModel, type GloRankModelConfig } from './model.js';
+import { encoderInputs } from './request-encoder.js';
+import { decodeSlates, GloRankReranker } from './reranker.js';
+import { contentCodes, randomCodes, tinyBenchmark } from './test-support/tiny-benchmark.js';
+
+const ds = tinyBenchmark();
+const config: GloRankModelConfig = {
+  ...DEFAULT_MODEL_CONFIG,
+  dim: 16,
+  hidden: 32,
+  slateSize: 4,
+  maxCandidates: 20,
+  historyLength: 10,
+};
+
+function permuted(r: RerankRequest, rng: Rng): RerankRequest {
+  const order = rng.shuffle(Array.from(r.candidates, (_, k) => k));
+  return {
+    ...r,
+    candidates: Int32Array.from(order, (k) => r.candidates[k] as number),
+    labels: Float32Array.from(order, (k) => r.labels[k] as number),
+    initialScores: Float32Array.from(order, (k) => r.initialScores[k] as number),
+  };
+}
+
+describe('GloRank model', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('generates the same slate when the candidate list is permuted (greedy decoding)', () => {
+    const model = new GloRankModel(new ParamStore(new Rng(1)), contentCodes(ds), config);
+    const requests = ds.requests.slice(0, 24);
+    const rng = new Rng(9);
+    const shuffled = requests.map((r) => permuted(r, rng));
+    const reranker = new GloRankReranker('glorank', model);
+    const a = reranker.rank(requests, 4);
+    const b = reranker.rank(shuffled, 4);
+    expect(b.map((s) => Array.from(s))).toEqual(a.map((s) => Array.from(s)));
+    // The local-index ablation reads positions, so it is not invariant in general.
+    const local = new GloRankReranker(
+      'local',
+      new GloRankModel(new ParamStore(new Rng(1)), contentCodes(ds), { ...config, mode: 'local' }),
+    );
+    const c = local.rank(requests, 4);
+    const d = local.rank(shuffled, 4);
+    expect(d.map((s) => Array.from(s))).not.toEqual(c.map((s) => Array.from(s)));
+    model.store.dispose();
+    local.model.store.dispose();
+  });
+
+  it('decodes only candidates, never twice, exactly L items, with shared and identical codes', () => {
+    const codes = randomCodes(ds.items.count, 3, 3, 5); // 27 IDs for 160 items: many duplicates
+    for (const mode of ['global', 'local'] as const) {
+      const model = new GloRankModel(new ParamStore(new Rng(2)), codes, { ...config, mode });
+      const requests = ds.requests.slice(0, 16);
+      for (const decoding of ['greedy', 'beam'] as const) {
+        const slates = decodeSlates(model, requests, 4, { decoding, beamWidth: 3, batchSize: 7 });
+        slates.forEach((s) => {
+          expect(s.length).toBe(4);
+          expect(new Set(s).size).toBe(4);
+          for (const k of s) expect(k >= 0 && k < 20).toBe(true);
+        });
+      }
+      model.store.dispose();
+    }
+  });
+
+  it('teacher-forced log-probabilities equal those of step-by-step sampling', () => {
+    for (const mode of ['global', 'local'] as const) {
+      const model = new GloRankModel(new ParamStore(new Rng(3)), randomCodes(ds.items.count, 3, 4, 6), {
+        ...config,
+        mode,
+      });
+      const requests = ds.requests.slice(0, 6);
+      const x = encoderInputs(requests, config.historyLength);
+      const tries = requests.map((r) => model.trie(r));
+      const { scorer, dispose } = model.stepScorer(x, tries);
+      const samples = sampleDecode(tries, 4, scorer, new Rng(4), { samples: 3, temperature: 1 });
+      dispose();
+      const rowRequest = Int32Array.from(samples, (_, i) => Math.floor(i / 3));
+      const tokens = new Int32Array(samples.length * model.steps);
+      samples.forEach((s, i) => {
+        tokens.set(s.tokens, i * model.steps);
+      });
+      const masks = model.trieMasks(
+        Array.from(rowRequest, (q) => tries[q]!),
+        tokens,
+        x.candidateSlots,
+      );
+      const forced = tf.tidy(() => {
+        const enc = model.encode(x);
+        return model.scoreSequences(enc, x, rowRequest, tokens, masks).logProbs.arraySync() as number[][];
+      });
+      samples.forEach((s, i) => {
+        s.logProbs.forEach((lp, t) => {
+          expect(forced[i]![t]).toBeCloseTo(lp, 4);
+        });
+      });
+      model.store.dispose();
+    }
+  });
+
+  it('keeps the tensor count flat across decoding calls', () => {
+    const model = new GloRankModel(new ParamStore(new Rng(5)), contentCodes(ds), config);
+    const requests = ds.requests.slice(0, 8);
+    decodeSlates(model, requests, 4);
+    const before = tf.memory().numTensors;
+    decodeSlates(model, requests, 4, { decoding: 'beam', beamWidth: 2, batchSize: 4 });
+    expect(tf.memory().numTensors).toBe(before);
+    model.store.dispose();
+  });
+});

@@ -1,0 +1,161 @@
+// GloRank on the synthetic benchmark, scored by the true click model: initial order, the
+// local-index ablation (SFT), GloRank SFT, GloRank SFT+RL against the learned evaluator,
+// and (as a diagnostic of the RL machinery) SFT+RL against the true click model itself.
+// Used by the benchmark test, `bench/glorank-synthetic.mjs` and the README numbers.
+import { generateSynthetic, type RerankRequest, type SyntheticOptions } from '@glorank/data';
+import { initialSlate } from '../glorank/demonstrations.js';
+import { type ItemCodes, itemCodes } from '../glorank/item-codes.js';
+import { decodeSlates } from '../glorank/reranker.js';
+import { silentLogger, type TrainLogger } from '../methods/reranker.js';
+import { slateMetrics } from '../metrics/slate-metrics.js';
+import { tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
+import { type GloRankConfigInput, resolveTrainConfig } from './config.js';
+import type { RewardFunction } from './grpo.js';
+import { requestsOf, trainGloRankRl, trainGloRankSft, trainRewardModel } from './pipeline.js';
+
+export const COMPARISON_METHODS = [
+  'initial',
+  'local-sft',
+  'glorank-sft',
+  'glorank-rl',
+  'glorank-rl-oracle',
+] as const;
+export type ComparisonMethod = (typeof COMPARISON_METHODS)[number];
+
+export interface ComparisonOptions {
+  synthetic: SyntheticOptions;
+  /** Overrides of the GloRank configuration (model, sft, rewardModel, rl, decode). */
+  config?: GloRankConfigInput;
+  /** Tokenizer settings for the semantic IDs. */
+  tokenizer?: { levels?: number; codebookSize?: number };
+  seed: number;
+  methods?: readonly ComparisonMethod[];
+  logger?: TrainLogger;
+  onProgress?: (message: string) => void;
+}
+
+export interface MethodScore {
+  /** Mean true expected clicks per test request. */
+  reward: number;
+  ndcg: number;
+  precision: number;
+  seconds: number;
+}
+
+export interface ComparisonResult {
+  seed: number;
+  testRequests: number;
+  levels: number;
+  codebookSizes: number[];
+  scores: Partial<Record<ComparisonMethod, MethodScore>>;
+}
+
+/** Semantic IDs of a synthetic benchmark from the tokenizer (collaborative + content sources). */
+export function syntheticCodes(
+  ds: ReturnType<typeof generateSynthetic>,
+  o: { levels?: number; codebookSize?: number; seed: number },
+): ItemCodes {
+  const t = tokenizeDataset(ds, { levels: o.levels ?? 3, codebookSize: o.codebookSize ?? 16, seed: o.seed });
+  return itemCodes(t.codes, t.levels, t.codebookSizes);
+}
+
+export async function runSyntheticComparison(o: ComparisonOptions): Promise<ComparisonResult> {
+  const methods = o.methods ?? COMPARISON_METHODS;
+  const logger = o.logger ?? silentLogger;
+  const ds = generateSynthetic(o.synthetic);
+  const codes = syntheticCodes(ds, { ...(o.tokenizer ?? {}), seed: o.seed });
+  const config = resolveTrainConfig(o.config ?? {});
+  const L = ds.manifest.protocol.slateSize;
+  const test = requestsOf(ds, ['test']).filter((r) => r.candidates.length >= L);
+  const truth: RewardFunction = (rs, ss) =>
+    Float64Array.from(rs, (r, i) => ds.clickModel.expectedReward(r, ss[i] as Int32Array));
+  const score = (slates: Int32Array[], started: number): MethodScore => {
+    const items = slates.map((s, i) =>
+      Int32Array.from(s, (k) => (test[i] as RerankRequest).candidates[k] as number),
+    );
+    const r = truth(test, items);
+    const m = slateMetrics(test, items, L);
+    return {
+      reward: r.reduce((a, b) => a + b, 0) / r.length,
+      ndcg: m.ndcg,
+      precision: m.precision,
+      seconds: (Date.now() - started) / 1000,
+    };
+  };
+  const scores: ComparisonResult['scores'] = {};
+  const note = (m: string) => o.onProgress?.(m);
+  if (methods.includes('initial')) {
+    scores.initial = score(
+      test.map((r) => initialSlate(r, L)),
+      Date.now(),
+    );
+  }
+  if (methods.includes('local-sft')) {
+    note('local-index ablation: SFT');
+    const t0 = Date.now();
+    const local = await trainGloRankSft({
+      dataset: ds,
+      codes,
+      config: { ...config, model: { ...config.model, mode: 'local' } },
+      seed: o.seed,
+      logger,
+    });
+    scores['local-sft'] = score(decodeSlates(local.model, test, L, config.decode), t0);
+    local.model.store.dispose();
+  }
+  const needSft = methods.some((m) => m.startsWith('glorank'));
+  if (!needSft)
+    return {
+      seed: o.seed,
+      testRequests: test.length,
+      levels: codes.levels,
+      codebookSizes: codes.vocab,
+      scores,
+    };
+  note('GloRank: SFT');
+  const t0 = Date.now();
+  const sft = await trainGloRankSft({ dataset: ds, codes, config, seed: o.seed, logger });
+  const sftSeconds = (Date.now() - t0) / 1000;
+  if (methods.includes('glorank-sft'))
+    scores['glorank-sft'] = score(decodeSlates(sft.model, test, L, config.decode), t0);
+  const snapshot = sft.model.store.exportArrays();
+  type RewardSource = () => { reward: RewardFunction; dispose: () => void };
+  const rlRuns: [ComparisonMethod, RewardSource][] = [];
+  if (methods.includes('glorank-rl')) {
+    rlRuns.push([
+      'glorank-rl',
+      () => {
+        note('reward model');
+        const evaluator = trainRewardModel({
+          dataset: ds,
+          codes,
+          config,
+          seed: o.seed + 1000,
+          logger,
+          splits: ['train'],
+        });
+        return { reward: (rs, ss) => evaluator.rewards(rs, ss), dispose: () => evaluator.dispose() };
+      },
+    ]);
+  }
+  if (methods.includes('glorank-rl-oracle'))
+    rlRuns.push(['glorank-rl-oracle', () => ({ reward: truth, dispose: () => {} })]);
+  for (const [name, source] of rlRuns) {
+    const t1 = Date.now();
+    sft.model.store.importArrays(snapshot);
+    const { reward, dispose } = source();
+    note(`GloRank: RL (${name})`);
+    const rl = await trainGloRankRl({ from: sft.model, dataset: ds, reward, config, seed: o.seed, logger });
+    dispose();
+    const s = score(decodeSlates(rl.model, test, L, config.decode), t1);
+    scores[name] = { ...s, seconds: s.seconds + sftSeconds };
+  }
+  sft.model.store.dispose();
+  return {
+    seed: o.seed,
+    testRequests: test.length,
+    levels: codes.levels,
+    codebookSizes: codes.vocab,
+    scores,
+  };
+}
