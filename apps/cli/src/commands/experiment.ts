@@ -163,7 +163,14 @@ async function showExperiment(target: string, opts: { json?: boolean }): Promise
 export function registerExperiment(program: Command): void {
   const experiment = program
     .command('experiment')
-    .description('run experiment configs (dataset, tokenizer, methods, seeds) and report results tables');
+    .description('run experiment configs (dataset, tokenizer, methods, seeds) and report results tables')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ glorank experiment run experiments/synthetic.yaml
+  $ glorank experiment show experiments/synthetic.yaml`,
+    );
 
   experiment
     .command('run')
