@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '@glorank/data';
+import { Rng, UserError } from '@glorank/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { contentCodes, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
@@ -18,11 +18,14 @@ describe('list-wise evaluator', () => {
   });
 
   it('learns a planted position effect and round-trips through a checkpoint', async () => {
-    // Planted clicks: the logged slate's first position is always clicked, the others never.
+    // Planted clicks: whatever item is shown first is clicked, the others never. Scores are
+    // shuffled per request so every item is logged at varied positions (no identity shortcut).
+    const rng = new Rng(5);
     const requests = ds.requests.map((r) => {
+      const initialScores = Float32Array.from(rng.shuffle(Array.from(r.initialScores)));
       const labels = new Float32Array(r.candidates.length);
-      labels[0] = 1;
-      return { ...r, labels };
+      labels[initialScores.indexOf(Math.max(...initialScores))] = 1;
+      return { ...r, initialScores, labels };
     });
     const evaluator = trainEvaluator({
       codes,
@@ -31,7 +34,8 @@ describe('list-wise evaluator', () => {
         ...DEFAULT_EVALUATOR_CONFIG,
         slateSize: 4,
         historyLength: 10,
-        epochs: 12,
+        epochs: 30,
+        learningRate: 0.03,
         unexposedSwaps: 0,
         useInitialScores: false,
       },
