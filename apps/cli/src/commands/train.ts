@@ -130,11 +130,12 @@ Examples:
         datasetDir: string,
         flags: CommonFlags & { local?: boolean; epochs?: number; resume?: boolean },
       ) => {
+        // The config first: a mistake there should not wait for the dataset to load.
+        const base = await configOf(flags);
         const backend = await selectBackend(flags.backend as BackendChoice);
         const dir = path.resolve(datasetDir);
         const dataset = await readDataset(dir);
         const codes = await codesOf(dir);
-        const base = await configOf(flags);
         const config: GloRankTrainConfig = {
           ...base,
           model: { ...base.model, ...(flags.local ? { mode: 'local' as const } : {}) },
@@ -200,11 +201,11 @@ Examples:
   $ glorank train reward-model datasets/out/ml-1m --with-valid --seed 2000 --out runs/ml1m-simulator`,
     )
     .action(async (datasetDir: string, flags: CommonFlags & { withValid?: boolean }) => {
+      const config = await configOf(flags);
       const backend = await selectBackend(flags.backend as BackendChoice);
       const dir = path.resolve(datasetDir);
       const dataset = await readDataset(dir);
       const codes = await codesOf(dir);
-      const config = await configOf(flags);
       const stage = flags.withValid ? 'simulator' : 'reward-model';
       const out = path.resolve(flags.out ?? defaultOut(dataset, stage, flags.seed));
       const bar = createProgress({ label: stage, total: 1, unit: 'steps', quiet: Boolean(flags.json) });

@@ -1,0 +1,85 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli as cli } from '../test-support/run-cli.js';
+
+describe('glorank train and eval', () => {
+  it('trains SFT then RL on a tiny synthetic dataset and evaluates both with the true click model', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-train-'));
+    const ds = path.join(root, 'ds');
+    expect(
+      (
+        await cli([
+          'data',
+          'synth',
+          '--out',
+          ds,
+          '--users',
+          '50',
+          '--items',
+          '250',
+          '--candidates',
+          '20',
+          '--slate-size',
+          '4',
+        ])
+      ).code,
+    ).toBe(0);
+    expect((await cli(['tokenize', ds, '--codebook', '8', '--levels', '2'])).code).toBe(0);
+    const config = path.join(root, 'glorank.yaml');
+    await fs.writeFile(
+      config,
+      'model: { dim: 16, hidden: 32 }\nsft: { epochs: 1, batchSize: 32 }\nrewardModel: { epochs: 1 }\nrl: { steps: 2, batchSize: 8, group: 4 }\n',
+    );
+    const sftDir = path.join(root, 'sft');
+    const sft = await cli(['train', 'sft', ds, '--config', config, '--out', sftDir, '--no-track', '--json']);
+    expect(sft.code).toBe(0);
+    const sftOut = JSON.parse(sft.stdout);
+    expect(sftOut.result.finished).toBe(true);
+    expect(sftOut.result.steps).toBeGreaterThan(0);
+    const rlDir = path.join(root, 'rl');
+    const rl = await cli([
+      'train',
+      'rl',
+      '--from',
+      sftDir,
+      '--config',
+      config,
+      '--out',
+      rlDir,
+      '--no-track',
+      '--json',
+    ]);
+    expect(rl.code).toBe(0);
+    expect(JSON.parse(rl.stdout).result.steps).toBe(2);
+    for (const dir of [sftDir, rlDir]) {
+      const ev = await cli(['eval', dir, '--json']);
+      expect(ev.code).toBe(0);
+      const e = JSON.parse(ev.stdout);
+      expect(e.rewardSource).toBe('true click model');
+      expect(e.reward).toBeGreaterThan(0);
+      expect(e.metrics.count + e.metrics.skipped).toBeGreaterThan(0);
+      expect(e.metrics.ndcg).toBeGreaterThanOrEqual(0);
+      expect(e.metrics.ndcg).toBeLessThanOrEqual(100);
+    }
+    const plain = await cli(['eval', rlDir, '--decoding', 'beam', '--beam-width', '2']);
+    expect(plain.stdout).toMatch(
+      /^all +P [\d.]+ +R [\d.]+ +F1 [\d.]+ +NDCG [\d.]+ +MAP [\d.]+ +reward [\d.]+/m,
+    );
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('fails with one line and exit code 2 on a bad config field or a missing checkpoint', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-train-'));
+    const bad = path.join(root, 'bad.yaml');
+    await fs.writeFile(bad, 'rl: { group: 1 }\n');
+    const r = await cli(['train', 'sft', root, '--config', bad, '--no-track']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml.*rl\.group/);
+    const missing = await cli(['eval', path.join(root, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/not a checkpoint/);
+    await fs.rm(root, { recursive: true, force: true });
+  });
+});
