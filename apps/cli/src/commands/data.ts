@@ -319,6 +319,11 @@ function registerSynth(data: Command): void {
       'noise of the logged initial ranker (default 1.5)',
       parseFloatOption('--initial-noise', 0),
     )
+    .option(
+      '--exposure-temperature <x>',
+      'temperature of the Plackett-Luce logging policy over initial scores; 0 = show the initial top L (default 1.0)',
+      parseFloatOption('--exposure-temperature', 0),
+    )
     .option('--force', 'replace an existing --out folder')
     .option('--json', 'print the manifest as JSON')
     .addHelpText(
@@ -330,7 +335,8 @@ evaluation can compute the exact expected reward of any slate.
 
 Examples:
   $ glorank data synth --out datasets/out/synthetic
-  $ glorank data synth --out /tmp/tiny --users 100 --items 300 --seed 7 --force`,
+  $ glorank data synth --out /tmp/tiny --users 100 --items 300 --seed 7 --force
+  $ glorank data synth --out /tmp/det --exposure-temperature 0 --force   # deterministic top-L logs`,
     )
     .action(
       async (flags: {
@@ -343,6 +349,7 @@ Examples:
         slateSize?: number;
         requestsPerUser?: number;
         initialNoise?: number;
+        exposureTemperature?: number;
         force?: boolean;
         json?: boolean;
       }) => {
@@ -357,6 +364,9 @@ Examples:
             ...(flags.slateSize !== undefined ? { slateSize: flags.slateSize } : {}),
             ...(flags.requestsPerUser !== undefined ? { requestsPerUser: flags.requestsPerUser } : {}),
             ...(flags.initialNoise !== undefined ? { initialNoise: flags.initialNoise } : {}),
+            ...(flags.exposureTemperature !== undefined
+              ? { exposureTemperature: flags.exposureTemperature }
+              : {}),
           });
         } catch (err) {
           // Impossible size combinations are the user's flags, not a bug.

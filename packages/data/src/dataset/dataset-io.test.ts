@@ -44,6 +44,7 @@ function tinyDataset(): DatasetContent & { requests: RerankRequest[] } {
       candidates: Int32Array.of(1, 2, 3),
       labels: Float32Array.of(1, 0, 0),
       initialScores: Float32Array.of(0.5, 0.25, -1),
+      exposed: Int32Array.of(2, 0),
     },
     {
       id: 1,
@@ -55,6 +56,7 @@ function tinyDataset(): DatasetContent & { requests: RerankRequest[] } {
       candidates: Int32Array.of(3, 0, 1),
       labels: Float32Array.of(0, 1, 0),
       initialScores: Float32Array.of(2, 1, 0),
+      exposed: Int32Array.of(1, 0),
     },
   ];
   return {
@@ -114,11 +116,13 @@ describe('writeDataset / readDataset', () => {
     expect([...r0.history]).toEqual([0]);
     expect([...r0.candidates]).toEqual([1, 2, 3]);
     expect([...r0.initialScores]).toEqual([0.5, 0.25, -1]);
+    expect([...r0.exposed]).toEqual([2, 0]);
     const r1 = ds.requests[1] as RerankRequest;
     expect(r1.split).toBe('test');
     expect(r1.coldStart).toBe(true);
     expect(r1.history.length).toBe(0);
     expect([...r1.labels]).toEqual([0, 1, 0]);
+    expect([...r1.exposed]).toEqual([1, 0]);
   });
 
   it('gives the same content hash for the same content and a different one otherwise', async () => {
@@ -187,6 +191,14 @@ describe('writeDataset / readDataset', () => {
     await expect(readDataset(dir)).rejects.toThrow(/users\.arrow: not a readable Arrow IPC file/);
 
     await expect(readDataset(path.join(dir, 'nope'))).rejects.toThrow(/does not exist/);
+  });
+
+  it('refuses to write an exposed index outside the candidates', async () => {
+    const content = tinyDataset();
+    (content.requests[1] as RerankRequest).exposed = Int32Array.of(1, 3);
+    await expect(writeDataset(path.join(await tmp(), 'bad'), content)).rejects.toThrow(
+      /request 1 exposed index 3 is outside its 3 candidates/,
+    );
   });
 
   it('rejects a requests file whose ids point outside the item table', async () => {

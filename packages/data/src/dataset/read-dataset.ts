@@ -159,6 +159,7 @@ async function readRequests(
   const candidates = readNumericList(file, t, 'candidates', (n) => new Int32Array(n));
   const labels = readNumericList(file, t, 'labels', (n) => new Float32Array(n));
   const scores = readNumericList(file, t, 'initial_scores', (n) => new Float32Array(n));
+  const exposed = readNumericList(file, t, 'exposed', (n) => new Int32Array(n));
   checkIdRange(file, 'history', history.values, items, 'item');
   checkIdRange(file, 'candidates', candidates.values, items, 'item');
   const out: RerankRequest[] = new Array(t.numRows);
@@ -183,6 +184,17 @@ async function readRequests(
         });
       }
     }
+    const e0 = exposed.offsets[i] as number;
+    const e1 = exposed.offsets[i + 1] as number;
+    for (let k = e0; k < e1; k++) {
+      const at = exposed.values[k] as number;
+      if (!(at >= 0 && at < c1 - c0)) {
+        throw new UserError(
+          `row ${i} has exposed index ${at}, expected an index into its ${c1 - c0} candidates`,
+          { file, field: 'exposed' },
+        );
+      }
+    }
     out[i] = {
       id: id[i] as number,
       user: user[i] as number,
@@ -193,6 +205,7 @@ async function readRequests(
       candidates: candidates.values.subarray(c0, c1),
       labels: labels.values.subarray(labels.offsets[i], labels.offsets[i + 1]),
       initialScores: scores.values.subarray(scores.offsets[i], scores.offsets[i + 1]),
+      exposed: exposed.values.subarray(e0, e1),
     };
   }
   return out;

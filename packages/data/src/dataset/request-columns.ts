@@ -19,6 +19,9 @@ export interface RequestColumns {
   candidates: Int32Array;
   labels: Float32Array;
   initialScores: Float32Array;
+  /** Row r's logged slate (indices into its candidates, shown order) is exposed[exposedOffsets[r] .. exposedOffsets[r + 1]). */
+  exposedOffsets: Int32Array;
+  exposed: Int32Array;
 }
 
 export function isRequestColumns(x: readonly RerankRequest[] | RequestColumns): x is RequestColumns {
@@ -41,6 +44,7 @@ export function requestsFromColumns(c: RequestColumns): RerankRequest[] {
       candidates: c.candidates.subarray(c0, c1),
       labels: c.labels.subarray(c0, c1),
       initialScores: c.initialScores.subarray(c0, c1),
+      exposed: c.exposed.subarray(c.exposedOffsets[r], c.exposedOffsets[r + 1]),
     };
   }
   return out;

@@ -139,6 +139,13 @@ export function requestsTable(requests: readonly RerankRequest[] | RequestColumn
     const r = requests[i] as RerankRequest;
     assertLength(`request ${r.id} labels`, r.labels.length, r.candidates.length);
     assertLength(`request ${r.id} initialScores`, r.initialScores.length, r.candidates.length);
+    for (const k of r.exposed) {
+      if (!(k >= 0 && k < r.candidates.length)) {
+        throw new Error(
+          `writeDataset: request ${r.id} exposed index ${k} is outside its ${r.candidates.length} candidates`,
+        );
+      }
+    }
     id[i] = r.id;
     user[i] = r.user;
     cold[i] = r.coldStart ? 1 : 0;
@@ -161,6 +168,10 @@ export function requestsTable(requests: readonly RerankRequest[] | RequestColumn
     requests.map((r) => r.initialScores),
     (k) => new Float32Array(k),
   );
+  const exposed = flattenLists(
+    requests.map((r) => r.exposed),
+    (k) => new Int32Array(k),
+  );
   return arrowTable(
     REQUESTS_SCHEMA,
     [
@@ -173,6 +184,7 @@ export function requestsTable(requests: readonly RerankRequest[] | RequestColumn
       listData(candidates.offsets, int32Data(candidates.values)),
       listData(labels.offsets, float32Data(labels.values)),
       listData(scores.offsets, float32Data(scores.values)),
+      listData(exposed.offsets, int32Data(exposed.values)),
     ],
     n,
   );
@@ -198,6 +210,10 @@ function requestColumnsTable(c: RequestColumns): Table {
       listData(
         c.candidateOffsets.subarray(0, n + 1),
         float32Data(c.initialScores.subarray(0, candidateCount)),
+      ),
+      listData(
+        c.exposedOffsets.subarray(0, n + 1),
+        int32Data(c.exposed.subarray(0, c.exposedOffsets[n] as number)),
       ),
     ],
     n,

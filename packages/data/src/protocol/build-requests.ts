@@ -359,6 +359,8 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     candidates: new Int32Array(R * N),
     labels: new Float32Array(R * N),
     initialScores: new Float32Array(R * N),
+    exposedOffsets: new Int32Array(R + 1),
+    exposed: new Int32Array(R * L),
   };
   const userScores = [new Float32Array(I), new Float32Array(I), new Float32Array(I)];
   const scratch = new Float32Array(I);
@@ -452,6 +454,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
         exposedOrder[j] = k;
       }
       let coldPositive = false;
+      const eAt = r * L;
       let x = 0;
       let y = 0;
       const nc = L + retrieved.length;
@@ -463,7 +466,10 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
         let it: number;
         let positive = false;
         if (takeExposed) {
-          const at = ws + (exposedOrder[x++] as number);
+          // Window position = shown position: the logged slate in time order.
+          const pos = exposedOrder[x++] as number;
+          out.exposed[eAt + pos] = k;
+          const at = ws + pos;
           it = item[at] as number;
           positive = (rating[at] as number) >= p.ratingThreshold;
         } else {
@@ -477,6 +483,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
       out.coldStart[r] = coldPositive ? 1 : 0;
       cAt += nc;
       out.candidateOffsets[r + 1] = cAt;
+      out.exposedOffsets[r + 1] = eAt + L;
       r++;
     }
     if ((u & 255) === 0) progress('requests', r, R);

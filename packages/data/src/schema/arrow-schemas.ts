@@ -76,6 +76,8 @@ export const REQUEST_COLUMNS: readonly ColumnSpec[] = [
   col('candidates', listOf(new Int32())),
   col('labels', listOf(new Float32())),
   col('initial_scores', listOf(new Float32())),
+  // Indices into `candidates` of the logged slate, in shown order (not aligned with candidates).
+  col('exposed', listOf(new Int32())),
 ];
 
 /** codes.arrow (tokenizer output): the semantic ID of each item, `levels` tokens. */

@@ -108,6 +108,12 @@ export interface RerankRequest {
   labels: Float32Array;
   /** Stage-1 retriever scores aligned with candidates (the "initial order"). */
   initialScores: Float32Array;
+  /**
+   * The logged slate: indices into `candidates` of the L exposed items, in the order they were
+   * shown (position 0 first). Candidates are in initial-score order, so the logged slate is in
+   * general NOT the top L of `candidates`; labels are > 0 only at these indices.
+   */
+  exposed: Int32Array;
 }
 
 export interface LoadedDataset {

@@ -45,8 +45,12 @@ describe('generateSynthetic', () => {
       if (r.candidates.some((c) => hist.has(c))) bad('history item among candidates');
       for (let i = 1; i < 50; i++)
         if (r.initialScores[i]! > r.initialScores[i - 1]!) bad('not in initial order');
-      // Only the logged (first six, by initial score) items can be positive.
-      for (let i = 6; i < 50; i++) if (r.labels[i] !== 0) bad('label outside the logged slate');
+      // The logged slate: six distinct candidate indices; only those items can be positive.
+      const shown = new Set(r.exposed);
+      if (r.exposed.length !== 6 || shown.size !== 6) bad('logged slate is not 6 distinct indices');
+      if (r.exposed.some((k) => !(k >= 0 && k < 50))) bad('logged slate index outside candidates');
+      for (let i = 0; i < 50; i++)
+        if (r.labels[i] !== 0 && !shown.has(i)) bad('label outside the logged slate');
       let coldPositive = false;
       for (let i = 0; i < 50; i++)
         if (r.labels[i]! > 0 && syn.items.cold[r.candidates[i]!]) coldPositive = true;
@@ -87,14 +91,53 @@ describe('generateSynthetic', () => {
     let expected = 0;
     let variance = 0;
     for (const r of syn.requests) {
-      const probs = syn.clickModel.expectedClicks(r, r.candidates.subarray(0, 6));
+      const shown = Int32Array.from(r.exposed, (k) => r.candidates[k]!);
+      const probs = syn.clickModel.expectedClicks(r, shown);
       for (let i = 0; i < 6; i++) {
-        clicks += r.labels[i]!;
+        clicks += r.labels[r.exposed[i]!]!;
         expected += probs[i]!;
         variance += probs[i]! * (1 - probs[i]!);
       }
     }
     expect(Math.abs(clicks - expected)).toBeLessThan(4 * Math.sqrt(variance));
+  });
+
+  it('logs slates with a Plackett-Luce policy over the initial scores, shown in sampled order', () => {
+    // Position 0 of a Plackett-Luce sample is candidate k with probability softmax(score)_k:
+    // compare the count of "best-scored candidate shown first" with its expectation.
+    let firstIsTop = 0;
+    let expected = 0;
+    let variance = 0;
+    let beyondTop = 0;
+    for (const r of syn.requests) {
+      const mx = r.initialScores[0]!;
+      let z = 0;
+      for (const s of r.initialScores) z += Math.exp(s - mx);
+      const p0 = 1 / z;
+      expected += p0;
+      variance += p0 * (1 - p0);
+      if (r.exposed[0] === 0) firstIsTop++;
+      if (r.exposed.some((k) => k >= 6)) beyondTop++;
+    }
+    expect(Math.abs(firstIsTop - expected)).toBeLessThan(4 * Math.sqrt(variance));
+    // Exploration: many logged slates reach past the initial top six.
+    expect(beyondTop).toBeGreaterThan(syn.requests.length / 4);
+    // The interactions log records the slate in shown order.
+    const r = syn.requests.find((q) => q.split === 'train')!;
+    const t = syn.interactions;
+    const logged: number[] = [];
+    for (let j = 0; j < t.count; j++)
+      if (t.user[j] === r.user && t.ts[j]! >= r.ts && t.ts[j]! < r.ts + 6) logged.push(t.item[j]!);
+    expect(logged).toEqual(Array.from(r.exposed, (k) => r.candidates[k]!));
+  });
+
+  it('shows the initial top six in order at exposure temperature 0', () => {
+    const det = generateSynthetic({ users: 40, items: 400, seed: 3, exposureTemperature: 0 });
+    for (const r of det.requests) expect([...r.exposed]).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(det.manifest.synthetic?.exposureTemperature).toBe(0);
+    expect(() => generateSynthetic({ users: 40, items: 400, exposureTemperature: -1 })).toThrow(
+      /exposureTemperature/,
+    );
   });
 
   it('leaves room for a list-wise reranker over the noisy initial order', () => {

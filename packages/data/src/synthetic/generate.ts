@@ -1,6 +1,6 @@
 // The synthetic benchmark: items with latent topics and content features, users with topic
-// preferences, logged slates from a noisy context-blind initial ranker, and clicks drawn from a
-// known click model, so every method can be scored by the exact expected reward of its slates.
+// preferences, logged slates sampled (Plackett-Luce) from a noisy context-blind initial ranker, and
+// clicks drawn from a known click model, so every method can be scored by the exact expected reward of its slates.
 import {
   completeManifest,
   type DatasetContent,
@@ -28,6 +28,13 @@ export interface SyntheticOptions {
   historyLength?: number;
   /** Std of the Gaussian noise the logged initial ranker adds to the true relevance logit. */
   initialNoise?: number;
+  /**
+   * Temperature of the stochastic logging policy: the shown slate is a Plackett-Luce sample
+   * (Gumbel-top-L) over initialScore / exposureTemperature, in sampled order. 0 shows the
+   * initial ranker's top L deterministically. Without exploration every logged slate is a
+   * reordering of the initial top L, so nothing learned from the logs can beat that order.
+   */
+  exposureTemperature?: number;
   /** Share of items held out as cold: they appear only in test requests. */
   coldFraction?: number;
   /** Time fraction at which test requests (and cold items) begin. */
@@ -57,6 +64,7 @@ export const SYNTHETIC_DEFAULTS = {
   requestsPerUser: 8,
   historyLength: 50,
   initialNoise: 1.5,
+  exposureTemperature: 1.0,
   coldFraction: 0.08,
   coldCut: 0.8,
   clickModel: {
@@ -97,6 +105,17 @@ function topK(values: Float64Array, k: number): number[] {
   return idx.slice(0, k);
 }
 
+/**
+ * The logging policy's shown slate: indices into the (score-sorted) candidates, in shown order.
+ * Gumbel-top-k over score / temperature is an exact Plackett-Luce sample without replacement;
+ * temperature 0 is the deterministic top k (scores are sorted, so indices 0..k-1).
+ */
+function logSlate(scores: Float32Array, k: number, temperature: number, rng: Rng): Int32Array {
+  if (temperature === 0) return Int32Array.from({ length: k }, (_, j) => j);
+  const keys = Float64Array.from(scores, (s) => s / temperature + rng.gumbel());
+  return Int32Array.from(topK(keys, k));
+}
+
 /** Random perfect matching of topics (a topic without a partner complements itself). */
 function complementTopics(topics: number, rng: Rng): number[] {
   const order = rng.shuffle(Array.from({ length: topics }, (_, k) => k));
@@ -121,6 +140,11 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
   checkPositiveInt('candidates', o.candidates, o.slateSize);
   checkPositiveInt('requestsPerUser', o.requestsPerUser, 3);
   checkPositiveInt('historyLength', o.historyLength);
+  if (!(Number.isFinite(o.exposureTemperature) && o.exposureTemperature >= 0)) {
+    throw new RangeError(
+      `generateSynthetic: exposureTemperature must be a finite number >= 0, got ${o.exposureTemperature}`,
+    );
+  }
   const coldItems = Math.floor(o.items * o.coldFraction);
   if (o.items - coldItems < o.candidates + o.historyLength + 40) {
     throw new RangeError(
@@ -216,6 +240,8 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
 
   // Logs: per user a pre-history of clicks, then requestsPerUser logged slates over time.
   const logRng = root.fork('logs');
+  // Its own stream, so exposureTemperature 0 reproduces the deterministic-top-L datasets exactly.
+  const exposureRng = root.fork('exposure');
   const interUser: number[] = [];
   const interItem: number[] = [];
   const interRating: number[] = [];
@@ -266,13 +292,14 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
       scored.sort((a, b) => b.score - a.score || a.item - b.item);
       const candidates = Int32Array.from(scored.map((s) => s.item));
       const initialScores = Float32Array.from(scored.map((s) => s.score));
-      const exposed = candidates.subarray(0, o.slateSize);
-      const clicks = model.sampleClicks({ user: u }, exposed, logRng);
+      const exposed = logSlate(initialScores, o.slateSize, o.exposureTemperature, exposureRng);
+      const shown = Int32Array.from(exposed, (k) => candidates[k] as number);
+      const clicks = model.sampleClicks({ user: u }, shown, logRng);
       const labels = new Float32Array(candidates.length);
       let coldStart = false;
-      for (let p = 0; p < exposed.length; p++) {
-        const item = exposed[p] as number;
-        labels[p] = clicks[p] as number;
+      for (let p = 0; p < shown.length; p++) {
+        const item = shown[p] as number;
+        labels[exposed[p] as number] = clicks[p] as number;
         if (clicks[p] && cold[item]) coldStart = true;
         interUser.push(u);
         interItem.push(item);
@@ -292,6 +319,7 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
         candidates,
         labels,
         initialScores,
+        exposed,
       });
     }
   }
@@ -323,6 +351,7 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
         topics: T,
         requestsPerUser: o.requestsPerUser,
         initialNoise: o.initialNoise,
+        exposureTemperature: o.exposureTemperature,
         coldFraction: o.coldFraction,
       },
       createdAt: new Date(0).toISOString(),

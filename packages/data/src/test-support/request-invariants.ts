@@ -46,6 +46,20 @@ export function requestViolations(content: DatasetContent, limit = 20): string[]
       bad(r, 'exposed items are not consecutive interactions');
     }
     const first = positions[0] ?? 0;
+    // The logged slate: L distinct indices into candidates, the exposed items in shown (time) order.
+    const shown = [...r.exposed];
+    if (shown.length !== p.slateSize) bad(r, `exposed has ${shown.length} indices, expected ${p.slateSize}`);
+    if (new Set(shown).size !== shown.length) bad(r, 'exposed indices are not distinct');
+    if (shown.some((k) => !(k >= 0 && k < cands.length))) bad(r, 'exposed index outside candidates');
+    else {
+      const shownItems = shown.map((k) => cands[k]!);
+      if (shownItems.some((c) => !mine.has(c))) bad(r, 'exposed index points at an item the user never met');
+      const shownPos = shownItems.map((c) => mine.get(c)?.[2] ?? -1);
+      if (shownPos.some((x, j) => j > 0 && x <= shownPos[j - 1]!)) bad(r, 'exposed is not in shown order');
+    }
+    const shownSet = new Set(shown);
+    for (let i = 0; i < cands.length; i++)
+      if (r.labels[i]! > 0 && !shownSet.has(i)) bad(r, `label > 0 at unexposed candidate ${i}`);
     for (let i = 0; i < cands.length; i++) {
       const c = cands[i]!;
       const rec = mine.get(c);
