@@ -32,6 +32,7 @@ describe('datasetStats', () => {
       candidates: Int32Array.from(labels.map((_, i) => i)),
       labels: Float32Array.from(labels),
       initialScores: new Float32Array(labels.length),
+      exposed: Int32Array.from(labels.map((_, i) => i)),
     }) satisfies RerankRequest;
   const popularity = Int32Array.from([5, 0, 80, 10, 1, 1, 1, 1, 1, 0]);
   const ds = {

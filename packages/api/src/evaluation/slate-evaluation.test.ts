@@ -13,6 +13,7 @@ function request(id: number, candidates: number[], labels: number[], coldStart =
     candidates: Int32Array.from(candidates),
     labels: Float32Array.from(labels),
     initialScores: new Float32Array(candidates.length),
+    exposed: Int32Array.from(candidates, (_, k) => k),
   };
 }
 
