@@ -20,10 +20,13 @@ describe('glorank data', () => {
       '200',
       '--seed',
       '3',
+      '--exposure-temperature',
+      '0.5',
       '--json',
     ]);
     expect(synth.code).toBe(0);
     expect(JSON.parse(synth.stdout).rows).toMatchObject({ users: 50, items: 200, requests: 400 });
+    expect(JSON.parse(synth.stdout).synthetic.exposureTemperature).toBe(0.5);
     const inspect = await cli(['data', 'inspect', out, '--json']);
     expect(inspect.code).toBe(0);
     const s = JSON.parse(inspect.stdout);
@@ -33,6 +36,9 @@ describe('glorank data', () => {
     const again = await cli(['data', 'synth', '--out', out]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already exists \(use --force/);
+    const negative = await cli(['data', 'synth', '--out', `${out}-neg`, '--exposure-temperature', '-1']);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/--exposure-temperature/);
   });
 
   it('convert reads an official-format folder and reports bad lines as file:line', async () => {
