@@ -55,6 +55,7 @@ describe('request batches', () => {
       candidates: a.candidates.slice(0, 4),
       labels: a.labels.slice(0, 4),
       initialScores: a.initialScores.slice(0, 4),
+      exposed: a.exposed.filter((k) => k < 4),
     };
     const batch = buildBatch([a, short], { padId: 40, maxHistory: 5 });
     expect(batch.width).toBe(10);

@@ -21,11 +21,16 @@ const config: GloRankModelConfig = {
 
 function permuted(r: RerankRequest, rng: Rng): RerankRequest {
   const order = rng.shuffle(Array.from(r.candidates, (_, k) => k));
+  const at = new Int32Array(order.length);
+  order.forEach((k, j) => {
+    at[k] = j;
+  });
   return {
     ...r,
     candidates: Int32Array.from(order, (k) => r.candidates[k] as number),
     labels: Float32Array.from(order, (k) => r.labels[k] as number),
     initialScores: Float32Array.from(order, (k) => r.initialScores[k] as number),
+    exposed: Int32Array.from(r.exposed, (k) => at[k] as number),
   };
 }
 

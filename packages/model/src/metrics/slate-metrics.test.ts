@@ -14,6 +14,7 @@ function req(id: number, candidates: number[], labels: number[]): RerankRequest 
     candidates: Int32Array.from(candidates),
     labels: Float32Array.from(labels),
     initialScores: new Float32Array(candidates.length),
+    exposed: Int32Array.from(candidates, (_, k) => k),
   };
 }
 

@@ -18,14 +18,15 @@ describe('list-wise evaluator', () => {
   });
 
   it('learns a planted position effect and round-trips through a checkpoint', async () => {
-    // Planted clicks: whatever item is shown first is clicked, the others never. Scores are
-    // shuffled per request so every item is logged at varied positions (no identity shortcut).
+    // Planted clicks: whatever item is shown first is clicked, the others never. The logged
+    // slate is a random 4 candidates in random order, so every item is logged at varied
+    // positions (no identity shortcut).
     const rng = new Rng(5);
     const requests = ds.requests.map((r) => {
-      const initialScores = Float32Array.from(rng.shuffle(Array.from(r.initialScores)));
+      const exposed = Int32Array.from(rng.shuffle(Array.from(r.candidates, (_, k) => k)).slice(0, 4));
       const labels = new Float32Array(r.candidates.length);
-      labels[initialScores.indexOf(Math.max(...initialScores))] = 1;
-      return { ...r, initialScores, labels };
+      labels[exposed[0]!] = 1;
+      return { ...r, labels, exposed };
     });
     const evaluator = trainEvaluator({
       codes,

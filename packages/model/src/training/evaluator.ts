@@ -224,7 +224,7 @@ export class ListwiseEvaluator {
 
 export interface EvaluatorRun {
   codes: ItemCodes;
-  /** Requests whose logged slates (top-L by retriever score, with labels as clicks) train the model. */
+  /** Requests whose logged slates (`exposed`, in shown order, with labels as clicks) train the model. */
   requests: readonly RerankRequest[];
   config: EvaluatorConfig;
   seed: number;
@@ -284,7 +284,7 @@ export function trainEvaluator(run: EvaluatorRun): ListwiseEvaluator {
   const rng = new Rng(run.seed);
   const evaluator = new ListwiseEvaluator(new ParamStore(rng.fork('init')), run.codes, c);
   const examples = run.requests
-    .filter((r) => r.candidates.length >= c.slateSize)
+    .filter((r) => r.exposed.length >= c.slateSize)
     .map((r) => ({ r, ...loggedExample(r, c.slateSize) }));
   const optimizer = new Adam(evaluator.store, {
     lr: c.learningRate,
@@ -351,7 +351,7 @@ export function evaluatorFit(
   requests: readonly RerankRequest[],
 ): { logLoss: number; meanPredicted: number; meanObserved: number } {
   const L = evaluator.config.slateSize;
-  const ex = requests.filter((r) => r.candidates.length >= L).map((r) => loggedExample(r, L));
+  const ex = requests.filter((r) => r.exposed.length >= L).map((r) => loggedExample(r, L));
   const probs = evaluator.clickProbabilities(
     requests.filter((r) => r.candidates.length >= L),
     ex.map((e) => e.slate),

@@ -5,7 +5,7 @@ import { Rng } from '@glorank/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
-import { demonstrationSlate } from '../glorank/demonstrations.js';
+import { demonstrationSlate, loggedSlate } from '../glorank/demonstrations.js';
 import { DEFAULT_MODEL_CONFIG, GloRankModel } from '../glorank/model.js';
 import { contentCodes, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
 import { silentLogger } from '../methods/reranker.js';
@@ -30,15 +30,21 @@ function newModel(): GloRankModel {
 }
 
 describe('demonstrations', () => {
-  it('puts positives first, then the retriever order (hand-worked)', () => {
+  it('takes the exposed items, clicked first, each group in retriever order (hand-worked)', () => {
     const r = {
       ...train[0]!,
       candidates: Int32Array.from([10, 11, 12, 13, 14]),
       labels: Float32Array.from([0, 1, 0, 1, 0]),
       initialScores: Float32Array.from([0.5, 0.1, 0.9, 0.3, 0.9]),
+      // Shown order 14, 11, 13, 10; 12 (the best retriever score) was not shown.
+      exposed: Int32Array.from([4, 1, 3, 0]),
     };
-    // Positives 11 (0.1) and 13 (0.3): 13 first; then 12 and 14 tie on 0.9 (index order), then 10.
-    expect(Array.from(demonstrationSlate(r, 4))).toEqual([3, 1, 2, 4]);
+    // Clicked 11 (0.1) and 13 (0.3): 13 first; then unclicked shown 14 (0.9), 10 (0.5).
+    expect(Array.from(demonstrationSlate(r, 4))).toEqual([3, 1, 4, 0]);
+    // Only past the logged slate does an unexposed candidate fill in.
+    expect(Array.from(demonstrationSlate(r, 5))).toEqual([3, 1, 4, 0, 2]);
+    // The logged slate is the exposed list in shown order, not the retriever's top L.
+    expect(Array.from(loggedSlate(r, 3))).toEqual([4, 1, 3]);
   });
 });
 

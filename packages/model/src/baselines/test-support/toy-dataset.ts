@@ -23,7 +23,20 @@ export function toyDataset(
     const labels = Float32Array.from(candidates, (c) => (c % 2 === parity ? 1 : 0));
     const initialScores = Float32Array.from(candidates, () => rng.normal());
     const split: Split = id < count * 0.7 ? 'train' : id < count * 0.85 ? 'valid' : 'test';
-    requests.push({ id, user, split, coldStart: false, ts: id, history, candidates, labels, initialScores });
+    // Every candidate was shown (labels exist for all of them).
+    const exposed = Int32Array.from(candidates, (_, k) => k);
+    requests.push({
+      id,
+      user,
+      split,
+      coldStart: false,
+      ts: id,
+      history,
+      candidates,
+      labels,
+      initialScores,
+      exposed,
+    });
   }
   return {
     dir: '',
