@@ -25,6 +25,7 @@ export interface ExperimentRunOptions {
   backend: string;
   track: boolean;
   json?: boolean;
+  fresh?: boolean;
 }
 
 /** Where `convert` datasets find their raw files: flag, GLORANK_REAL_DATA, then ./datasets/raw. */
@@ -93,6 +94,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
       dataRoot: dataRootOf(opts.dataRoot),
       datasetsDir: paths.datasetsDir,
       backend: opts.backend as BackendChoice,
+      fresh: opts.fresh === true,
       ...(store ? { tracker: trackerFor(store, paths.runsDir) } : {}),
       onEvent: (e) => {
         if (quiet) return;
@@ -183,12 +185,14 @@ Examples:
     .option('--out <dir>', "experiment folder (default: the config's output, else <runs>/experiments/<name>)")
     .addOption(backendOption())
     .option('--no-track', 'do not record runs in the run store')
+    .option('--fresh', 'run every stage again instead of reusing finished ones (e.g. after a code change)')
     .addOption(new Option('--json', 'print the results as JSON (no progress output)'))
     .addHelpText(
       'after',
       `
 Stages (dataset, tokenize, train per method and seed, eval) are cached by content hash in the
-experiment folder: stop it any time and run the same command again to resume.
+experiment folder: stop it any time and run the same command again to resume. A stage's hash
+covers its config and inputs, not the code: after changing code, use --fresh.
 
 Examples:
   $ glorank experiment run experiments/synthetic.yaml

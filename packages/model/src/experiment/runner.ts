@@ -10,8 +10,11 @@ import {
   convertDataset,
   type DatasetManifest,
   generateSynthetic,
+  INTERACTION_COLUMNS,
+  ITEM_COLUMNS,
   isSourceFormat,
   loadClickModel,
+  REQUEST_COLUMNS,
   readDataset,
   readManifest,
   SOURCE_FORMATS,
@@ -19,6 +22,7 @@ import {
   type Split,
   SYNTHETIC_DEFAULTS,
   type SyntheticOptions,
+  USER_COLUMNS,
   UserError,
   writeDataset,
   writeFileAtomic,
@@ -112,6 +116,8 @@ export interface RunExperimentOptions {
   tracker?: RunTracker;
   onEvent?: (event: ExperimentEvent) => void;
   codeVersion?: string;
+  /** Run every stage again, ignoring (and replacing) finished ones, e.g. after changing code. */
+  fresh?: boolean;
 }
 
 export interface ExperimentResult {
@@ -216,7 +222,15 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     const hasClickModel = (dir: string) => existsSync(path.join(dir, 'click_model.json'));
     const needReward = needs.some((n) => n.rewardModel);
     // The simulator kind is known once the dataset is (auto: click model when it has one).
-    let simulatorKind: 'click-model' | 'evaluator' | null = null;
+    // Until the dataset is read, guess from the source: only synthetic data has a click model.
+    let simulatorKind: 'click-model' | 'evaluator' | null =
+      config.evaluation.simulator !== 'auto'
+        ? config.evaluation.simulator
+        : config.dataset.source === 'synthetic'
+          ? 'click-model'
+          : config.dataset.source === 'convert'
+            ? 'evaluator'
+            : null;
     const total = () =>
       1 +
       (needs.some((n) => n.codes) || simulatorKind === 'evaluator' ? 1 : 0) +
@@ -231,7 +245,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       spec: Parameters<StageStore['run']>[0] & { run(dir: string): Promise<S> },
     ): Promise<StageRecord<S>> => {
       index++;
-      const finished = await store.finished<S>(spec);
+      const finished = options.fresh ? null : await store.finished<S>(spec);
       if (finished) {
         reused++;
         emit({
@@ -246,7 +260,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         return finished;
       }
       emit({ type: 'stage', status: 'start', kind: spec.kind, label: spec.label, index, total: total() });
-      const rec = await store.run<S>(spec as never);
+      const rec = await store.run<S>(spec as never, { fresh: options.fresh === true });
       ran++;
       emit({
         type: 'stage',
@@ -687,6 +701,18 @@ async function readSlates(file: string): Promise<SlatesFile> {
   return JSON.parse(await readFile(file, 'utf8')) as SlatesFile;
 }
 
+/**
+ * What a dataset stage's output depends on besides its config: the Arrow layout of the
+ * dataset files (a new or changed column means re-converting), and for synthetic data the
+ * generator's defaults (a new option or constant changes the data).
+ */
+function datasetCodeFingerprint(source: 'synthetic' | 'convert'): string {
+  const layout = [ITEM_COLUMNS, USER_COLUMNS, INTERACTION_COLUMNS, REQUEST_COLUMNS].map((cols) =>
+    cols.map((c) => `${c.name}:${String(c.type)}:${c.nullable}`),
+  );
+  return contentHash(source === 'synthetic' ? { layout, defaults: SYNTHETIC_DEFAULTS } : { layout });
+}
+
 type StageRunner = <S>(spec: {
   kind: string;
   label: string;
@@ -710,7 +736,7 @@ async function datasetStage(
       kind: 'dataset',
       label: d.name,
       config: { source: 'synthetic', options: synthetic },
-      inputs: {},
+      inputs: { code: datasetCodeFingerprint('synthetic') },
       run: async (tmp) => {
         const generated = generateSynthetic(synthetic);
         const written = await writeDataset(path.join(tmp, 'dataset'), generated);
@@ -741,7 +767,7 @@ async function datasetStage(
     // The raw files enter the hash by name, size and modification time (hashing gigabytes of
     // Amazon reviews on every run would cost more than the conversion check saves).
     config: { source: 'convert', format, name: d.name, protocol: d.protocol, options: d.options },
-    inputs: { src: await fingerprint(src) },
+    inputs: { src: await fingerprint(src), code: datasetCodeFingerprint('convert') },
     run: async (tmp) => {
       const written = await convertDataset({
         ...sourceOptions,

@@ -98,8 +98,8 @@ export class StageStore {
   }
 
   /** Run the stage unless it already finished; either way return its record. */
-  async run<S>(spec: StageSpec<S>): Promise<StageRecord<S>> {
-    const done = await this.finished<S>(spec);
+  async run<S>(spec: StageSpec<S>, options: { fresh?: boolean } = {}): Promise<StageRecord<S>> {
+    const done = options.fresh ? null : await this.finished<S>(spec);
     if (done) {
       this.events.onDone?.(done);
       return done;
