@@ -14,7 +14,7 @@ const cli = path.join(root, 'apps/cli/dist/main.js');
 const run = promisify(execFile);
 
 const METHODS = ['initial', 'dnn', 'dlcm', 'prm', 'seq2slate', 'glorank-local', 'glorank-sft', 'glorank-rl'];
-const METRICS = ['precision', 'recall', 'f1', 'ndcg', 'map', 'reward'];
+const METRICS = ['precision', 'recall', 'f1', 'ndcg', 'map', 'reward'] as const;
 const SEEDS = [1, 2, 3];
 
 const config = `
@@ -44,7 +44,7 @@ interface Interval {
 interface Row {
   method: string;
   seeds: number[];
-  metrics: Record<string, Interval & { values: number[] }>;
+  metrics: Record<(typeof METRICS)[number], Interval & { values: number[] }>;
   difference: Record<string, Interval> | null;
   backends: string[];
 }
@@ -91,7 +91,7 @@ describe('experiment end to end (synthetic, tiny)', () => {
       expect(row.seeds).toEqual(SEEDS);
       expect(row.backends).toEqual(['wasm']);
       for (const m of METRICS) {
-        const cell = row.metrics[m]!;
+        const cell = row.metrics[m];
         expect(cell.n, `${row.method} ${m}`).toBe(SEEDS.length);
         expect(cell.values.length).toBe(SEEDS.length);
         expect(Number.isFinite(cell.mean), `${row.method} ${m}`).toBe(true);
