@@ -21,6 +21,10 @@ export type { PrmOptions } from './baselines/prm.js';
 export { trainPrm } from './baselines/prm.js';
 export type { Seq2SlateOptions } from './baselines/seq2slate.js';
 export { trainSeq2Slate } from './baselines/seq2slate.js';
+// GloRank: nn building blocks, constrained decoding, the model, SFT, evaluator, GRPO, pipeline.
+export type { DecodedSlate, SampleOptions, StepScorer } from './decoding/decode.js';
+export { beamDecode, greedyDecode, sampleDecode } from './decoding/decode.js';
+export { CandidateTrie, TrieCursor } from './decoding/trie.js';
 export { codeVersion } from './experiment/code-version.js';
 export type {
   DatasetConfig,
@@ -48,30 +52,46 @@ export type {
 export { buildResultsTable, METRIC_KEYS } from './experiment/results-table.js';
 export type { RewardSimulator, RunEvaluationResult } from './experiment/run-evaluation.js';
 export { evaluateRun } from './experiment/run-evaluation.js';
-export type {
-  ArtifactKind,
-  ExperimentEvent,
-  ExperimentResult,
-  RunExperimentOptions,
-  RunTracker,
-  SlateRow,
-  SlatesFile,
-  TrackedRun,
-  TrackedRunInfo,
-} from './experiment/runner.js';
-export { experimentDirOf, runExperiment, SLATES_FORMAT } from './experiment/runner.js';
+export type { ExperimentEvent, ExperimentResult, RunExperimentOptions } from './experiment/runner.js';
+export { experimentDirOf, runExperiment } from './experiment/runner.js';
+export type { SlateRow, SlatesFile } from './experiment/slates-file.js';
+export { readSlates, SLATES_FORMAT } from './experiment/slates-file.js';
 export type { StageRecord, StageSpec } from './experiment/stage-store.js';
 export { StageStore, stageHash } from './experiment/stage-store.js';
+export type { ArtifactKind, RunTracker, TrackedRun, TrackedRunInfo } from './experiment/tracker.js';
+export type { GloRankCheckpointMeta, LoadedGloRank } from './glorank/checkpoint-io.js';
+export { frozenCopy, loadGloRankCheckpoint, saveGloRankCheckpoint } from './glorank/checkpoint-io.js';
+export { demonstrationSlate, initialSlate } from './glorank/demonstrations.js';
+export type { ItemCodes } from './glorank/item-codes.js';
+export { candidateCodes, itemCodes } from './glorank/item-codes.js';
+export type { GloRankMode, GloRankModelConfig } from './glorank/model.js';
+export { DEFAULT_MODEL_CONFIG, GloRankModel } from './glorank/model.js';
+export type { DecodeConfig } from './glorank/reranker.js';
+export { DEFAULT_DECODE_CONFIG, decodeSlates, GloRankReranker } from './glorank/reranker.js';
 export type { Reranker, TrainContext, TrainLogger } from './methods/reranker.js';
 export { silentLogger } from './methods/reranker.js';
 export type { MeanInterval } from './metrics/intervals.js';
 export { meanInterval, pairedDifference, studentT975 } from './metrics/intervals.js';
 export type { RequestMetrics, SlateMetrics } from './metrics/slate-metrics.js';
 export { requestMetrics, slateMetrics } from './metrics/slate-metrics.js';
+export type { AdamOptions } from './nn/adam.js';
+export { Adam } from './nn/adam.js';
+export { causalMask, lengthMask, MASK_VALUE, MultiHeadAttention, paddingMask } from './nn/attention.js';
+export type { Checkpoint, CheckpointMeta } from './nn/checkpoint.js';
+export { isCheckpoint, loadCheckpoint, saveCheckpoint } from './nn/checkpoint.js';
+export { Dense, Embedding, FeedForward, LayerNorm, layerNorm, matMul2d } from './nn/layers.js';
+export type { Init, StoredArray } from './nn/params.js';
+export { ParamStore } from './nn/params.js';
+export { DecoderBlock, EncoderBlock } from './nn/transformer.js';
 export type { DistanceKernelName } from './tokenizer/blocked-distance.js';
 export { activeDistanceKernel, useDistanceKernel } from './tokenizer/blocked-distance.js';
 export type { CodebooksOnDisk, CodesOnDisk } from './tokenizer/codes-io.js';
-export { readCodebooks, readSemanticIds, TOKENIZER_FILES, writeTokenizerOutputs } from './tokenizer/codes-io.js';
+export {
+  readCodebooks,
+  readSemanticIds,
+  TOKENIZER_FILES,
+  writeTokenizerOutputs,
+} from './tokenizer/codes-io.js';
 export type { TokenizerInput } from './tokenizer/collaborative-vectors.js';
 export { trainingInteractions } from './tokenizer/collaborative-vectors.js';
 export type { KMeansOptions, KMeansResult } from './tokenizer/kmeans.js';
@@ -88,28 +108,6 @@ export { assignSemanticIds } from './tokenizer/semantic-ids.js';
 export type { TokenizeOptions, TokenizeResult, TokenizerSource } from './tokenizer/tokenize-dataset.js';
 export { TOKENIZER_SOURCES, tokenizeDataset, tokenizeDatasetDir } from './tokenizer/tokenize-dataset.js';
 export type { LevelReport, TokenizerReport } from './tokenizer/tokenizer-report.js';
-// GloRank: nn building blocks, constrained decoding, the model, SFT, evaluator, GRPO, pipeline.
-export type { DecodedSlate, SampleOptions, StepScorer } from './decoding/decode.js';
-export { beamDecode, greedyDecode, sampleDecode } from './decoding/decode.js';
-export { CandidateTrie, TrieCursor } from './decoding/trie.js';
-export type { GloRankCheckpointMeta, LoadedGloRank } from './glorank/checkpoint-io.js';
-export { frozenCopy, loadGloRankCheckpoint, saveGloRankCheckpoint } from './glorank/checkpoint-io.js';
-export { demonstrationSlate, initialSlate } from './glorank/demonstrations.js';
-export type { ItemCodes } from './glorank/item-codes.js';
-export { candidateCodes, itemCodes } from './glorank/item-codes.js';
-export type { GloRankMode, GloRankModelConfig } from './glorank/model.js';
-export { DEFAULT_MODEL_CONFIG, GloRankModel } from './glorank/model.js';
-export type { DecodeConfig } from './glorank/reranker.js';
-export { DEFAULT_DECODE_CONFIG, decodeSlates, GloRankReranker } from './glorank/reranker.js';
-export type { AdamOptions } from './nn/adam.js';
-export { Adam } from './nn/adam.js';
-export { causalMask, lengthMask, MASK_VALUE, MultiHeadAttention, paddingMask } from './nn/attention.js';
-export type { Checkpoint, CheckpointMeta } from './nn/checkpoint.js';
-export { isCheckpoint, loadCheckpoint, saveCheckpoint } from './nn/checkpoint.js';
-export { Dense, Embedding, FeedForward, LayerNorm, layerNorm, matMul2d } from './nn/layers.js';
-export type { Init, StoredArray } from './nn/params.js';
-export { ParamStore } from './nn/params.js';
-export { DecoderBlock, EncoderBlock } from './nn/transformer.js';
 export type { GloRankTrainConfig } from './training/config.js';
 export { DEFAULT_TRAIN_CONFIG, loadTrainConfig, resolveTrainConfig } from './training/config.js';
 export type { EvaluatorConfig as ListwiseEvaluatorConfig } from './training/evaluator.js';

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from './config.js';
-import { type ExperimentEvent, runExperiment, type TrackedRunInfo } from './runner.js';
+import { type ExperimentEvent, runExperiment } from './runner.js';
+import type { TrackedRunInfo } from './tracker.js';
 
 const yaml = (epochs: number) => `
 name: runner-unit
