@@ -5,8 +5,9 @@
 //   node bench/glorank-synthetic.mjs [--seeds 1,2] [--users 200] [--items 400] [--candidates 20]
 //     [--slate-size 4] [--history 20] [--initial-noise 1.5] [--exposure-temperature 1]
 //     [--methods initial,glorank-sft,glorank-rl,glorank-rl-oracle] [--sft-epochs 6] [--rl-steps 40]
+//     [--rl-lr 2e-3] [--rl-kl 0.01] [--unexposed-swaps x] [--sft-weighting uniform|clicked|ipw]
 import { parseArgs } from 'node:util';
-import { selectBackend } from '@glorank/model';
+import { pairedDifference, selectBackend } from '@glorank/model';
 // Not in the @glorank/model barrel yet (see the report): the built module directly.
 import { runSyntheticComparison } from '../packages/model/dist/training/synthetic-comparison.js';
 
@@ -23,6 +24,10 @@ const { values: a } = parseArgs({
     methods: { type: 'string', default: 'initial,glorank-sft,glorank-rl,glorank-rl-oracle' },
     'sft-epochs': { type: 'string', default: '6' },
     'rl-steps': { type: 'string', default: '40' },
+    'rl-lr': { type: 'string', default: '2e-3' },
+    'rl-kl': { type: 'string', default: '0.01' },
+    'unexposed-swaps': { type: 'string' },
+    'sft-weighting': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
   },
 });
@@ -46,24 +51,48 @@ for (const seed of a.seeds.split(',').map(Number)) {
     seed,
     methods,
     config: {
-      sft: { epochs: Number(a['sft-epochs']), batchSize: 32 },
+      sft: {
+        epochs: Number(a['sft-epochs']),
+        batchSize: 32,
+        ...(a['sft-weighting'] !== undefined ? { weighting: a['sft-weighting'] } : {}),
+      },
+      ...(a['unexposed-swaps'] !== undefined
+        ? { rewardModel: { unexposedSwaps: Number(a['unexposed-swaps']) } }
+        : {}),
       rl: {
         steps: Number(a['rl-steps']),
         batchSize: 16,
         group: 8,
-        learningRate: 2e-3,
+        learningRate: Number(a['rl-lr']),
         innerEpochs: 4,
-        klCoef: 0.01,
+        klCoef: Number(a['rl-kl']),
       },
     },
     onProgress: (m) => process.stderr.write(`seed ${seed}: ${m}\n`),
   });
   const base = res.scores.initial?.reward;
   console.log(`seed ${seed} ${JSON.stringify(synthetic)} test requests ${res.testRequests}`);
+  if (res.evaluatorCorrelation !== undefined)
+    console.log(
+      `  evaluator within-request correlation with the true reward ${res.evaluatorCorrelation.toFixed(3)}`,
+    );
   for (const [name, s] of Object.entries(res.scores)) {
     const ratio = base ? ` (${(s.reward / base).toFixed(4)}x initial)` : '';
     console.log(
       `  ${name.padEnd(18)} expected clicks ${s.reward.toFixed(4)}${ratio}  ndcg ${s.ndcg.toFixed(2)}  ${s.seconds.toFixed(0)} s`,
     );
+  }
+  // Paired per-request differences (95 % intervals): the margins the README quotes.
+  const pairs = [
+    ['glorank-sft', 'initial'],
+    ['glorank-rl', 'glorank-sft'],
+    ['glorank-rl', 'initial'],
+  ];
+  for (const [x, y] of pairs) {
+    const sx = res.scores[x];
+    const sy = res.scores[y];
+    if (sx === undefined || sy === undefined) continue;
+    const d = pairedDifference(Array.from(sx.rewards), Array.from(sy.rewards));
+    console.log(`  ${x} - ${y}: ${d.mean.toFixed(4)} +- ${d.halfWidth.toFixed(4)}`);
   }
 }

@@ -4,7 +4,7 @@
 // items were exposed is it filled with unexposed candidates by retriever score. The logged
 // slate is read from the request, never assumed to be the retriever's top L: on real logs
 // and on the synthetic benchmark's stochastic logger it is not.
-import type { RerankRequest } from '@glorank/data';
+import type { RerankRequest, Rng } from '@glorank/data';
 
 /** Candidate indices of the demonstration slate of `request` (length min(L, candidates)). */
 export function demonstrationSlate(request: RerankRequest, slateSize: number): Int32Array {
@@ -33,4 +33,35 @@ export function initialSlate(request: RerankRequest, slateSize: number): Int32Ar
 /** The logged slate: the first L exposed candidate indices, in the order they were shown. */
 export function loggedSlate(request: RerankRequest, slateSize: number): Int32Array {
   return request.exposed.slice(0, Math.min(slateSize, request.exposed.length));
+}
+
+/**
+ * Monte-Carlo estimate of each candidate's probability of being in the logged slate under
+ * a Plackett-Luce logger over initialScores / temperature (Gumbel-top-L, `samples` draws;
+ * temperature 0: the deterministic top L). Floored at 1 / (2 samples) so no propensity is 0.
+ */
+export function exposurePropensities(
+  request: RerankRequest,
+  slateSize: number,
+  temperature: number,
+  samples: number,
+  rng: Rng,
+): Float64Array {
+  const n = request.candidates.length;
+  const L = Math.min(slateSize, n);
+  const out = new Float64Array(n);
+  if (temperature === 0) {
+    for (const k of initialSlate(request, L)) out[k] = 1;
+    return out;
+  }
+  const keys = new Float64Array(n);
+  const order = Array.from({ length: n }, (_, k) => k);
+  for (let s = 0; s < samples; s++) {
+    for (let k = 0; k < n; k++) keys[k] = (request.initialScores[k] as number) / temperature + rng.gumbel();
+    order.sort((a, b) => (keys[b] as number) - (keys[a] as number));
+    for (let j = 0; j < L; j++) out[order[j] as number] = (out[order[j] as number] as number) + 1;
+  }
+  const floor = 1 / (2 * samples);
+  for (let k = 0; k < n; k++) out[k] = Math.max(floor, (out[k] as number) / samples);
+  return out;
 }

@@ -61,6 +61,9 @@ const schema = z.strictObject({
       clipNorm: z.number().min(0),
       checkpointEvery: z.int().min(0),
       includeUnlabelled: z.boolean(),
+      weighting: z.enum(['uniform', 'clicked', 'ipw']),
+      exposureTemperature: z.number().min(0),
+      maxWeight: z.number().gt(0),
     })
     .partial(),
   rewardModel: z
@@ -76,6 +79,7 @@ const schema = z.strictObject({
       learningRate: rate(),
       weightDecay: z.number().min(0),
       useInitialScores: z.boolean(),
+      unexposedSwaps: z.number().min(0).max(1),
     })
     .partial(),
   rl: z

@@ -7,7 +7,7 @@ import type { RerankRequest } from '@glorank/data';
 import { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGloRankCheckpoint, saveGloRankCheckpoint } from '../glorank/checkpoint-io.js';
-import { demonstrationSlate } from '../glorank/demonstrations.js';
+import { demonstrationSlate, exposurePropensities } from '../glorank/demonstrations.js';
 import type { GloRankModel } from '../glorank/model.js';
 import { encoderInputs } from '../glorank/request-encoder.js';
 import type { TrainLogger } from '../methods/reranker.js';
@@ -25,7 +25,22 @@ export interface SftConfig {
   checkpointEvery: number;
   /** Also train on requests without any positive label (their demonstration is the initial order). */
   includeUnlabelled: boolean;
+  /**
+   * Token weights of a demonstration. 'uniform': every slot. 'clicked': only the slots
+   * holding a clicked item, so the loss learns what users click rather than what the
+   * logger happened to show (the unclicked exposed items are a sample of the retriever
+   * order). 'ipw': clicked slots weighted by the inverse of the item's probability of
+   * being exposed under the Plackett-Luce logger over initialScores / exposureTemperature
+   * (clipped at maxWeight), which removes the logger's preference for high-score items.
+   */
+  weighting: SftWeighting;
+  /** Logging-policy temperature assumed by 'ipw'. */
+  exposureTemperature: number;
+  /** Clip of the inverse-propensity weights ('ipw'). */
+  maxWeight: number;
 }
+
+export type SftWeighting = 'uniform' | 'clicked' | 'ipw';
 
 export const DEFAULT_SFT_CONFIG: SftConfig = {
   epochs: 4,
@@ -35,6 +50,9 @@ export const DEFAULT_SFT_CONFIG: SftConfig = {
   clipNorm: 1,
   checkpointEvery: 0,
   includeUnlabelled: false,
+  weighting: 'uniform',
+  exposureTemperature: 1,
+  maxWeight: 10,
 };
 
 export interface SftRun {
@@ -66,11 +84,34 @@ export interface SftResult {
   loss: number;
 }
 
-/** One teacher-forced loss: mean negative log-likelihood per token of `requests`' targets. */
+/**
+ * Per-slot weights of a demonstration (see SftConfig.weighting); `propensity` gives each
+ * candidate's exposure probability for 'ipw'.
+ */
+export function demonstrationWeights(
+  request: RerankRequest,
+  target: Int32Array,
+  config: Pick<SftConfig, 'weighting' | 'maxWeight'>,
+  propensity?: Float64Array,
+): Float32Array {
+  return Float32Array.from(target, (k) => {
+    if (config.weighting === 'uniform') return 1;
+    if (!((request.labels[k] as number) > 0)) return 0;
+    if (config.weighting === 'clicked') return 1;
+    if (propensity === undefined) throw new Error("SFT weighting 'ipw' needs exposure propensities");
+    return Math.min(config.maxWeight, 1 / (propensity[k] as number));
+  });
+}
+
+/**
+ * One teacher-forced loss: negative log-likelihood per token of `requests`' targets,
+ * averaged with per-slot `weights` (one per slot of each target; none: a plain mean).
+ */
 export function sftLoss(
   model: GloRankModel,
   requests: readonly RerankRequest[],
   targets: Int32Array[],
+  weights?: Float32Array[],
 ): tf.Scalar {
   const x = encoderInputs(requests, model.config.historyLength);
   const tokens = new Int32Array(requests.length * model.steps);
@@ -85,7 +126,22 @@ export function sftLoss(
   return tf.tidy(() => {
     const enc = model.encode(x);
     const { logProbs } = model.scoreSequences(enc, x, null, tokens, masks);
-    return tf.neg(tf.mean(logProbs)) as tf.Scalar;
+    if (weights === undefined) return tf.neg(tf.mean(logProbs)) as tf.Scalar;
+    const perSlot = model.steps / model.config.slateSize;
+    const w = new Float32Array(requests.length * model.steps);
+    let total = 0;
+    weights.forEach((ws, i) => {
+      for (let t = 0; t < model.steps; t++) {
+        const v = ws[Math.floor(t / perSlot)] ?? 0;
+        w[i * model.steps + t] = v;
+        total += v;
+      }
+    });
+    if (total <= 0) return tf.mul(tf.sum(logProbs), 0) as tf.Scalar;
+    return tf.div(
+      tf.neg(tf.sum(tf.mul(logProbs, tf.tensor2d(w, [requests.length, model.steps])))),
+      total,
+    ) as tf.Scalar;
   });
 }
 
@@ -100,6 +156,20 @@ export async function trainSft(run: SftRun): Promise<SftResult> {
     throw new Error('SFT: no training request has a positive label and enough candidates');
   const targets = examples.map(demo);
   const rng = new Rng(run.seed);
+  const propensityRng = rng.fork('sft-propensities');
+  const weights =
+    config.weighting === 'uniform'
+      ? undefined
+      : examples.map((r, i) =>
+          demonstrationWeights(
+            r,
+            targets[i] as Int32Array,
+            config,
+            config.weighting === 'ipw'
+              ? exposurePropensities(r, L, config.exposureTemperature, 256, propensityRng)
+              : undefined,
+          ),
+        );
   const perEpoch = batchesPerEpoch(examples.length, config.batchSize);
   const totalSteps = perEpoch * config.epochs;
   const optimizer = new Adam(model.store, {
@@ -151,6 +221,7 @@ export async function trainSft(run: SftRun): Promise<SftResult> {
           model,
           idx.map((i) => examples[i] as RerankRequest),
           idx.map((i) => targets[i] as Int32Array),
+          weights === undefined ? undefined : idx.map((i) => weights[i] as Float32Array),
         ),
       );
       const loss = value.dataSync()[0] as number;

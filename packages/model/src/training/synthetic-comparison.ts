@@ -2,7 +2,7 @@
 // local-index ablation (SFT), GloRank SFT, GloRank SFT+RL against the learned evaluator,
 // and (as a diagnostic of the RL machinery) SFT+RL against the true click model itself.
 // Used by the benchmark test, `bench/glorank-synthetic.mjs` and the README numbers.
-import { generateSynthetic, type RerankRequest, type SyntheticOptions } from '@glorank/data';
+import { generateSynthetic, type RerankRequest, Rng, type SyntheticOptions } from '@glorank/data';
 import { initialSlate } from '../glorank/demonstrations.js';
 import { type ItemCodes, itemCodes } from '../glorank/item-codes.js';
 import { decodeSlates } from '../glorank/reranker.js';
@@ -37,6 +37,8 @@ export interface ComparisonOptions {
 export interface MethodScore {
   /** Mean true expected clicks per test request. */
   reward: number;
+  /** True expected clicks of each test request (for paired comparisons). */
+  rewards: Float64Array;
   ndcg: number;
   precision: number;
   seconds: number;
@@ -48,6 +50,67 @@ export interface ComparisonResult {
   levels: number;
   codebookSizes: number[];
   scores: Partial<Record<ComparisonMethod, MethodScore>>;
+  /**
+   * Mean within-request Pearson correlation, over test requests, between the learned
+   * evaluator's reward and the true expected clicks of random slates of the request's
+   * candidates (only when 'glorank-rl' ran): how informative the RL reward is.
+   */
+  evaluatorCorrelation?: number;
+}
+
+/** Mean within-request correlation of `a` and `b` over `slatesPer` random slates of each request. */
+export function withinRequestCorrelation(
+  requests: readonly RerankRequest[],
+  a: RewardFunction,
+  b: RewardFunction,
+  slateSize: number,
+  slatesPer: number,
+  seed: number,
+): number {
+  const rng = new Rng(seed);
+  const reqs: RerankRequest[] = [];
+  const slates: Int32Array[] = [];
+  for (const r of requests) {
+    for (let g = 0; g < slatesPer; g++) {
+      const pool = Array.from(r.candidates);
+      for (let i = pool.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [pool[i], pool[j]] = [pool[j] as number, pool[i] as number];
+      }
+      reqs.push(r);
+      slates.push(Int32Array.from(pool.slice(0, slateSize)));
+    }
+  }
+  const ra = a(reqs, slates);
+  const rb = b(reqs, slates);
+  let sum = 0;
+  let n = 0;
+  for (let q = 0; q < requests.length; q++) {
+    const o = q * slatesPer;
+    let ma = 0;
+    let mb = 0;
+    for (let g = 0; g < slatesPer; g++) {
+      ma += ra[o + g] as number;
+      mb += rb[o + g] as number;
+    }
+    ma /= slatesPer;
+    mb /= slatesPer;
+    let cab = 0;
+    let caa = 0;
+    let cbb = 0;
+    for (let g = 0; g < slatesPer; g++) {
+      const da = (ra[o + g] as number) - ma;
+      const db = (rb[o + g] as number) - mb;
+      cab += da * db;
+      caa += da * da;
+      cbb += db * db;
+    }
+    if (caa > 0 && cbb > 0) {
+      sum += cab / Math.sqrt(caa * cbb);
+      n++;
+    }
+  }
+  return n > 0 ? sum / n : Number.NaN;
 }
 
 /** Semantic IDs of a synthetic benchmark from the tokenizer (collaborative + content sources). */
@@ -77,12 +140,14 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     const m = slateMetrics(test, items, L);
     return {
       reward: r.reduce((a, b) => a + b, 0) / r.length,
+      rewards: r,
       ndcg: m.ndcg,
       precision: m.precision,
       seconds: (Date.now() - started) / 1000,
     };
   };
   const scores: ComparisonResult['scores'] = {};
+  let evaluatorCorrelation: number | undefined;
   const note = (m: string) => o.onProgress?.(m);
   if (methods.includes('initial')) {
     scores.initial = score(
@@ -134,6 +199,15 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
           logger,
           splits: ['train'],
         });
+        evaluatorCorrelation = withinRequestCorrelation(
+          test,
+          (rs, ss) => evaluator.rewards(rs, ss),
+          truth,
+          L,
+          8,
+          o.seed + 2000,
+        );
+        note(`evaluator: within-request correlation with the true reward ${evaluatorCorrelation.toFixed(3)}`);
         return { reward: (rs, ss) => evaluator.rewards(rs, ss), dispose: () => evaluator.dispose() };
       },
     ]);
@@ -157,5 +231,6 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     levels: codes.levels,
     codebookSizes: codes.vocab,
     scores,
+    ...(evaluatorCorrelation !== undefined ? { evaluatorCorrelation } : {}),
   };
 }
