@@ -96,4 +96,23 @@ describe('runExperiment', () => {
     const rerun = events.filter((e) => e.type === 'stage' && e.status === 'done').slice(-4);
     expect(rerun.every((e) => e.type === 'stage' && e.label.startsWith('dnn'))).toBe(true);
   });
+
+  it("stops with the config's hint when raw benchmark files are missing", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'glorank-exp-missing-'));
+    const config = parseExperimentConfig(
+      `name: missing\ndataset:\n  source: convert\n  name: ml-1m\n  format: ml-1m\n  src: ml-1m\n  missingHint: Download it first.\nmethods: [initial]\n`,
+      'missing.yaml',
+    );
+    await expect(
+      runExperiment({
+        config,
+        configDir: dir,
+        experimentDir: path.join(dir, 'exp'),
+        dataRoot: dir,
+        backend: 'cpu',
+      }),
+    ).rejects.toThrow(
+      /field 'dataset\.src': the raw files of 'ml-1m' are not at .*ml-1m\. Download it first\./,
+    );
+  });
 });
