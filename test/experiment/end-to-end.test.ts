@@ -32,7 +32,8 @@ methods:
   - { method: seq2slate, epochs: 1, dim: 8, hidden: 8 }
   - { method: glorank-local, model: { dim: 16 }, sft: { epochs: 3 } }
   - { method: glorank-sft, model: { dim: 16 }, sft: { epochs: 3 } }
-  - { method: glorank-rl, rl: { steps: 30, learningRate: 0.002, innerEpochs: 4, klCoef: 0.01 } }
+  - { method: glorank-rl, rl: { steps: 30 } }
+rewardModel: { seed: 1000, unexposedSwaps: 1.0 }
 seeds: [${SEEDS.join(', ')}]
 `;
 
