@@ -6,6 +6,7 @@
 //     [--slate-size 4] [--history 20] [--initial-noise 1.5] [--exposure-temperature 1]
 //     [--methods initial,glorank-sft,glorank-rl,glorank-rl-oracle] [--sft-epochs 6] [--rl-steps 40]
 //     [--rl-lr 2e-3] [--rl-kl 0.01] [--unexposed-swaps x] [--sft-weighting uniform|clicked|ipw]
+//     [--sft-demos logged|search] [--search-samples 16]
 import { parseArgs } from 'node:util';
 import { pairedDifference, selectBackend } from '@glorank/model';
 // Not in the @glorank/model barrel yet (see the report): the built module directly.
@@ -28,6 +29,8 @@ const { values: a } = parseArgs({
     'rl-kl': { type: 'string', default: '0.01' },
     'unexposed-swaps': { type: 'string' },
     'sft-weighting': { type: 'string' },
+    'sft-demos': { type: 'string' },
+    'search-samples': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
   },
 });
@@ -55,6 +58,8 @@ for (const seed of a.seeds.split(',').map(Number)) {
         epochs: Number(a['sft-epochs']),
         batchSize: 32,
         ...(a['sft-weighting'] !== undefined ? { weighting: a['sft-weighting'] } : {}),
+        ...(a['sft-demos'] !== undefined ? { demonstrations: a['sft-demos'] } : {}),
+        ...(a['search-samples'] !== undefined ? { searchSamples: Number(a['search-samples']) } : {}),
       },
       ...(a['unexposed-swaps'] !== undefined
         ? { rewardModel: { unexposedSwaps: Number(a['unexposed-swaps']) } }
@@ -79,7 +84,7 @@ for (const seed of a.seeds.split(',').map(Number)) {
   for (const [name, s] of Object.entries(res.scores)) {
     const ratio = base ? ` (${(s.reward / base).toFixed(4)}x initial)` : '';
     console.log(
-      `  ${name.padEnd(18)} expected clicks ${s.reward.toFixed(4)}${ratio}  ndcg ${s.ndcg.toFixed(2)}  ${s.seconds.toFixed(0)} s`,
+      `  ${name.padEnd(18)} expected clicks ${s.reward.toFixed(4)}${ratio}  ndcg ${s.ndcg.toFixed(2)}${s.evaluatorReward !== undefined ? `  evaluator ${s.evaluatorReward.toFixed(4)}` : ''}  ${s.seconds.toFixed(0)} s`,
     );
   }
   // Paired per-request differences (95 % intervals): the margins the README quotes.

@@ -112,23 +112,32 @@ export function registerTrain(program: Command): void {
       .argument('<datasetDir>', 'converted dataset folder with codes.arrow (run `glorank tokenize` first)')
       .option('--local', 'train the local-index ablation ("pick candidate #k") instead of GloRank')
       .option('--epochs <n>', 'override sft.epochs', parseIntOption('--epochs', 0))
+      .option(
+        '--search-demos <evaluatorDir>',
+        'evaluator-picked demonstrations (sft.demonstrations: search) scored by this reward-model checkpoint',
+      )
       .option('--resume', 'continue from the checkpoint in --out'),
   )
     .addHelpText(
       'after',
       `
-Demonstrations: candidates sorted by label (best first), ties by retriever score; the first
-L form the slate (the exposed items, clicked first). Requests without a positive are skipped.
+Demonstrations (sft.demonstrations: logged, the default): the logged slate reordered,
+clicked items first, ties by retriever score. Requests without a positive are skipped.
+With --search-demos (sft.demonstrations: search): per request, the slate the evaluator
+scores highest among the logged one, the initial order, the evaluator's greedy slate and
+sft.searchSamples Plackett-Luce samples; every training request is used.
 
 Examples:
   $ glorank train sft datasets/out/synthetic
   $ glorank train sft datasets/out/ml-1m --config experiments/glorank.yaml --seed 2 --out runs/ml1m-sft
-  $ glorank train sft datasets/out/synthetic --local --json | jq .result`,
+  $ glorank train sft datasets/out/synthetic --local --json | jq .result
+  $ glorank train reward-model datasets/out/synthetic --out runs/reward
+  $ glorank train sft datasets/out/synthetic --search-demos runs/reward --epochs 15`,
     )
     .action(
       async (
         datasetDir: string,
-        flags: CommonFlags & { local?: boolean; epochs?: number; resume?: boolean },
+        flags: CommonFlags & { local?: boolean; epochs?: number; resume?: boolean; searchDemos?: string },
       ) => {
         // The config first: a mistake there should not wait for the dataset to load.
         const base = await configOf(flags);
@@ -139,8 +148,21 @@ Examples:
         const config: GloRankTrainConfig = {
           ...base,
           model: { ...base.model, ...(flags.local ? { mode: 'local' as const } : {}) },
-          sft: { ...base.sft, ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}) },
+          sft: {
+            ...base.sft,
+            ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+            ...(flags.searchDemos !== undefined ? { demonstrations: 'search' as const } : {}),
+          },
         };
+        if (config.sft.demonstrations === 'search' && flags.searchDemos === undefined)
+          throw new UserError(
+            "sft.demonstrations 'search' needs the evaluator: pass --search-demos <reward-model checkpoint>",
+            { field: 'sft.demonstrations' },
+          );
+        const picker =
+          flags.searchDemos !== undefined
+            ? (await loadEvaluator(path.resolve(flags.searchDemos))).evaluator
+            : null;
         const out = path.resolve(
           flags.out ?? defaultOut(dataset, config.model.mode === 'local' ? 'local-sft' : 'sft', flags.seed),
         );
@@ -164,7 +186,9 @@ Examples:
             resume: Boolean(flags.resume),
             onStep: (done, total) => bar.update(done, `of ${total}`),
             meta: { backend: backend.name },
+            ...(picker !== null ? { demonstrationReward: (rs, ss) => picker.rewards(rs, ss) } : {}),
           });
+          picker?.dispose();
           bar.stop();
           await tracking.finish(true);
           const seconds = (Date.now() - started) / 1000;

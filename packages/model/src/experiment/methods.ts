@@ -33,11 +33,16 @@ export interface MethodNeeds {
   sft: boolean;
 }
 
-export function methodNeeds(method: MethodName): MethodNeeds {
+export function methodNeeds(config: MethodConfig): MethodNeeds {
+  const method = config.method;
+  // SFT on evaluator-picked demonstrations (sft.demonstrations: search) needs the reward model too.
+  const searched =
+    (method === 'glorank-local' || method === 'glorank-sft') &&
+    (config.sft as Record<string, unknown> | undefined)?.['demonstrations'] === 'search';
   return {
     // The local-index ablation shares GloRank's backbone, items embedded from their codes.
     codes: method === 'glorank-local' || method === 'glorank-sft' || method === 'glorank-rl',
-    rewardModel: method === 'glorank-rl',
+    rewardModel: method === 'glorank-rl' || searched,
     sft: method === 'glorank-rl',
   };
 }
@@ -189,15 +194,24 @@ async function trainGloRank(
       },
     });
     decode = train.decode;
-    const trained = await trainGloRankSft({
-      ...common,
-      codes: itemCodes(ids.codes, ids.levels, ids.codebookSizes),
-      config: train,
-      ...(config.maxSteps > 0 ? { maxSteps: config.maxSteps } : {}),
-      meta: { method: config.method },
-    });
-    model = trained.model;
-    summary = { ...numeric(trained.result) };
+    const loaded =
+      train.sft.demonstrations === 'search' && inputs.rewardModelDir !== undefined
+        ? await loadEvaluator(inputs.rewardModelDir)
+        : null;
+    try {
+      const trained = await trainGloRankSft({
+        ...common,
+        codes: itemCodes(ids.codes, ids.levels, ids.codebookSizes),
+        config: train,
+        ...(config.maxSteps > 0 ? { maxSteps: config.maxSteps } : {}),
+        ...(loaded !== null ? { demonstrationReward: (rs, ss) => loaded.evaluator.rewards(rs, ss) } : {}),
+        meta: { method: config.method },
+      });
+      model = trained.model;
+      summary = { ...numeric(trained.result) };
+    } finally {
+      loaded?.evaluator.dispose();
+    }
   }
   const reranker = new GloRankReranker(config.method, model, decode);
   return {

@@ -100,7 +100,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     const listed = config.methods.map((m) => m.method);
     const trainOrder: MethodName[] = [...listed];
     if (listed.includes('glorank-rl') && !listed.includes('glorank-sft')) trainOrder.unshift('glorank-sft');
-    const needs = trainOrder.map(methodNeeds);
+    const needs = trainOrder.map((m) => methodNeeds(configOf(config, m)));
     const hasClickModel = (dir: string) => existsSync(path.join(dir, 'click_model.json'));
     const needReward = needs.some((n) => n.rewardModel);
     // The simulator kind is known once the dataset is (auto: click model when it has one).
@@ -273,7 +273,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       for (const seed of config.seeds) {
         for (const method of trainOrder) {
           const methodConfig = configOf(config, method);
-          const need = methodNeeds(method);
+          const need = methodNeeds(methodConfig);
           const inputs: Record<string, string> = { dataset: datasetHash };
           if (need.codes && codesHash) inputs['codes'] = codesHash;
           if (need.rewardModel && rewardModel) inputs['rewardModel'] = rewardModel.hash;

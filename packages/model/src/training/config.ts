@@ -64,6 +64,9 @@ const schema = z.strictObject({
       weighting: z.enum(['uniform', 'clicked', 'ipw']),
       exposureTemperature: z.number().min(0),
       maxWeight: z.number().gt(0),
+      demonstrations: z.enum(['logged', 'search']),
+      searchSamples: z.int().min(0),
+      searchTemperature: z.number().gt(0),
     })
     .partial(),
   rewardModel: z

@@ -2,7 +2,7 @@
 // one call. The CLI (`glorank train|eval`) and the experiment harness use these, so the
 // request splits, checkpoint layout and metric definitions live in one place.
 import type { LoadedDataset, RerankRequest, Split } from '@glorank/data';
-import { Rng } from '@glorank/data';
+import { Rng, UserError } from '@glorank/data';
 import { frozenCopy, loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
 import type { ItemCodes } from '../glorank/item-codes.js';
 import { GloRankModel } from '../glorank/model.js';
@@ -13,6 +13,7 @@ import { ParamStore } from '../nn/params.js';
 import type { GloRankTrainConfig } from './config.js';
 import { type ListwiseEvaluator, trainEvaluator } from './evaluator.js';
 import { type GrpoResult, type RewardFunction, trainGrpo } from './grpo.js';
+import { DEFAULT_SEARCH_DEMONSTRATIONS, searchDemonstrations } from './search-demonstrations.js';
 import { type SftResult, trainSft } from './sft.js';
 
 /** Requests of the given splits. */
@@ -32,6 +33,54 @@ export interface SftStageOptions {
   maxSteps?: number;
   onStep?: (done: number, total: number) => void;
   meta?: Record<string, unknown>;
+  /** The learned evaluator's reward: required when config.sft.demonstrations is 'search'. */
+  demonstrationReward?: RewardFunction;
+}
+
+/**
+ * Demonstration function for SFT: undefined for logged demonstrations (the trainer's
+ * default); for 'search', the evaluator-picked slate of every training request.
+ */
+function sftDemonstrations(
+  o: SftStageOptions,
+  requests: readonly RerankRequest[],
+  slateSize: number,
+): ((r: RerankRequest) => Int32Array) | undefined {
+  const c = o.config.sft;
+  if (c.demonstrations !== 'search') return undefined;
+  if (o.demonstrationReward === undefined)
+    throw new UserError("demonstrations 'search' need a reward model (train one, or use 'logged')", {
+      field: 'sft.demonstrations',
+    });
+  const eligible = requests.filter((r) => r.candidates.length >= slateSize);
+  const found = searchDemonstrations(
+    eligible,
+    o.demonstrationReward,
+    slateSize,
+    { ...DEFAULT_SEARCH_DEMONSTRATIONS, samples: c.searchSamples, temperature: c.searchTemperature },
+    o.seed,
+  );
+  const count = (k: string) => found.sources.filter((s) => s === k).length / Math.max(1, eligible.length);
+  o.logger.log(0, {
+    'sft/demo_reward_chosen': found.chosenReward,
+    'sft/demo_reward_logged': found.loggedReward,
+    'sft/demo_share_greedy': count('greedy'),
+    'sft/demo_share_sample': count('sample'),
+    'sft/demo_share_logged': count('logged'),
+    'sft/demo_share_initial': count('initial'),
+  });
+  o.logger.info?.(
+    `SFT demonstrations by evaluator search: reward ${found.chosenReward.toFixed(4)} vs logged ${found.loggedReward.toFixed(4)} (greedy ${(100 * count('greedy')).toFixed(0)}%, samples ${(100 * count('sample')).toFixed(0)}%)`,
+  );
+  const byId = new Map<number, Int32Array>();
+  eligible.forEach((r, i) => {
+    byId.set(r.id, found.slates[i] as Int32Array);
+  });
+  return (r) => {
+    const s = byId.get(r.id);
+    if (s === undefined) throw new Error(`internal: no searched demonstration for request ${r.id}`);
+    return s;
+  };
 }
 
 /** Train GloRank (or, with config.model.mode 'local', its local-index ablation) by SFT on the train split. */
@@ -47,9 +96,12 @@ export async function trainGloRankSft(
     slateSize: o.dataset.manifest.protocol.slateSize ?? o.config.model.slateSize,
     maxCandidates,
   });
+  const requests = requestsOf(o.dataset, ['train']);
+  const demonstration = sftDemonstrations(o, requests, model.config.slateSize);
   const result = await trainSft({
     model,
-    requests: requestsOf(o.dataset, ['train']),
+    requests,
+    ...(demonstration !== undefined ? { demonstration } : {}),
     config: o.config.sft,
     seed: o.seed,
     logger: o.logger,

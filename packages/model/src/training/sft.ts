@@ -4,7 +4,7 @@
 // optimizer moments, counters) are written atomically; resuming from one gives the same
 // weights as an uninterrupted run with the same seed and backend.
 import type { RerankRequest } from '@glorank/data';
-import { Rng } from '@glorank/data';
+import { Rng, UserError } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGloRankCheckpoint, saveGloRankCheckpoint } from '../glorank/checkpoint-io.js';
 import { demonstrationSlate, exposurePropensities } from '../glorank/demonstrations.js';
@@ -38,6 +38,18 @@ export interface SftConfig {
   exposureTemperature: number;
   /** Clip of the inverse-propensity weights ('ipw'). */
   maxWeight: number;
+  /**
+   * Where demonstration slates come from. 'logged': the logged slate reordered, clicked
+   * items first (demonstrations.ts). 'search': the slate the learned list-wise evaluator
+   * scores highest among the logged one, the initial order, the evaluator's greedy slate and
+   * `searchSamples` Plackett-Luce samples (search-demonstrations.ts); needs a reward model,
+   * uses every training request (labelled or not) and uniform weights.
+   */
+  demonstrations: 'logged' | 'search';
+  /** Plackett-Luce proposals per request for 'search'. */
+  searchSamples: number;
+  /** Temperature of those proposals over the retriever scores. */
+  searchTemperature: number;
 }
 
 export type SftWeighting = 'uniform' | 'clicked' | 'ipw';
@@ -53,6 +65,9 @@ export const DEFAULT_SFT_CONFIG: SftConfig = {
   weighting: 'uniform',
   exposureTemperature: 1,
   maxWeight: 10,
+  demonstrations: 'logged',
+  searchSamples: 16,
+  searchTemperature: 0.7,
 };
 
 export interface SftRun {
@@ -149,8 +164,16 @@ export async function trainSft(run: SftRun): Promise<SftResult> {
   const { model, config } = run;
   const L = model.config.slateSize;
   const demo = run.demonstration ?? ((r: RerankRequest) => demonstrationSlate(r, L));
+  const searched = config.demonstrations === 'search';
+  if (searched && run.demonstration === undefined)
+    throw new Error("SFT demonstrations 'search' need the evaluator-picked slates (run.demonstration)");
+  if (searched && config.weighting !== 'uniform')
+    throw new UserError(
+      `SFT weighting '${config.weighting}' applies to logged demonstrations; use 'uniform' with demonstrations 'search'`,
+      { field: 'sft.weighting' },
+    );
   const examples = run.requests.filter(
-    (r) => r.candidates.length >= L && (config.includeUnlabelled || r.labels.some((y) => y > 0)),
+    (r) => r.candidates.length >= L && (searched || config.includeUnlabelled || r.labels.some((y) => y > 0)),
   );
   if (examples.length === 0)
     throw new Error('SFT: no training request has a positive label and enough candidates');

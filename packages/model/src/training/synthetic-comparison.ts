@@ -10,8 +10,10 @@ import { silentLogger, type TrainLogger } from '../methods/reranker.js';
 import { slateMetrics } from '../metrics/slate-metrics.js';
 import { tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
 import { type GloRankConfigInput, resolveTrainConfig } from './config.js';
+import type { ListwiseEvaluator } from './evaluator.js';
 import type { RewardFunction } from './grpo.js';
 import { requestsOf, trainGloRankRl, trainGloRankSft, trainRewardModel } from './pipeline.js';
+import { greedySlates } from './search-demonstrations.js';
 
 export const COMPARISON_METHODS = [
   'initial',
@@ -19,6 +21,7 @@ export const COMPARISON_METHODS = [
   'glorank-sft',
   'glorank-rl',
   'glorank-rl-oracle',
+  'evaluator-greedy',
 ] as const;
 export type ComparisonMethod = (typeof COMPARISON_METHODS)[number];
 
@@ -42,6 +45,8 @@ export interface MethodScore {
   ndcg: number;
   precision: number;
   seconds: number;
+  /** Mean reward of the same slates under the learned evaluator (when one was trained). */
+  evaluatorReward?: number;
 }
 
 export interface ComparisonResult {
@@ -132,6 +137,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
   const test = requestsOf(ds, ['test']).filter((r) => r.candidates.length >= L);
   const truth: RewardFunction = (rs, ss) =>
     Float64Array.from(rs, (r, i) => ds.clickModel.expectedReward(r, ss[i] as Int32Array));
+  let evaluatorOf: RewardFunction | undefined;
   const score = (slates: Int32Array[], started: number): MethodScore => {
     const items = slates.map((s, i) =>
       Int32Array.from(s, (k) => (test[i] as RerankRequest).candidates[k] as number),
@@ -142,6 +148,9 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
       reward: r.reduce((a, b) => a + b, 0) / r.length,
       rewards: r,
       ndcg: m.ndcg,
+      ...(evaluatorOf !== undefined
+        ? { evaluatorReward: evaluatorOf(test, items).reduce((a, b) => a + b, 0) / items.length }
+        : {}),
       precision: m.precision,
       seconds: (Date.now() - started) / 1000,
     };
@@ -149,11 +158,45 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
   const scores: ComparisonResult['scores'] = {};
   let evaluatorCorrelation: number | undefined;
   const note = (m: string) => o.onProgress?.(m);
+  // The learned evaluator (RL reward, and the picker of 'search' demonstrations).
+  let evaluator: ListwiseEvaluator | null = null;
+  const needEvaluator =
+    methods.includes('glorank-rl') ||
+    methods.includes('evaluator-greedy') ||
+    (config.sft.demonstrations === 'search' && methods.some((m) => m !== 'initial'));
+  if (needEvaluator) {
+    note('reward model');
+    evaluator = trainRewardModel({
+      dataset: ds,
+      codes,
+      config,
+      seed: o.seed + 1000,
+      logger,
+      splits: ['train'],
+    });
+    const ev = evaluator;
+    evaluatorCorrelation = withinRequestCorrelation(
+      test,
+      (rs, ss) => ev.rewards(rs, ss),
+      truth,
+      L,
+      8,
+      o.seed + 2000,
+    );
+    note(`evaluator: within-request correlation with the true reward ${evaluatorCorrelation.toFixed(3)}`);
+  }
+  const evaluatorReward: RewardFunction | undefined =
+    evaluator === null ? undefined : (rs, ss) => (evaluator as ListwiseEvaluator).rewards(rs, ss);
+  evaluatorOf = evaluatorReward;
   if (methods.includes('initial')) {
     scores.initial = score(
       test.map((r) => initialSlate(r, L)),
       Date.now(),
     );
+  }
+  if (methods.includes('evaluator-greedy') && evaluatorReward !== undefined) {
+    // Diagnostic: the evaluator's own greedy slates on the test requests (no policy).
+    scores['evaluator-greedy'] = score(greedySlates(test, evaluatorReward, L), Date.now());
   }
   if (methods.includes('local-sft')) {
     note('local-index ablation: SFT');
@@ -164,6 +207,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
       config: { ...config, model: { ...config.model, mode: 'local' } },
       seed: o.seed,
       logger,
+      ...(evaluatorReward !== undefined ? { demonstrationReward: evaluatorReward } : {}),
     });
     scores['local-sft'] = score(decodeSlates(local.model, test, L, config.decode), t0);
     local.model.store.dispose();
@@ -179,52 +223,32 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     };
   note('GloRank: SFT');
   const t0 = Date.now();
-  const sft = await trainGloRankSft({ dataset: ds, codes, config, seed: o.seed, logger });
+  const sft = await trainGloRankSft({
+    dataset: ds,
+    codes,
+    config,
+    seed: o.seed,
+    logger,
+    ...(evaluatorReward !== undefined ? { demonstrationReward: evaluatorReward } : {}),
+  });
   const sftSeconds = (Date.now() - t0) / 1000;
   if (methods.includes('glorank-sft'))
     scores['glorank-sft'] = score(decodeSlates(sft.model, test, L, config.decode), t0);
   const snapshot = sft.model.store.exportArrays();
-  type RewardSource = () => { reward: RewardFunction; dispose: () => void };
-  const rlRuns: [ComparisonMethod, RewardSource][] = [];
-  if (methods.includes('glorank-rl')) {
-    rlRuns.push([
-      'glorank-rl',
-      () => {
-        note('reward model');
-        const evaluator = trainRewardModel({
-          dataset: ds,
-          codes,
-          config,
-          seed: o.seed + 1000,
-          logger,
-          splits: ['train'],
-        });
-        evaluatorCorrelation = withinRequestCorrelation(
-          test,
-          (rs, ss) => evaluator.rewards(rs, ss),
-          truth,
-          L,
-          8,
-          o.seed + 2000,
-        );
-        note(`evaluator: within-request correlation with the true reward ${evaluatorCorrelation.toFixed(3)}`);
-        return { reward: (rs, ss) => evaluator.rewards(rs, ss), dispose: () => evaluator.dispose() };
-      },
-    ]);
-  }
-  if (methods.includes('glorank-rl-oracle'))
-    rlRuns.push(['glorank-rl-oracle', () => ({ reward: truth, dispose: () => {} })]);
-  for (const [name, source] of rlRuns) {
+  const rlRuns: [ComparisonMethod, RewardFunction][] = [];
+  if (methods.includes('glorank-rl') && evaluatorReward !== undefined)
+    rlRuns.push(['glorank-rl', evaluatorReward]);
+  if (methods.includes('glorank-rl-oracle')) rlRuns.push(['glorank-rl-oracle', truth]);
+  for (const [name, reward] of rlRuns) {
     const t1 = Date.now();
     sft.model.store.importArrays(snapshot);
-    const { reward, dispose } = source();
     note(`GloRank: RL (${name})`);
     const rl = await trainGloRankRl({ from: sft.model, dataset: ds, reward, config, seed: o.seed, logger });
-    dispose();
     const s = score(decodeSlates(rl.model, test, L, config.decode), t1);
     scores[name] = { ...s, seconds: s.seconds + sftSeconds };
   }
   sft.model.store.dispose();
+  evaluator?.dispose();
   return {
     seed: o.seed,
     testRequests: test.length,
