@@ -6,7 +6,7 @@
 //     [--slate-size 4] [--history 20] [--initial-noise 1.5] [--exposure-temperature 1]
 //     [--methods initial,glorank-sft,glorank-rl,glorank-rl-oracle] [--sft-epochs 6] [--rl-steps 40]
 //     [--rl-lr 2e-3] [--rl-kl 0.01] [--unexposed-swaps x] [--sft-weighting uniform|clicked|ipw]
-//     [--sft-demos logged|search] [--search-samples 16]
+//     [--sft-demos logged|search] [--search-samples 16] [--ensemble 5] [--pessimism 0.5]
 import { parseArgs } from 'node:util';
 import { pairedDifference, selectBackend } from '@glorank/model';
 // Not in the @glorank/model barrel yet (see the report): the built module directly.
@@ -30,6 +30,8 @@ const { values: a } = parseArgs({
     'unexposed-swaps': { type: 'string' },
     'sft-weighting': { type: 'string' },
     'sft-demos': { type: 'string' },
+    ensemble: { type: 'string' },
+    pessimism: { type: 'string' },
     'search-samples': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
   },
@@ -61,9 +63,11 @@ for (const seed of a.seeds.split(',').map(Number)) {
         ...(a['sft-demos'] !== undefined ? { demonstrations: a['sft-demos'] } : {}),
         ...(a['search-samples'] !== undefined ? { searchSamples: Number(a['search-samples']) } : {}),
       },
-      ...(a['unexposed-swaps'] !== undefined
-        ? { rewardModel: { unexposedSwaps: Number(a['unexposed-swaps']) } }
-        : {}),
+      rewardModel: {
+        ...(a['unexposed-swaps'] !== undefined ? { unexposedSwaps: Number(a['unexposed-swaps']) } : {}),
+        ...(a.ensemble !== undefined ? { ensemble: Number(a.ensemble) } : {}),
+        ...(a.pessimism !== undefined ? { pessimism: Number(a.pessimism) } : {}),
+      },
       rl: {
         steps: Number(a['rl-steps']),
         batchSize: 16,

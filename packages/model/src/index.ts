@@ -113,6 +113,7 @@ export { DEFAULT_TRAIN_CONFIG, loadTrainConfig, resolveTrainConfig } from './tra
 export type { EvaluatorConfig as ListwiseEvaluatorConfig } from './training/evaluator.js';
 export {
   DEFAULT_EVALUATOR_CONFIG,
+  EvaluatorEnsemble,
   evaluatorFit,
   ListwiseEvaluator,
   loadEvaluator,

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { type LoadedDataset, readDataset, UserError } from '@glorank/data';
 import {
   type BackendChoice,
+  type EvaluatorEnsemble,
   type GloRankTrainConfig,
   type ItemCodes,
   itemCodes,
-  type ListwiseEvaluator,
   loadEvaluator,
   loadGloRankCheckpoint,
   loadTrainConfig,
@@ -300,7 +300,7 @@ Examples:
         };
         const out = path.resolve(flags.out ?? defaultOut(dataset, 'rl', flags.seed));
         let rewardModelDir = flags.rewardModel ? path.resolve(flags.rewardModel) : `${out}.reward-model`;
-        let evaluator: ListwiseEvaluator;
+        let evaluator: EvaluatorEnsemble;
         if (flags.rewardModel) {
           evaluator = (await loadEvaluator(rewardModelDir)).evaluator;
         } else {

@@ -83,6 +83,8 @@ const schema = z.strictObject({
       weightDecay: z.number().min(0),
       useInitialScores: z.boolean(),
       unexposedSwaps: z.number().min(0).max(1),
+      ensemble: pos(),
+      pessimism: z.number().min(0),
     })
     .partial(),
   rl: z

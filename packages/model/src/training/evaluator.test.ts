@@ -59,6 +59,40 @@ describe('list-wise evaluator', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it("an ensemble pays the members' mean minus pessimism x std, and round-trips", async () => {
+    const config = {
+      ...DEFAULT_EVALUATOR_CONFIG,
+      slateSize: 4,
+      historyLength: 10,
+      epochs: 2,
+      ensemble: 3,
+      pessimism: 0.7,
+    };
+    const train = ds.requests.filter((r) => r.split === 'train');
+    const ensemble = trainEvaluator({ codes, requests: train, config, seed: 4, logger: silentLogger });
+    expect(ensemble.members).toHaveLength(3);
+    const probe = ds.requests.filter((r) => r.split === 'test').slice(0, 12);
+    const slates = probe.map((r) => Int32Array.from(r.candidates.subarray(0, 4)));
+    const each = ensemble.members.map((m) => m.rewards(probe, slates));
+    // Bootstrap resamples and seeds differ, so the members disagree somewhere.
+    expect(each[0]).not.toEqual(each[1]);
+    const got = ensemble.rewards(probe, slates);
+    probe.forEach((_, i) => {
+      const v = each.map((a) => a[i] as number);
+      const mean = (v[0]! + v[1]! + v[2]!) / 3;
+      const std = Math.sqrt(v.reduce((acc, x) => acc + (x - mean) ** 2, 0) / 3);
+      expect(got[i]).toBeCloseTo(mean - 0.7 * std, 6);
+    });
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-ens-'));
+    await saveEvaluator(path.join(dir, 'ev'), ensemble);
+    const { evaluator: loaded } = await loadEvaluator(path.join(dir, 'ev'));
+    expect(loaded.members).toHaveLength(3);
+    expect(loaded.rewards(probe, slates)).toEqual(got);
+    ensemble.dispose();
+    loaded.dispose();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
   it('rejects a bad configuration naming the field', () => {
     expect(() => resolveTrainConfig({ rl: { group: 1 } }, 'x.yaml')).toThrow(UserError);
     expect(() => resolveTrainConfig({ rl: { group: 1 } }, 'x.yaml')).toThrow(/x\.yaml.*rl\.group/);

@@ -44,6 +44,15 @@ export interface EvaluatorConfig {
    * the logs cover on the strength of extrapolation alone. 0 disables it.
    */
   unexposedSwaps: number;
+  /**
+   * Members of the reward-model ensemble. With more than one, each member trains on a
+   * bootstrap resample of the logged slates (its own seed), and the reward of a slate is
+   * the members' mean minus `pessimism` times their standard deviation: a policy is not
+   * paid for slates only some members like, the usual guard against reward over-optimisation.
+   */
+  ensemble: number;
+  /** Weight of the members' disagreement (std) subtracted from their mean reward. */
+  pessimism: number;
 }
 
 export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
@@ -59,6 +68,8 @@ export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
   weightDecay: 0,
   useInitialScores: true,
   unexposedSwaps: 0.5,
+  ensemble: 1,
+  pessimism: 0,
 };
 
 export const EVALUATOR_CHECKPOINT_KIND = 'glorank-evaluator';
@@ -278,8 +289,79 @@ function withUnexposedSwap(e: LoggedExample, c: EvaluatorConfig, rng: Rng): Logg
   return { r: e.r, slate, clicks };
 }
 
-/** Train a list-wise evaluator by binary cross-entropy on logged clicks. */
-export function trainEvaluator(run: EvaluatorRun): ListwiseEvaluator {
+/**
+ * The reward model: one list-wise evaluator, or an ensemble of them whose reward is the
+ * members' mean minus config.pessimism times their standard deviation.
+ */
+export class EvaluatorEnsemble {
+  constructor(
+    readonly members: readonly ListwiseEvaluator[],
+    readonly config: EvaluatorConfig,
+  ) {
+    if (members.length === 0) throw new RangeError('an evaluator ensemble needs at least one member');
+  }
+
+  get codes(): ItemCodes {
+    return (this.members[0] as ListwiseEvaluator).codes;
+  }
+
+  /** Click probability of every position, averaged over the members. */
+  clickProbabilities(
+    requests: readonly RerankRequest[],
+    slates: readonly ArrayLike<number>[],
+  ): Float32Array[] {
+    const all = this.members.map((m) => m.clickProbabilities(requests, slates));
+    if (all.length === 1) return all[0] as Float32Array[];
+    return (all[0] as Float32Array[]).map((row, i) =>
+      Float32Array.from(
+        row,
+        (_, j) => all.reduce((s, m) => s + ((m[i] as Float32Array)[j] as number), 0) / all.length,
+      ),
+    );
+  }
+
+  /** Expected clicks of every slate (the RL reward): members' mean - pessimism x std. */
+  rewards(requests: readonly RerankRequest[], slates: readonly ArrayLike<number>[]): Float64Array {
+    const all = this.members.map((m) => m.rewards(requests, slates));
+    if (all.length === 1) return all[0] as Float64Array;
+    const K = all.length;
+    return Float64Array.from({ length: requests.length }, (_, i) => {
+      let mean = 0;
+      for (const a of all) mean += a[i] as number;
+      mean /= K;
+      let v = 0;
+      for (const a of all) v += ((a[i] as number) - mean) ** 2;
+      return mean - this.config.pessimism * Math.sqrt(v / K);
+    });
+  }
+
+  dispose(): void {
+    for (const m of this.members) m.dispose();
+  }
+}
+
+/**
+ * Train the reward model by binary cross-entropy on logged clicks: config.ensemble
+ * members (one: on all logged slates; more: each on a bootstrap resample, own seed).
+ */
+export function trainEvaluator(run: EvaluatorRun): EvaluatorEnsemble {
+  const K = Math.max(1, run.config.ensemble);
+  if (K === 1) return new EvaluatorEnsemble([trainMember(run)], run.config);
+  const members: ListwiseEvaluator[] = [];
+  for (let k = 0; k < K; k++) {
+    const rng = new Rng(run.seed).fork(`bootstrap-${k}`);
+    const requests = Array.from(
+      { length: run.requests.length },
+      () => run.requests[rng.int(run.requests.length)] as RerankRequest,
+    );
+    run.logger.info?.(`evaluator: ensemble member ${k + 1} of ${K}`);
+    members.push(trainMember({ ...run, requests, seed: run.seed + 7919 * k }));
+  }
+  return new EvaluatorEnsemble(members, run.config);
+}
+
+/** Train one list-wise evaluator by binary cross-entropy on logged clicks. */
+function trainMember(run: EvaluatorRun): ListwiseEvaluator {
   const c = run.config;
   const rng = new Rng(run.seed);
   const evaluator = new ListwiseEvaluator(new ParamStore(rng.fork('init')), run.codes, c);
@@ -347,7 +429,7 @@ function bce(labels: tf.Tensor, logits: tf.Tensor): tf.Tensor {
 
 /** Mean log-likelihood and calibration of an evaluator on the logged slates of `requests`. */
 export function evaluatorFit(
-  evaluator: ListwiseEvaluator,
+  evaluator: Pick<ListwiseEvaluator, 'clickProbabilities' | 'config'>,
   requests: readonly RerankRequest[],
 ): { logLoss: number; meanPredicted: number; meanObserved: number } {
   const L = evaluator.config.slateSize;
@@ -374,22 +456,27 @@ export function evaluatorFit(
 }
 
 /** Save an evaluator (weights, codes, configuration) atomically. */
+/** Checkpoint prefix of member k: 'params/' for the first (the single-model layout), 'params{k}/' after. */
+const memberPrefix = (k: number): string => (k === 0 ? 'params/' : `params${k}/`);
+
+/** Save a reward model (every member's weights, the codes, the configuration) atomically. */
 export async function saveEvaluator(
   dir: string,
-  evaluator: ListwiseEvaluator,
+  evaluator: EvaluatorEnsemble,
   meta: Record<string, unknown> = {},
 ): Promise<void> {
-  const arrays = evaluator.store.exportArrays('params/');
-  arrays.set('codes', {
-    shape: [evaluator.codes.items, evaluator.codes.levels],
-    values: Float32Array.from(evaluator.codes.codes),
+  const arrays = new Map<string, StoredArray>();
+  evaluator.members.forEach((m, k) => {
+    for (const [name, v] of m.store.exportArrays(memberPrefix(k))) arrays.set(name, v);
   });
+  const codes = evaluator.codes;
+  arrays.set('codes', { shape: [codes.items, codes.levels], values: Float32Array.from(codes.codes) });
   await saveCheckpoint(dir, {
     meta: {
       ...meta,
       kind: EVALUATOR_CHECKPOINT_KIND,
-      evaluator: evaluator.config,
-      vocab: evaluator.codes.vocab,
+      evaluator: { ...evaluator.config, ensemble: evaluator.members.length },
+      vocab: codes.vocab,
     },
     arrays,
   });
@@ -397,7 +484,7 @@ export async function saveEvaluator(
 
 export async function loadEvaluator(
   dir: string,
-): Promise<{ evaluator: ListwiseEvaluator; checkpoint: Checkpoint }> {
+): Promise<{ evaluator: EvaluatorEnsemble; checkpoint: Checkpoint }> {
   const checkpoint = await loadCheckpoint(dir);
   if (checkpoint.meta.kind !== EVALUATOR_CHECKPOINT_KIND) {
     throw new UserError(`not an evaluator checkpoint (kind '${String(checkpoint.meta.kind)}')`, {
@@ -406,11 +493,16 @@ export async function loadEvaluator(
   }
   const table = checkpoint.arrays.get('codes');
   if (table === undefined) throw new UserError('evaluator checkpoint has no codes', { file: dir });
-  const evaluator = new ListwiseEvaluator(
-    new ParamStore(new Rng(0)),
-    itemCodes(Int32Array.from(table.values), table.shape[1], checkpoint.meta.vocab as number[] | undefined),
-    { ...DEFAULT_EVALUATOR_CONFIG, ...(checkpoint.meta.evaluator as Partial<EvaluatorConfig>) },
+  const codes = itemCodes(
+    Int32Array.from(table.values),
+    table.shape[1],
+    checkpoint.meta.vocab as number[] | undefined,
   );
-  evaluator.store.importArrays(checkpoint.arrays, 'params/', dir);
-  return { evaluator, checkpoint };
+  const config = { ...DEFAULT_EVALUATOR_CONFIG, ...(checkpoint.meta.evaluator as Partial<EvaluatorConfig>) };
+  const members = Array.from({ length: Math.max(1, config.ensemble) }, (_, k) => {
+    const m = new ListwiseEvaluator(new ParamStore(new Rng(0)), codes, config);
+    m.store.importArrays(checkpoint.arrays, memberPrefix(k), dir);
+    return m;
+  });
+  return { evaluator: new EvaluatorEnsemble(members, config), checkpoint };
 }

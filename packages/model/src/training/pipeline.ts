@@ -11,7 +11,7 @@ import type { TrainLogger } from '../methods/reranker.js';
 import { type SlateMetrics, slateMetrics } from '../metrics/slate-metrics.js';
 import { ParamStore } from '../nn/params.js';
 import type { GloRankTrainConfig } from './config.js';
-import { type ListwiseEvaluator, trainEvaluator } from './evaluator.js';
+import { type EvaluatorEnsemble, trainEvaluator } from './evaluator.js';
 import { type GrpoResult, type RewardFunction, trainGrpo } from './grpo.js';
 import { DEFAULT_SEARCH_DEMONSTRATIONS, searchDemonstrations } from './search-demonstrations.js';
 import { type SftResult, trainSft } from './sft.js';
@@ -134,7 +134,7 @@ export interface RewardModelOptions {
  * The list-wise evaluator trained on logged slates. With splits [train] it keeps the epoch
  * that best fits the valid split; a simulator trained on [train, valid] runs all epochs.
  */
-export function trainRewardModel(o: RewardModelOptions): ListwiseEvaluator {
+export function trainRewardModel(o: RewardModelOptions): EvaluatorEnsemble {
   const validation = o.splits.includes('valid') ? [] : requestsOf(o.dataset, ['valid']);
   return trainEvaluator({
     codes: o.codes,

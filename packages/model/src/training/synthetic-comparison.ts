@@ -10,7 +10,7 @@ import { silentLogger, type TrainLogger } from '../methods/reranker.js';
 import { slateMetrics } from '../metrics/slate-metrics.js';
 import { tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
 import { type GloRankConfigInput, resolveTrainConfig } from './config.js';
-import type { ListwiseEvaluator } from './evaluator.js';
+import type { EvaluatorEnsemble } from './evaluator.js';
 import type { RewardFunction } from './grpo.js';
 import { requestsOf, trainGloRankRl, trainGloRankSft, trainRewardModel } from './pipeline.js';
 import { greedySlates } from './search-demonstrations.js';
@@ -159,7 +159,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
   let evaluatorCorrelation: number | undefined;
   const note = (m: string) => o.onProgress?.(m);
   // The learned evaluator (RL reward, and the picker of 'search' demonstrations).
-  let evaluator: ListwiseEvaluator | null = null;
+  let evaluator: EvaluatorEnsemble | null = null;
   const needEvaluator =
     methods.includes('glorank-rl') ||
     methods.includes('evaluator-greedy') ||
@@ -186,7 +186,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     note(`evaluator: within-request correlation with the true reward ${evaluatorCorrelation.toFixed(3)}`);
   }
   const evaluatorReward: RewardFunction | undefined =
-    evaluator === null ? undefined : (rs, ss) => (evaluator as ListwiseEvaluator).rewards(rs, ss);
+    evaluator === null ? undefined : (rs, ss) => (evaluator as EvaluatorEnsemble).rewards(rs, ss);
   evaluatorOf = evaluatorReward;
   if (methods.includes('initial')) {
     scores.initial = score(
