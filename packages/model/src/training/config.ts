@@ -85,6 +85,7 @@ const schema = z.strictObject({
       unexposedSwaps: z.number().min(0).max(1),
       ensemble: pos(),
       pessimism: z.number().min(0),
+      pairRank: pos(),
     })
     .partial(),
   rl: z
@@ -100,6 +101,7 @@ const schema = z.strictObject({
       temperature: z.number().gt(0),
       clipNorm: z.number().min(0),
       checkpointEvery: z.int().min(0),
+      normalizeStd: z.boolean(),
     })
     .partial(),
   decode: z

@@ -53,6 +53,13 @@ export interface EvaluatorConfig {
   ensemble: number;
   /** Weight of the members' disagreement (std) subtracted from their mean reward. */
   pessimism: number;
+  /**
+   * Rank of the pairwise neighbour term u(c_i) . v(c_j) over first-level codes. At the
+   * codebook size (16) it can hold any code-pair table: complements are a permutation of
+   * topics, look-alikes the diagonal, which a low rank cannot both express (rank 8 gave a
+   * pair-effect correlation with the truth of 0.10, rank 16 0.24; packages/model/README.md).
+   */
+  pairRank: number;
 }
 
 export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
@@ -70,7 +77,11 @@ export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
   unexposedSwaps: 0.5,
   ensemble: 1,
   pessimism: 0,
+  pairRank: 16,
 };
+
+/** Fields older checkpoints were written without, at the values they were trained with. */
+const LEGACY_EVALUATOR_FIELDS: Partial<EvaluatorConfig> = { pairRank: 8, ensemble: 1, pessimism: 0 };
 
 export const EVALUATOR_CHECKPOINT_KIND = 'glorank-evaluator';
 
@@ -113,8 +124,8 @@ export class ListwiseEvaluator {
     this.features = new Dense(store, 'eval/code-features', 2 * codes.levels, c.dim);
     this.linear = new Dense(store, 'eval/linear', 2 * codes.levels + 1, 1);
     this.positionBias = store.create('eval/position-bias', [c.slateSize], { kind: 'zeros' });
-    this.pairU = new Embedding(store, 'eval/pair-u', codes.vocab[0] as number, 8, { std: 0.1 });
-    this.pairV = new Embedding(store, 'eval/pair-v', codes.vocab[0] as number, 8, { std: 0.1 });
+    this.pairU = new Embedding(store, 'eval/pair-u', codes.vocab[0] as number, c.pairRank, { std: 0.1 });
+    this.pairV = new Embedding(store, 'eval/pair-v', codes.vocab[0] as number, c.pairRank, { std: 0.1 });
     this.pairDistance = store.create('eval/pair-distance', [c.slateSize], { kind: 'ones' });
   }
 
@@ -498,7 +509,11 @@ export async function loadEvaluator(
     table.shape[1],
     checkpoint.meta.vocab as number[] | undefined,
   );
-  const config = { ...DEFAULT_EVALUATOR_CONFIG, ...(checkpoint.meta.evaluator as Partial<EvaluatorConfig>) };
+  const config: EvaluatorConfig = {
+    ...DEFAULT_EVALUATOR_CONFIG,
+    ...LEGACY_EVALUATOR_FIELDS,
+    ...(checkpoint.meta.evaluator as Partial<EvaluatorConfig>),
+  };
   const members = Array.from({ length: Math.max(1, config.ensemble) }, (_, k) => {
     const m = new ListwiseEvaluator(new ParamStore(new Rng(0)), codes, config);
     m.store.importArrays(checkpoint.arrays, memberPrefix(k), dir);

@@ -59,6 +59,11 @@ describe('GRPO', () => {
     expect(a[3]).toBe(0);
     expect(a[4]).toBeCloseTo(-1, 4);
     expect(a[5]).toBeCloseTo(1, 4);
+    // Without the std (Dr. GRPO): rewards minus the group mean.
+    expect(Array.from(groupAdvantages([1, 2, 3, 3, 0, 4.5], 2, false))).toEqual([
+      -0.5, 0.5, 0, 0, -2.25, 2.25,
+    ]);
+    expect(Array.from(groupAdvantages([1, 2, 6], 3, false))).toEqual([-2, -1, 3]);
   });
 
   it('raises the reward of the greedy policy and logs the RL statistics', async () => {
@@ -78,6 +83,7 @@ describe('GRPO', () => {
         group: 4,
         learningRate: 3e-3,
         klCoef: 0.01,
+        normalizeStd: true,
       },
       seed: 1,
       logger: { log: (_s, m) => logged.push(m) },

@@ -1,7 +1,8 @@
 // RL post-training of GloRank, GRPO-style. For each request of a batch, G slates are
 // sampled from the current policy under the candidate trie and scored by a reward model
 // (the learned list-wise evaluator). Advantages are the rewards normalised within each
-// request's group, so no value network is needed. The policy then takes a few gradient
+// request's group (centred on the group mean; optionally divided by its std), so no value
+// network is needed. The policy then takes a few gradient
 // steps on the clipped importance-ratio objective (PPO clipping per token, one
 // advantage per slate), with a KL penalty to the frozen SFT policy (the k3 estimator
 // exp(ref - logp) - (ref - logp) - 1) and an optional entropy bonus.
@@ -39,6 +40,14 @@ export interface GrpoConfig {
   clipNorm: number;
   /** Checkpoint every this many rounds (and at the end); 0: only at the end. */
   checkpointEvery: number;
+  /**
+   * Divide each group's centred rewards by the group's std (the original GRPO). Off (the
+   * default, as in Dr. GRPO), the advantage is the reward minus the group mean, so a group of
+   * near-ties under a noisy learned reward stays near zero instead of being blown up to unit
+   * scale: with the std the policy chased the evaluator's noise and lowered the true reward
+   * on the synthetic benchmark (packages/model/README.md).
+   */
+  normalizeStd: boolean;
 }
 
 export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
@@ -53,6 +62,7 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   temperature: 1,
   clipNorm: 1,
   checkpointEvery: 10,
+  normalizeStd: false,
 };
 
 /** Reward of each slate (item ids, top first) for its request; higher is better. */
@@ -85,8 +95,11 @@ export interface GrpoResult {
   lastReward: number;
 }
 
-/** Rewards normalised within consecutive groups of `group`: (r - mean) / (std + 1e-6); 0 for a flat group. */
-export function groupAdvantages(rewards: ArrayLike<number>, group: number): Float32Array {
+/**
+ * Rewards normalised within consecutive groups of `group`: (r - mean) / (std + 1e-6), 0 for a
+ * flat group; with scaleByStd false just r - mean.
+ */
+export function groupAdvantages(rewards: ArrayLike<number>, group: number, scaleByStd = true): Float32Array {
   const out = new Float32Array(rewards.length);
   for (let g = 0; g < rewards.length; g += group) {
     let mean = 0;
@@ -95,8 +108,10 @@ export function groupAdvantages(rewards: ArrayLike<number>, group: number): Floa
     let v = 0;
     for (let i = g; i < g + group; i++) v += ((rewards[i] as number) - mean) ** 2;
     const std = Math.sqrt(v / group);
-    for (let i = g; i < g + group; i++)
-      out[i] = std > 1e-9 ? ((rewards[i] as number) - mean) / (std + 1e-6) : 0;
+    for (let i = g; i < g + group; i++) {
+      const centred = (rewards[i] as number) - mean;
+      out[i] = !scaleByStd ? centred : std > 1e-9 ? centred / (std + 1e-6) : 0;
+    }
   }
   return out;
 }
@@ -154,7 +169,14 @@ function rollout(run: GrpoRun, batch: readonly RerankRequest[], rng: Rng): Rollo
     tokens,
     x.candidateSlots,
   );
-  const base = { x, rowRequest, tokens, masks, advantages: groupAdvantages(rewards, G), rewards };
+  const base = {
+    x,
+    rowRequest,
+    tokens,
+    masks,
+    advantages: groupAdvantages(rewards, G, run.config.normalizeStd),
+    rewards,
+  };
   return {
     ...base,
     oldLogProbs: tokenLogProbs(policy, base, config.temperature),
