@@ -84,6 +84,7 @@ const schema = z.strictObject({
       useInitialScores: z.boolean(),
       unexposedSwaps: z.number().min(0).max(1),
       ensemble: pos(),
+      bootstrap: z.boolean(),
       pessimism: z.number().min(0),
       pairRank: pos(),
     })

@@ -66,6 +66,7 @@ describe('list-wise evaluator', () => {
       historyLength: 10,
       epochs: 2,
       ensemble: 3,
+      bootstrap: true,
       pessimism: 0.7,
     };
     const train = ds.requests.filter((r) => r.split === 'train');
@@ -74,7 +75,7 @@ describe('list-wise evaluator', () => {
     const probe = ds.requests.filter((r) => r.split === 'test').slice(0, 12);
     const slates = probe.map((r) => Int32Array.from(r.candidates.subarray(0, 4)));
     const each = ensemble.members.map((m) => m.rewards(probe, slates));
-    // Bootstrap resamples and seeds differ, so the members disagree somewhere.
+    // Bootstrap resamples and seeds differ, so the members disagree.
     expect(each[0]).not.toEqual(each[1]);
     const got = ensemble.rewards(probe, slates);
     probe.forEach((_, i) => {

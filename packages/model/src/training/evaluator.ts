@@ -45,12 +45,15 @@ export interface EvaluatorConfig {
    */
   unexposedSwaps: number;
   /**
-   * Members of the reward-model ensemble. With more than one, each member trains on a
-   * bootstrap resample of the logged slates (its own seed), and the reward of a slate is
-   * the members' mean minus `pessimism` times their standard deviation: a policy is not
-   * paid for slates only some members like, the usual guard against reward over-optimisation.
+   * Members of the reward-model ensemble, each with its own seed (and, with `bootstrap`, its
+   * own resample of the logged slates). The reward of a slate is the members' mean minus
+   * `pessimism` times their standard deviation: a policy is not paid for slates only some
+   * members like, the usual guard against reward over-optimisation. One member's argmax
+   * varies a lot with its seed on the synthetic benchmark; the mean of five does not.
    */
   ensemble: number;
+  /** Train each ensemble member on a bootstrap resample instead of all logged slates. */
+  bootstrap: boolean;
   /** Weight of the members' disagreement (std) subtracted from their mean reward. */
   pessimism: number;
   /**
@@ -76,12 +79,18 @@ export const DEFAULT_EVALUATOR_CONFIG: EvaluatorConfig = {
   useInitialScores: true,
   unexposedSwaps: 0.5,
   ensemble: 1,
+  bootstrap: false,
   pessimism: 0,
   pairRank: 16,
 };
 
 /** Fields older checkpoints were written without, at the values they were trained with. */
-const LEGACY_EVALUATOR_FIELDS: Partial<EvaluatorConfig> = { pairRank: 8, ensemble: 1, pessimism: 0 };
+const LEGACY_EVALUATOR_FIELDS: Partial<EvaluatorConfig> = {
+  pairRank: 8,
+  ensemble: 1,
+  bootstrap: false,
+  pessimism: 0,
+};
 
 export const EVALUATOR_CHECKPOINT_KIND = 'glorank-evaluator';
 
@@ -353,7 +362,7 @@ export class EvaluatorEnsemble {
 
 /**
  * Train the reward model by binary cross-entropy on logged clicks: config.ensemble
- * members (one: on all logged slates; more: each on a bootstrap resample, own seed).
+ * members, each with its own seed (and with config.bootstrap its own resample).
  */
 export function trainEvaluator(run: EvaluatorRun): EvaluatorEnsemble {
   const K = Math.max(1, run.config.ensemble);
@@ -361,10 +370,12 @@ export function trainEvaluator(run: EvaluatorRun): EvaluatorEnsemble {
   const members: ListwiseEvaluator[] = [];
   for (let k = 0; k < K; k++) {
     const rng = new Rng(run.seed).fork(`bootstrap-${k}`);
-    const requests = Array.from(
-      { length: run.requests.length },
-      () => run.requests[rng.int(run.requests.length)] as RerankRequest,
-    );
+    const requests = run.config.bootstrap
+      ? Array.from(
+          { length: run.requests.length },
+          () => run.requests[rng.int(run.requests.length)] as RerankRequest,
+        )
+      : run.requests;
     run.logger.info?.(`evaluator: ensemble member ${k + 1} of ${K}`);
     members.push(trainMember({ ...run, requests, seed: run.seed + 7919 * k }));
   }

@@ -35,7 +35,17 @@ export interface SftStageOptions {
   meta?: Record<string, unknown>;
   /** The learned evaluator's reward: required when config.sft.demonstrations is 'search'. */
   demonstrationReward?: RewardFunction;
+  /**
+   * Names the evaluator behind demonstrationReward (e.g. its checkpoint folder and checksum):
+   * searched demonstrations are then computed once per process for that evaluator, dataset
+   * and search setting and shared by every seed and by the local-index ablation.
+   */
+  demonstrationKey?: string;
 }
+
+/** Searched demonstrations by key (see SftStageOptions.demonstrationKey); a few entries at most. */
+const searchedCache = new Map<string, Map<number, Int32Array>>();
+const SEARCHED_CACHE_SIZE = 4;
 
 /**
  * Demonstration function for SFT: undefined for logged demonstrations (the trainer's
@@ -53,12 +63,29 @@ function sftDemonstrations(
       field: 'sft.demonstrations',
     });
   const eligible = requests.filter((r) => r.candidates.length >= slateSize);
+  const key =
+    o.demonstrationKey === undefined
+      ? undefined
+      : JSON.stringify([
+          o.demonstrationKey,
+          o.dataset.manifest.contentHash,
+          slateSize,
+          c.searchSamples,
+          c.searchTemperature,
+        ]);
+  const cached = key === undefined ? undefined : searchedCache.get(key);
+  if (cached !== undefined) {
+    o.logger.info?.('SFT demonstrations by evaluator search: reused');
+    return lookup(cached);
+  }
+  // The search seed is fixed: demonstrations belong to the data and the evaluator, and are
+  // the same for every training seed (which varies the model's initialisation and batches).
   const found = searchDemonstrations(
     eligible,
     o.demonstrationReward,
     slateSize,
     { ...DEFAULT_SEARCH_DEMONSTRATIONS, samples: c.searchSamples, temperature: c.searchTemperature },
-    o.seed,
+    0,
   );
   const count = (k: string) => found.sources.filter((s) => s === k).length / Math.max(1, eligible.length);
   o.logger.log(0, {
@@ -76,6 +103,15 @@ function sftDemonstrations(
   eligible.forEach((r, i) => {
     byId.set(r.id, found.slates[i] as Int32Array);
   });
+  if (key !== undefined) {
+    if (searchedCache.size >= SEARCHED_CACHE_SIZE)
+      searchedCache.delete(searchedCache.keys().next().value as string);
+    searchedCache.set(key, byId);
+  }
+  return lookup(byId);
+}
+
+function lookup(byId: ReadonlyMap<number, Int32Array>): (r: RerankRequest) => Int32Array {
   return (r) => {
     const s = byId.get(r.id);
     if (s === undefined) throw new Error(`internal: no searched demonstration for request ${r.id}`);

@@ -28,7 +28,7 @@ export type ComparisonMethod = (typeof COMPARISON_METHODS)[number];
 export interface ComparisonOptions {
   synthetic: SyntheticOptions;
   /** Overrides of the GloRank configuration (model, sft, rewardModel, rl, decode). */
-  config?: GloRankConfigInput;
+  config?: Partial<GloRankConfigInput>;
   /** Tokenizer settings for the semantic IDs. */
   tokenizer?: { levels?: number; codebookSize?: number };
   seed: number;
@@ -207,7 +207,12 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
       config: { ...config, model: { ...config.model, mode: 'local' } },
       seed: o.seed,
       logger,
-      ...(evaluatorReward !== undefined ? { demonstrationReward: evaluatorReward } : {}),
+      ...(evaluatorReward !== undefined
+        ? {
+            demonstrationReward: evaluatorReward,
+            demonstrationKey: `comparison-${o.seed}-${JSON.stringify(config.rewardModel)}`,
+          }
+        : {}),
     });
     scores['local-sft'] = score(decodeSlates(local.model, test, L, config.decode), t0);
     local.model.store.dispose();
@@ -229,7 +234,12 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     config,
     seed: o.seed,
     logger,
-    ...(evaluatorReward !== undefined ? { demonstrationReward: evaluatorReward } : {}),
+    ...(evaluatorReward !== undefined
+      ? {
+          demonstrationReward: evaluatorReward,
+          demonstrationKey: `comparison-${o.seed}-${JSON.stringify(config.rewardModel)}`,
+        }
+      : {}),
   });
   const sftSeconds = (Date.now() - t0) / 1000;
   if (methods.includes('glorank-sft'))
