@@ -323,7 +323,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
             const evaluation = await runStage<RunEvaluationResult>({
               kind: 'eval',
               label: `${method}-seed${seed}`,
-              config: { cutoff: L, simulator: simulator.id },
+              // protocol 2: the average reward skips P = 0 requests like the other metrics.
+              config: { cutoff: L, simulator: simulator.id, protocol: 2 },
               inputs: { dataset: datasetHash, train: train.hash },
               run: async (tmp) => evaluateAndRecord(tmp, scope, train, simulator, await openRun()),
             });

@@ -235,7 +235,7 @@ export async function trainGloRankRl(
 export interface SlateEvaluation {
   split: Split;
   metrics: SlateMetrics;
-  /** Mean expected clicks per request under the simulator, or null without one. */
+  /** Mean expected clicks per scored request (P > 0) under the simulator, or null without one. */
   reward: number | null;
   /** The same over cold-start requests (null when there are none). */
   coldStart: { metrics: SlateMetrics; reward: number | null } | null;
@@ -249,9 +249,16 @@ export function evaluateSlates(
   slateSize: number,
   simulator: RewardFunction | null,
 ): SlateEvaluation {
+  // PROTOCOL.md: requests without a positive candidate (P = 0) are skipped by every
+  // metric, the average reward included.
   const rewardOf = (rs: readonly RerankRequest[], ss: readonly Int32Array[]): number | null => {
-    if (simulator === null || rs.length === 0) return null;
-    const r = simulator(rs, ss);
+    if (simulator === null) return null;
+    const keep = rs.flatMap((r, i) => (r.labels.some((y) => y > 0) ? [i] : []));
+    if (keep.length === 0) return null;
+    const r = simulator(
+      keep.map((i) => rs[i] as RerankRequest),
+      keep.map((i) => ss[i] as Int32Array),
+    );
     let s = 0;
     for (const v of r) s += v;
     return s / r.length;
