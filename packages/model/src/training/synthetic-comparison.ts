@@ -194,6 +194,14 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
       Date.now(),
     );
   }
+  // 'search' demonstrations: the evaluator picks them, once for both SFT runs.
+  const searched =
+    evaluatorReward !== undefined
+      ? {
+          demonstrationReward: evaluatorReward,
+          demonstrationKey: `comparison-${o.seed}-${JSON.stringify(config.rewardModel)}`,
+        }
+      : {};
   if (methods.includes('evaluator-greedy') && evaluatorReward !== undefined) {
     // Diagnostic: the evaluator's own greedy slates on the test requests (no policy).
     scores['evaluator-greedy'] = score(greedySlates(test, evaluatorReward, L), Date.now());
@@ -207,12 +215,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
       config: { ...config, model: { ...config.model, mode: 'local' } },
       seed: o.seed,
       logger,
-      ...(evaluatorReward !== undefined
-        ? {
-            demonstrationReward: evaluatorReward,
-            demonstrationKey: `comparison-${o.seed}-${JSON.stringify(config.rewardModel)}`,
-          }
-        : {}),
+      ...searched,
     });
     scores['local-sft'] = score(decodeSlates(local.model, test, L, config.decode), t0);
     local.model.store.dispose();
@@ -234,12 +237,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     config,
     seed: o.seed,
     logger,
-    ...(evaluatorReward !== undefined
-      ? {
-          demonstrationReward: evaluatorReward,
-          demonstrationKey: `comparison-${o.seed}-${JSON.stringify(config.rewardModel)}`,
-        }
-      : {}),
+    ...searched,
   });
   const sftSeconds = (Date.now() - t0) / 1000;
   if (methods.includes('glorank-sft'))
