@@ -149,4 +149,18 @@ describe('checkpoints', () => {
     other.dispose();
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  it('creating and disposing a store and its optimizer leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    const store = new ParamStore(new Rng(3));
+    new Dense(store, 'a', 4, 5);
+    new Dense(store, 'b', 5, 2);
+    // One tensor per variable: the weights and biases, nothing left from their initial values.
+    expect(tf.memory().numTensors - before).toBe(4);
+    const adam = new Adam(store, { lr: 0.1 });
+    expect(tf.memory().numTensors - before).toBe(12);
+    adam.dispose();
+    store.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -39,8 +39,15 @@ export class Adam {
     this.clipNorm = o.clipNorm ?? 0;
     for (const name of store.names()) {
       const p = store.get(name);
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      // tf.variable copies its initial value: build the zeros inside tidy so they are freed.
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 

@@ -62,7 +62,10 @@ export class ParamStore {
         break;
     }
     const tfName = `${this.uid}/${name}`;
-    const v = tf.variable(tf.tensor(values, shape, 'float32'), this.trainable, tfName);
+    // tf.variable copies its initial value: free the temporary tensor.
+    const initial = tf.tensor(values, shape, 'float32');
+    const v = tf.variable(initial, this.trainable, tfName);
+    initial.dispose();
     this.vars.set(name, v);
     this.byTfName.set(tfName, name);
     return v;
