@@ -21,6 +21,32 @@ export function requestsOf(dataset: LoadedDataset, splits: readonly Split[]): Re
   return dataset.requests.filter((r) => splits.includes(r.split));
 }
 
+/** Checkpointing, budget, progress and checkpoint metadata: the same for the SFT and RL stages. */
+function stageRunOptions(
+  o: Pick<SftStageOptions, 'dataset' | 'config' | 'out' | 'resume' | 'maxSteps' | 'onStep' | 'meta'>,
+  extraMeta: Record<string, unknown> = {},
+): {
+  checkpointDir?: string;
+  resume?: boolean;
+  maxSteps?: number;
+  onStep?: (done: number, total: number) => void;
+  meta: Record<string, unknown>;
+} {
+  return {
+    ...(o.out !== undefined ? { checkpointDir: o.out } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
+    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
+    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
+    meta: {
+      ...(o.meta ?? {}),
+      dataset: o.dataset.dir,
+      datasetHash: o.dataset.manifest.contentHash,
+      config: o.config,
+      ...extraMeta,
+    },
+  };
+}
+
 export interface SftStageOptions {
   dataset: LoadedDataset;
   codes: ItemCodes;
@@ -141,16 +167,7 @@ export async function trainGloRankSft(
     config: o.config.sft,
     seed: o.seed,
     logger: o.logger,
-    ...(o.out !== undefined ? { checkpointDir: o.out } : {}),
-    ...(o.resume !== undefined ? { resume: o.resume } : {}),
-    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
-    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
-    meta: {
-      ...(o.meta ?? {}),
-      dataset: o.dataset.dir,
-      datasetHash: o.dataset.manifest.contentHash,
-      config: o.config,
-    },
+    ...stageRunOptions(o),
   });
   return { model, result };
 }
@@ -215,17 +232,7 @@ export async function trainGloRankRl(
     config: o.config.rl,
     seed: o.seed,
     logger: o.logger,
-    ...(o.out !== undefined ? { checkpointDir: o.out } : {}),
-    ...(o.resume !== undefined ? { resume: o.resume } : {}),
-    ...(o.maxSteps !== undefined ? { maxSteps: o.maxSteps } : {}),
-    ...(o.onStep !== undefined ? { onStep: o.onStep } : {}),
-    meta: {
-      ...(o.meta ?? {}),
-      dataset: o.dataset.dir,
-      datasetHash: o.dataset.manifest.contentHash,
-      config: o.config,
-      ...(typeof o.from === 'string' ? { from: o.from } : {}),
-    },
+    ...stageRunOptions(o, typeof o.from === 'string' ? { from: o.from } : {}),
   });
   reference.store.dispose();
   reference.dispose();
