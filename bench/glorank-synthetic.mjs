@@ -7,6 +7,7 @@
 //     [--methods initial,glorank-sft,glorank-rl,glorank-rl-oracle] [--sft-epochs 6] [--rl-steps 40]
 //     [--rl-lr 2e-3] [--rl-kl 0.01] [--unexposed-swaps x] [--sft-weighting uniform|clicked|ipw]
 //     [--sft-demos logged|search] [--search-samples 16] [--ensemble 5] [--pessimism 0.5]
+//     [--pair-rank 16] [--rl-no-std] [--rl-batch 16] [--rl-group 8] [--rl-inner 4]
 import { parseArgs } from 'node:util';
 import { pairedDifference, selectBackend } from '@glorank/model';
 // Not in the @glorank/model barrel yet (see the report): the built module directly.
@@ -33,6 +34,7 @@ const { values: a } = parseArgs({
     ensemble: { type: 'string' },
     'rl-no-std': { type: 'boolean', default: false },
     'rl-batch': { type: 'string', default: '16' },
+    'rl-group': { type: 'string', default: '8' },
     'rl-inner': { type: 'string', default: '4' },
     pessimism: { type: 'string' },
     'pair-rank': { type: 'string' },
@@ -76,7 +78,7 @@ for (const seed of a.seeds.split(',').map(Number)) {
       rl: {
         steps: Number(a['rl-steps']),
         batchSize: Number(a['rl-batch']),
-        group: 8,
+        group: Number(a['rl-group']),
         normalizeStd: !a['rl-no-std'],
         learningRate: Number(a['rl-lr']),
         innerEpochs: Number(a['rl-inner']),
