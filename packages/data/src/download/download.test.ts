@@ -12,7 +12,8 @@ import { makeZip } from '../test-support/zip-writer.js';
 import { downloadBenchmark } from './download.js';
 import { extractZip } from './unzip.js';
 
-const fixture = (f: string) => readFileSync(path.join(FIXTURES, 'ml-1m', f));
+// The hand-written ML-1M fixtures carry a `.fixture` suffix (see readers.test.ts).
+const fixture = (f: string) => readFileSync(path.join(FIXTURES, 'ml-1m', `${f}.fixture`));
 const zip = makeZip({
   'ml-1m/': '',
   'ml-1m/ratings.dat': fixture('ratings.dat'),
