@@ -6,6 +6,16 @@ import { runCli as cli } from '../test-support/run-cli.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../../../packages/data/src/readers/fixtures');
 
+/** The hand-written ML-1M fixtures carry a `.fixture` suffix; copy them under the official names. */
+async function stagedMl1m(root: string): Promise<string> {
+  const dir = path.join(root, 'ml-1m-src');
+  await fs.mkdir(dir);
+  for (const f of await fs.readdir(path.join(fixtures, 'ml-1m'))) {
+    await fs.copyFile(path.join(fixtures, 'ml-1m', f), path.join(dir, f.replace(/\.fixture$/, '')));
+  }
+  return dir;
+}
+
 describe('glorank data', () => {
   it('synth writes a dataset that inspect summarises', async () => {
     const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-')), 'syn');
@@ -44,7 +54,7 @@ describe('glorank data', () => {
   it('convert reads an official-format folder and reports bad lines as file:line', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-'));
     const out = path.join(root, 'ml');
-    const args = ['data', 'convert', 'ml-1m', '--src', path.join(fixtures, 'ml-1m'), '--out', out];
+    const args = ['data', 'convert', 'ml-1m', '--src', await stagedMl1m(root), '--out', out];
     const small = ['--k-core', '0', '--slate-size', '2', '--candidates', '4', '--retriever', 'popularity'];
     const ok = await cli([...args, ...small]);
     expect(ok.code).toBe(0);
