@@ -8,7 +8,9 @@
 //   node bench/train-throughput.mjs [--batch 64] [--sft-steps 8] [--rl-batch 16] [--group 8]
 //        [--rl-steps 3] [--inner 2] [--dim 32] [--heads 2] [--layers 1] [--candidates 50]
 //        [--history 20] [--slate 6] [--levels 3] [--codebook 64] [--items 2000]
-//        [--backend auto|wasm|cpu|node] [--no-peer]
+//        [--backend auto|wasm|cpu|node] [--workers 1] [--no-peer]
+// --workers N computes each gradient on N threads (the main thread and N - 1 worker threads,
+// data-parallel over the batch; SftConfig.workers / GrpoConfig.workers).
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +48,7 @@ const { values: flags } = parseArgs({
     codebook: { type: 'string', default: '64' },
     items: { type: 'string', default: '2000' },
     backend: { type: 'string', default: 'wasm' },
+    workers: { type: 'string', default: '1' },
     'no-peer': { type: 'boolean', default: false },
   },
 });
@@ -76,15 +79,18 @@ const S = {
   codebook: int('codebook'),
   items: int('items'),
 };
+const workers = int('workers');
 
 const backend = await selectBackend(flags.backend);
 const rng = new Rng(7);
-// Random requests of the stated shape: distinct candidates, history outside them, ~30% positives.
+// Random requests of the stated shape: distinct candidates, history outside them, a logged slate.
 function makeRequests(n) {
   return Array.from({ length: n }, (_, id) => {
     const pool = rng.shuffle(Array.from({ length: S.items }, (_, i) => i));
     const candidates = Int32Array.from(pool.slice(0, S.candidates));
-    const labels = Float32Array.from(candidates, () => (rng.next() < 0.3 ? 1 : 0));
+    // The logged slate shows the first S.slate candidates; ~30% of them clicked, at least one.
+    const exposed = Int32Array.from({ length: S.slate }, (_, i) => i);
+    const labels = Float32Array.from(candidates, (_, k) => (k < S.slate && rng.next() < 0.3 ? 1 : 0));
     labels[0] = 1;
     return {
       id,
@@ -94,6 +100,7 @@ function makeRequests(n) {
       ts: 0,
       history: Int32Array.from(pool.slice(S.candidates, S.candidates + S.history)),
       candidates,
+      exposed,
       labels,
       initialScores: Float32Array.from(candidates, () => rng.normal()),
     };
@@ -115,7 +122,7 @@ const modelConfig = {
   maxCandidates: S.candidates,
 };
 const model = new GloRankModel(new ParamStore(rng.fork('init')), codes, modelConfig);
-const sftConfig = { ...DEFAULT_SFT_CONFIG, epochs: 1, batchSize: S.batch };
+const sftConfig = { ...DEFAULT_SFT_CONFIG, epochs: 1, batchSize: S.batch, workers };
 
 // Warm-up (kernel setup, wasm heap growth), then timed steps.
 await trainSft({
@@ -144,6 +151,7 @@ const rlConfig = {
   group: S.group,
   innerEpochs: S.inner,
   checkpointEvery: 0,
+  workers,
 };
 const reference = frozenCopy(model);
 await trainGrpo({
@@ -171,7 +179,9 @@ const rlRate = rlRequests.length / rlSeconds;
 
 const params = model.store.size();
 const shape = `dim ${S.dim}, ${S.heads} heads, ${S.layers}+${S.layers} layers, ${params} parameters; ${S.candidates} candidates, history ${S.history}, slate ${S.slate} x ${S.levels} levels (codebook ${S.codebook})`;
-console.log(`GloRank training throughput (${shape})`);
+console.log(
+  `GloRank training throughput (${shape}; gradients on ${workers} thread${workers > 1 ? 's' : ''})`,
+);
 console.log(
   `  tfjs-${backend.name}: SFT  ${sftRate.toFixed(1)} requests/s (batch ${S.batch}, ${S.sftSteps} steps, ${sftSeconds.toFixed(2)}s)`,
 );

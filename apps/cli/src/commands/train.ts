@@ -113,6 +113,11 @@ export function registerTrain(program: Command): void {
       .option('--local', 'train the local-index ablation ("pick candidate #k") instead of GloRank')
       .option('--epochs <n>', 'override sft.epochs', parseIntOption('--epochs', 0))
       .option(
+        '--workers <n>',
+        'override sft.workers: threads computing each gradient (2 uses both cores of a 2-core machine)',
+        parseIntOption('--workers', 1),
+      )
+      .option(
         '--search-demos <evaluatorDir>',
         'evaluator-picked demonstrations (sft.demonstrations: search) scored by this reward-model checkpoint',
       )
@@ -137,7 +142,13 @@ Examples:
     .action(
       async (
         datasetDir: string,
-        flags: CommonFlags & { local?: boolean; epochs?: number; resume?: boolean; searchDemos?: string },
+        flags: CommonFlags & {
+          local?: boolean;
+          epochs?: number;
+          workers?: number;
+          resume?: boolean;
+          searchDemos?: string;
+        },
       ) => {
         // The config first: a mistake there should not wait for the dataset to load.
         const base = await configOf(flags);
@@ -151,6 +162,7 @@ Examples:
           sft: {
             ...base.sft,
             ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
+            ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
             ...(flags.searchDemos !== undefined ? { demonstrations: 'search' as const } : {}),
           },
         };
@@ -261,6 +273,11 @@ Examples:
       .option('--dataset <dir>', 'dataset folder (default: the one the checkpoint was trained on)')
       .option('--reward-model <dir>', 'evaluator checkpoint (default: train one now, seed + 1000)')
       .option('--steps <n>', 'override rl.steps', parseIntOption('--steps', 0))
+      .option(
+        '--workers <n>',
+        'override rl.workers: threads computing each policy gradient',
+        parseIntOption('--workers', 1),
+      )
       .option('--resume', 'continue from the checkpoint in --out'),
   )
     .addHelpText(
@@ -279,6 +296,7 @@ Examples:
           dataset?: string;
           rewardModel?: string;
           steps?: number;
+          workers?: number;
           resume?: boolean;
         },
       ) => {
@@ -296,7 +314,11 @@ Examples:
         const base = await configOf(flags);
         const config: GloRankTrainConfig = {
           ...base,
-          rl: { ...base.rl, ...(flags.steps !== undefined ? { steps: flags.steps } : {}) },
+          rl: {
+            ...base.rl,
+            ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
+            ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
+          },
         };
         const out = path.resolve(flags.out ?? defaultOut(dataset, 'rl', flags.seed));
         let rewardModelDir = flags.rewardModel ? path.resolve(flags.rewardModel) : `${out}.reward-model`;

@@ -119,7 +119,8 @@ export class GloRankModel {
     readonly store: ParamStore,
     readonly codes: ItemCodes,
     readonly config: GloRankModelConfig,
-    itemFeatures?: { values: Float32Array; width: number },
+    /** Content features of every item (cold-start), when the model was built with them. */
+    readonly itemFeatures?: { values: Float32Array; width: number },
   ) {
     const c = config;
     const local = c.mode === 'local';

@@ -67,6 +67,7 @@ const schema = z.strictObject({
       demonstrations: z.enum(['logged', 'search']),
       searchSamples: z.int().min(0),
       searchTemperature: z.number().gt(0),
+      workers: pos(),
     })
     .partial(),
   rewardModel: z
@@ -103,6 +104,7 @@ const schema = z.strictObject({
       clipNorm: z.number().min(0),
       checkpointEvery: z.int().min(0),
       normalizeStd: z.boolean(),
+      workers: pos(),
     })
     .partial(),
   decode: z

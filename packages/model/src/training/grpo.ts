@@ -18,6 +18,8 @@ import type { TrainLogger } from '../methods/reranker.js';
 import { Adam } from '../nn/adam.js';
 import { isCheckpoint } from '../nn/checkpoint.js';
 import { batchesPerEpoch, epochBatches } from './batches.js';
+import { evenRanges, GradientPool } from './data-parallel.js';
+import type { LossShard } from './shard-loss.js';
 
 export interface GrpoConfig {
   /** Policy-update rounds (each: sample, score, innerEpochs gradient steps). */
@@ -48,6 +50,8 @@ export interface GrpoConfig {
    * on the synthetic benchmark (packages/model/README.md).
    */
   normalizeStd: boolean;
+  /** Threads computing each policy gradient (data-parallel over the round's requests; see SftConfig.workers). */
+  workers: number;
 }
 
 export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
@@ -63,6 +67,7 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   clipNorm: 1,
   checkpointEvery: 10,
   normalizeStd: false,
+  workers: 1,
 };
 
 /** Reward of each slate (item ids, top first) for its request; higher is better. */
@@ -184,6 +189,33 @@ function rollout(run: GrpoRun, batch: readonly RerankRequest[], rng: Rng): Rollo
   };
 }
 
+/** The round's rollout split by requests (each with its G rows) into one loss shard per thread. */
+function grpoShards(
+  batch: readonly RerankRequest[],
+  r: Rollout,
+  config: GrpoConfig,
+  threads: number,
+): LossShard[] {
+  const G = config.group;
+  const T = r.tokens.length / r.rowRequest.length;
+  const loss = {
+    clip: config.clip,
+    klCoef: config.klCoef,
+    entropyCoef: config.entropyCoef,
+    temperature: config.temperature,
+  };
+  return evenRanges(batch.length, threads).map(([a, b]) => ({
+    kind: 'grpo',
+    requests: batch.slice(a, b),
+    rowRequest: Int32Array.from({ length: (b - a) * G }, (_, i) => Math.floor(i / G)),
+    tokens: r.tokens.slice(a * G * T, b * G * T),
+    oldLogProbs: r.oldLogProbs.slice(a * G * T, b * G * T),
+    refLogProbs: r.refLogProbs.slice(a * G * T, b * G * T),
+    advantages: r.advantages.slice(a * G, b * G),
+    loss,
+  }));
+}
+
 export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
   const { policy, config } = run;
   const L = policy.config.slateSize;
@@ -231,65 +263,46 @@ export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
   };
   const stopAt = Math.min(config.steps, run.maxSteps ?? config.steps);
   let lastReward = Number.NaN;
-  while (step < stopAt) {
-    const epoch = Math.floor(step / perEpoch);
-    const idx = epochBatches(rng, 'rl-epoch', epoch, requests.length, config.batchSize)[
-      step % perEpoch
-    ] as number[];
-    const batch = idx.map((i) => requests[i] as RerankRequest);
-    const r = rollout(run, batch, rng.fork(`rl-sample-${step}`));
-    const rows = r.rowRequest.length;
-    const T = policy.steps;
-    let meanReward = 0;
-    for (const v of r.rewards) meanReward += v;
-    meanReward /= rows;
-    let varReward = 0;
-    for (const v of r.rewards) varReward += (v - meanReward) ** 2;
-    if (Number.isNaN(firstReward)) firstReward = meanReward;
-    lastReward = meanReward;
-    const adv = tf.tensor2d(r.advantages, [rows, 1]);
-    const old = tf.tensor2d(r.oldLogProbs, [rows, T]);
-    const ref = tf.tensor2d(r.refLogProbs, [rows, T]);
-    let stats = { loss: 0, kl: 0, clipFrac: 0, entropy: 0, gradNorm: 0 };
-    for (let k = 0; k < config.innerEpochs; k++) {
-      let parts: tf.Tensor[] = [];
-      const { value, grads } = policy.store.valueAndGrads(() =>
-        tf.tidy(() => {
-          const enc = policy.encode(r.x);
-          const s = policy.scoreSequences(enc, r.x, r.rowRequest, r.tokens, r.masks, config.temperature);
-          const ratio = tf.exp(tf.sub(s.logProbs, old));
-          const clipped = tf.clipByValue(ratio, 1 - config.clip, 1 + config.clip);
-          const pg = tf.neg(tf.minimum(tf.mul(ratio, adv), tf.mul(clipped, adv)));
-          const d = tf.sub(ref, s.logProbs);
-          const kl = tf.sub(tf.sub(tf.exp(d), d), 1);
-          let loss = tf.add(pg, tf.mul(kl, config.klCoef));
-          if (config.entropyCoef > 0) loss = tf.sub(loss, tf.mul(s.entropy, config.entropyCoef));
-          const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), config.clip), 'float32'));
-          parts = [tf.keep(tf.mean(kl)), tf.keep(clipFrac), tf.keep(tf.mean(s.entropy))];
-          return tf.mean(loss) as tf.Scalar;
-        }),
-      );
-      const [kl, clipFrac, entropy] = parts.map((t) => t.dataSync()[0] as number) as [number, number, number];
-      stats = { loss: value.dataSync()[0] as number, kl, clipFrac, entropy, gradNorm: optimizer.step(grads) };
-      value.dispose();
-      for (const g of grads.values()) g.dispose();
-      for (const t of parts) t.dispose();
+  const pool = await GradientPool.start(policy, config.workers);
+  try {
+    while (step < stopAt) {
+      const epoch = Math.floor(step / perEpoch);
+      const idx = epochBatches(rng, 'rl-epoch', epoch, requests.length, config.batchSize)[
+        step % perEpoch
+      ] as number[];
+      const batch = idx.map((i) => requests[i] as RerankRequest);
+      const r = rollout(run, batch, rng.fork(`rl-sample-${step}`));
+      const rows = r.rowRequest.length;
+      let meanReward = 0;
+      for (const v of r.rewards) meanReward += v;
+      meanReward /= rows;
+      let varReward = 0;
+      for (const v of r.rewards) varReward += (v - meanReward) ** 2;
+      if (Number.isNaN(firstReward)) firstReward = meanReward;
+      lastReward = meanReward;
+      pool.load(grpoShards(batch, r, config, pool.threads));
+      let stats = { loss: 0, kl: 0, clipFrac: 0, entropy: 0, gradNorm: 0 };
+      for (let k = 0; k < config.innerEpochs; k++) {
+        const { loss, stats: parts, grads } = await pool.valueAndGrads();
+        const [kl, clipFrac, entropy] = parts as [number, number, number];
+        stats = { loss, kl, clipFrac, entropy, gradNorm: optimizer.step(grads) };
+        for (const g of grads.values()) g.dispose();
+      }
+      step++;
+      run.logger.log(step, {
+        'rl/reward_mean': meanReward,
+        'rl/reward_std': Math.sqrt(varReward / rows),
+        'rl/kl': stats.kl,
+        'rl/clip_frac': stats.clipFrac,
+        'rl/entropy': stats.entropy,
+        'rl/loss': stats.loss,
+        'rl/grad_norm': stats.gradNorm,
+      });
+      run.onStep?.(step, config.steps);
+      if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < stopAt) await save();
     }
-    adv.dispose();
-    old.dispose();
-    ref.dispose();
-    step++;
-    run.logger.log(step, {
-      'rl/reward_mean': meanReward,
-      'rl/reward_std': Math.sqrt(varReward / rows),
-      'rl/kl': stats.kl,
-      'rl/clip_frac': stats.clipFrac,
-      'rl/entropy': stats.entropy,
-      'rl/loss': stats.loss,
-      'rl/grad_norm': stats.gradNorm,
-    });
-    run.onStep?.(step, config.steps);
-    if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < stopAt) await save();
+  } finally {
+    await pool.close();
   }
   await save();
   optimizer.dispose();

@@ -9,11 +9,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadGloRankCheckpoint, saveGloRankCheckpoint } from '../glorank/checkpoint-io.js';
 import { demonstrationSlate, exposurePropensities } from '../glorank/demonstrations.js';
 import type { GloRankModel } from '../glorank/model.js';
-import { encoderInputs } from '../glorank/request-encoder.js';
 import type { TrainLogger } from '../methods/reranker.js';
 import { Adam } from '../nn/adam.js';
 import { isCheckpoint } from '../nn/checkpoint.js';
 import { batchesPerEpoch, epochBatches } from './batches.js';
+import { GradientPool, sftShards } from './data-parallel.js';
+import { type LossShard, prepareShard, shardLoss } from './shard-loss.js';
 
 export interface SftConfig {
   epochs: number;
@@ -50,6 +51,12 @@ export interface SftConfig {
   searchSamples: number;
   /** Temperature of those proposals over the retriever scores. */
   searchTemperature: number;
+  /**
+   * Threads computing each batch's gradient (data-parallel: the main thread and workers - 1
+   * worker threads, each on a shard of the batch). The update is the same up to float
+   * summation order; 2 uses both cores of a 2-core machine.
+   */
+  workers: number;
 }
 
 export type SftWeighting = 'uniform' | 'clicked' | 'ipw';
@@ -68,6 +75,7 @@ export const DEFAULT_SFT_CONFIG: SftConfig = {
   demonstrations: 'logged',
   searchSamples: 16,
   searchTemperature: 0.7,
+  workers: 1,
 };
 
 export interface SftRun {
@@ -128,36 +136,9 @@ export function sftLoss(
   targets: Int32Array[],
   weights?: Float32Array[],
 ): tf.Scalar {
-  const x = encoderInputs(requests, model.config.historyLength);
-  const tokens = new Int32Array(requests.length * model.steps);
-  requests.forEach((r, i) => {
-    tokens.set(model.slateTokens(r, targets[i] as Int32Array), i * model.steps);
-  });
-  const masks = model.trieMasks(
-    requests.map((r) => model.trie(r)),
-    tokens,
-    x.candidateSlots,
-  );
-  return tf.tidy(() => {
-    const enc = model.encode(x);
-    const { logProbs } = model.scoreSequences(enc, x, null, tokens, masks);
-    if (weights === undefined) return tf.neg(tf.mean(logProbs)) as tf.Scalar;
-    const perSlot = model.steps / model.config.slateSize;
-    const w = new Float32Array(requests.length * model.steps);
-    let total = 0;
-    weights.forEach((ws, i) => {
-      for (let t = 0; t < model.steps; t++) {
-        const v = ws[Math.floor(t / perSlot)] ?? 0;
-        w[i * model.steps + t] = v;
-        total += v;
-      }
-    });
-    if (total <= 0) return tf.mul(tf.sum(logProbs), 0) as tf.Scalar;
-    return tf.div(
-      tf.neg(tf.sum(tf.mul(logProbs, tf.tensor2d(w, [requests.length, model.steps])))),
-      total,
-    ) as tf.Scalar;
-  });
+  const [shard] = sftShards([...requests], targets, weights, 1);
+  const p = prepareShard(model, shard as LossShard);
+  return tf.tidy(() => shardLoss(model, p, p.count).loss);
 }
 
 export async function trainSft(run: SftRun): Promise<SftResult> {
@@ -234,34 +215,38 @@ export async function trainSft(run: SftRun): Promise<SftResult> {
   const stopAt = Math.min(totalSteps, run.maxSteps ?? totalSteps);
   let lossSum = 0;
   let lossCount = 0;
-  while (step < stopAt) {
-    const epoch = Math.floor(step / perEpoch);
-    const batches = epochBatches(rng, 'sft-epoch', epoch, examples.length, config.batchSize);
-    for (let b = step % perEpoch; b < batches.length && step < stopAt; b++) {
-      const idx = batches[b] as number[];
-      const { value, grads } = model.store.valueAndGrads(() =>
-        sftLoss(
-          model,
-          idx.map((i) => examples[i] as RerankRequest),
-          idx.map((i) => targets[i] as Int32Array),
-          weights === undefined ? undefined : idx.map((i) => weights[i] as Float32Array),
-        ),
-      );
-      const loss = value.dataSync()[0] as number;
-      const gradNorm = optimizer.step(grads);
-      value.dispose();
-      for (const g of grads.values()) g.dispose();
-      step++;
-      if (epoch === config.epochs - 1 || step === stopAt) {
-        lossSum += loss;
-        lossCount++;
+  const pool = await GradientPool.start(model, config.workers);
+  try {
+    while (step < stopAt) {
+      const epoch = Math.floor(step / perEpoch);
+      const batches = epochBatches(rng, 'sft-epoch', epoch, examples.length, config.batchSize);
+      for (let b = step % perEpoch; b < batches.length && step < stopAt; b++) {
+        const idx = batches[b] as number[];
+        pool.load(
+          sftShards(
+            idx.map((i) => examples[i] as RerankRequest),
+            idx.map((i) => targets[i] as Int32Array),
+            weights === undefined ? undefined : idx.map((i) => weights[i] as Float32Array),
+            pool.threads,
+          ),
+        );
+        const { loss, grads } = await pool.valueAndGrads();
+        const gradNorm = optimizer.step(grads);
+        for (const g of grads.values()) g.dispose();
+        step++;
+        if (epoch === config.epochs - 1 || step === stopAt) {
+          lossSum += loss;
+          lossCount++;
+        }
+        run.logger.log(step, { 'sft/loss': loss, 'sft/grad_norm': gradNorm, 'sft/epoch': epoch });
+        run.onStep?.(step, totalSteps);
+        const boundary =
+          config.checkpointEvery > 0 ? step % config.checkpointEvery === 0 : step % perEpoch === 0;
+        if (boundary && step < stopAt) await save();
       }
-      run.logger.log(step, { 'sft/loss': loss, 'sft/grad_norm': gradNorm, 'sft/epoch': epoch });
-      run.onStep?.(step, totalSteps);
-      const boundary =
-        config.checkpointEvery > 0 ? step % config.checkpointEvery === 0 : step % perEpoch === 0;
-      if (boundary && step < stopAt) await save();
     }
+  } finally {
+    await pool.close();
   }
   await save();
   optimizer.dispose();
