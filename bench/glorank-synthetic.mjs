@@ -3,7 +3,7 @@
 // per seed, with each method's gain over the initial order measured in the same run.
 // Defaults are the small configuration of packages/model/README.md ("GloRank" results).
 //   node bench/glorank-synthetic.mjs [--seeds 1,2] [--users 200] [--items 400] [--candidates 20]
-//     [--slate-size 4] [--history 20] [--initial-noise 1.5] [--exposure-temperature 1]
+//     [--slate-size 4] [--history 20] [--requests-per-user 8] [--initial-noise 1.5] [--exposure-temperature 1]
 //     [--methods initial,glorank-sft,glorank-rl,glorank-rl-oracle] [--sft-epochs 6] [--rl-steps 40]
 //     [--rl-lr 2e-3] [--rl-kl 0.01] [--unexposed-swaps x] [--sft-weighting uniform|clicked|ipw]
 //     [--sft-demos logged|search] [--search-samples 16] [--ensemble 5] [--pessimism 0.5]
@@ -21,6 +21,7 @@ const { values: a } = parseArgs({
     candidates: { type: 'string', default: '20' },
     'slate-size': { type: 'string', default: '4' },
     history: { type: 'string', default: '20' },
+    'requests-per-user': { type: 'string' },
     'initial-noise': { type: 'string' },
     'exposure-temperature': { type: 'string' },
     methods: { type: 'string', default: 'initial,glorank-sft,glorank-rl,glorank-rl-oracle' },
@@ -53,6 +54,7 @@ for (const seed of a.seeds.split(',').map(Number)) {
     historyLength: Number(a.history),
     seed,
     ...(a['initial-noise'] !== undefined ? { initialNoise: Number(a['initial-noise']) } : {}),
+    ...(a['requests-per-user'] !== undefined ? { requestsPerUser: Number(a['requests-per-user']) } : {}),
     ...(a['exposure-temperature'] !== undefined
       ? { exposureTemperature: Number(a['exposure-temperature']) }
       : {}),

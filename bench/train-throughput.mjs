@@ -202,6 +202,8 @@ if (!flags['no-peer']) {
       `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
       String(v),
     ]);
+    // The same number of cores on both sides: torch's intra-op threads = our gradient threads.
+    args.push('--threads', String(workers));
     const out = JSON.parse(execFileSync(python, [peer, ...args], { encoding: 'utf8' }));
     console.log(
       `  PyTorch ${out.torch} (${out.threads} threads): SFT ${out.sft.toFixed(1)} requests/s, RL ${out.rl.toFixed(2)} requests/s, ${out.params} parameters`,

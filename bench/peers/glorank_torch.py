@@ -9,7 +9,8 @@ round: sample G slates per request token by token (full prefix recomputed each s
 the tfjs sampler does), score them with the policy and the frozen reference, then
 `inner` clipped-ratio + KL gradient steps. Random data of the given shapes; trie masks
 are all-admissible here, so the JS trie bookkeeping of the tfjs side has no counterpart.
-Prints one JSON line: requests/s for SFT and RL.
+Prints one JSON line: requests/s for SFT and RL. --threads sets torch's intra-op threads, so
+the peer uses as many cores as the tfjs side (bench --workers).
 """
 import argparse
 import copy
@@ -154,7 +155,9 @@ def main():
     for k in ["batch", "sft-steps", "rl-batch", "group", "rl-steps", "inner", "dim", "heads", "layers",
               "candidates", "history", "slate", "levels", "codebook", "items"]:
         p.add_argument(f"--{k}", type=int, required=True)
+    p.add_argument("--threads", type=int, default=1, help="torch intra-op threads (the tfjs side's --workers)")
     a = p.parse_args()
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
     item_codes = torch.randint(a.codebook, (a.items, a.levels), generator=gen)
