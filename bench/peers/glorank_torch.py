@@ -5,8 +5,9 @@ encoder over [history | candidates] (items embedded as the sum of their level co
 retriever score feature), a decoder over L x levels semantic-ID tokens with causal
 self-attention and cross-attention, per-level tied code scores plus the candidate-evidence
 term, masked log-softmax, AdamW with global-norm clipping. SFT: teacher-forced steps. RL
-round: sample G slates per request token by token (full prefix recomputed each step, as
-the tfjs sampler does), score them with the policy and the frozen reference, then
+round: sample G slates per request token by token (incremental decoding with cached
+self-attention keys/values and cross-attention memory projections, as the tfjs sampler
+does), score them with the policy and the frozen reference, then
 `inner` clipped-ratio + KL gradient steps. Random data of the given shapes; trie masks
 are all-admissible here, so the JS trie bookkeeping of the tfjs side has no counterpart.
 Prints one JSON line: requests/s for SFT and RL. --threads sets torch's intra-op threads, so
@@ -29,17 +30,23 @@ class MHA(nn.Module):
         self.h, self.dh = h, d // h
         self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
 
-    def forward(self, xq, xkv, mask=None):
-        b, tq, d = xq.shape
-        tk = xkv.shape[1]
-        q = self.q(xq).view(b, tq, self.h, self.dh).transpose(1, 2) / self.dh**0.5
+    def kv(self, xkv):
+        b, tk, _ = xkv.shape
         k = self.k(xkv).view(b, tk, self.h, self.dh).transpose(1, 2)
         v = self.v(xkv).view(b, tk, self.h, self.dh).transpose(1, 2)
+        return k, v
+
+    def attend(self, xq, k, v, mask=None):
+        b, tq, d = xq.shape
+        q = self.q(xq).view(b, tq, self.h, self.dh).transpose(1, 2) / self.dh**0.5
         s = q @ k.transpose(-1, -2)
         if mask is not None:
             s = s + mask.unsqueeze(1)
         ctx = torch.softmax(s, -1) @ v
         return self.o(ctx.transpose(1, 2).reshape(b, tq, d))
+
+    def forward(self, xq, xkv, mask=None):
+        return self.attend(xq, *self.kv(xkv), mask)
 
 
 class FF(nn.Module):
@@ -74,6 +81,16 @@ class DecBlock(nn.Module):
         x = x + self.self_attn(y, y, causal)
         x = x + self.cross(self.ln2(x), mem, mem_mask)
         return x + self.ff(self.ln3(x))
+
+    def step(self, x, past, mem_kv, mem_mask):
+        # Incremental decoding: the newest position over the cached keys/values of the earlier ones.
+        y = self.ln1(x)
+        k, v = self.self_attn.kv(y)
+        if past is not None:
+            k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
+        x = x + self.self_attn.attend(y, k, v)
+        x = x + self.cross.attend(self.ln2(x), *mem_kv, mem_mask)
+        return x + self.ff(self.ln3(x)), (k, v)
 
 
 class GloRank(nn.Module):
@@ -120,6 +137,21 @@ class GloRank(nn.Module):
         for blk in self.dec:
             x = blk(x, causal, mem, mask)
         return self.dec_norm(x)
+
+    def step_hidden(self, mem_kv, mask, prev_token, t, caches):
+        # Hidden state of position t given the token at t - 1 (none at t = 0) and the caches.
+        lv, V = self.a.levels, self.a.codebook
+        b = mask.shape[0]
+        if t == 0:
+            x = self.bos.expand(b, 1, -1)
+        else:
+            x = self.codes(prev_token + ((t - 1) % lv) * V).unsqueeze(1)
+        x = x + self.slot.weight[t // lv] + self.level.weight[t % lv]
+        new = []
+        for blk, kv, c in zip(self.dec, mem_kv, caches):
+            x, c = blk.step(x, c, kv, mask)
+            new.append(c)
+        return self.dec_norm(x), new
 
     def logits(self, level, h, mem, cand_codes):
         V = self.a.codebook
@@ -194,9 +226,12 @@ def main():
             mem, mask = model.encode(hist, cand, scores)
             mem_r, mask_r = mem[rows], mask[rows]
             tokens = torch.zeros(len(rows), 0, dtype=torch.long)
+            mem_kv = [blk.cross.kv(mem_r) for blk in model.dec]
+            caches = [None] * len(model.dec)
             for t in range(T):
-                h = model.hidden(mem_r, mask_r, torch.cat([tokens, torch.zeros(len(rows), 1, dtype=torch.long)], 1), t + 1)
-                lg = model.logits(t % a.levels, h[:, t : t + 1], mem_r, cc)[:, 0]
+                prev = tokens[:, -1] if t > 0 else None
+                h, caches = model.step_hidden(mem_kv, mask_r, prev, t, caches)
+                lg = model.logits(t % a.levels, h, mem_r, cc)[:, 0]
                 tokens = torch.cat([tokens, torch.multinomial(torch.softmax(lg, -1), 1, generator=gen)], 1)
             reward = torch.randn(a.rl_batch, a.group, generator=gen)
             adv = ((reward - reward.mean(1, keepdim=True)) / (reward.std(1, keepdim=True) + 1e-6)).reshape(-1, 1)

@@ -2,7 +2,7 @@ import { type RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
-import { sampleDecode } from '../decoding/decode.js';
+import { beamDecode, type DecodedSlate, type StepScorer, sampleDecode } from '../decoding/decode.js';
 import { ParamStore } from '../nn/params.js';
 import { DEFAULT_MODEL_CONFIG, GloRankModel, type GloRankModelConfig } from './model.js';
 import { encoderInputs } from './request-encoder.js';
@@ -37,6 +37,62 @@ function permuted(r: RerankRequest, rng: Rng): RerankRequest {
 describe('GloRank model', () => {
   beforeAll(async () => {
     await selectBackend('wasm');
+  });
+
+  it('incremental (KV-cached) decoding gives the logits of recomputing the whole prefix', () => {
+    for (const mode of ['global', 'local'] as const) {
+      const model = new GloRankModel(new ParamStore(new Rng(4)), contentCodes(ds), {
+        ...config,
+        mode,
+        decoderLayers: 2,
+      });
+      const requests = ds.requests.slice(0, 6);
+      const x = encoderInputs(requests, config.historyLength);
+      const tries = requests.map((r) => model.trie(r));
+      // Every call's logits, from a scorer with the cache and one without.
+      const run = (cache: boolean, decode: (scorer: StepScorer) => unknown) => {
+        const { scorer, dispose, calls } = model.stepScorer(x, tries, { cache });
+        const seen: Float32Array[] = [];
+        const out = decode((step, rows, prefixes) => {
+          const l = scorer(step, rows, prefixes);
+          seen.push(Float32Array.from(l));
+          return l;
+        });
+        dispose();
+        // With the cache every step runs incrementally (each row finds its parent).
+        expect(calls).toEqual(
+          cache ? { incremental: seen.length, full: 0 } : { incremental: 0, full: seen.length },
+        );
+        return { out, seen };
+      };
+      const before = tf.memory().numTensors;
+      for (const decode of [
+        (s: StepScorer) => sampleDecode(tries, 4, s, new Rng(3), { samples: 3 }),
+        (s: StepScorer) => beamDecode(tries, 4, s, { beamWidth: 3 }),
+      ]) {
+        const a = run(true, decode);
+        const b = run(false, decode);
+        expect(a.seen.length).toBe(b.seen.length);
+        a.seen.forEach((l, i) => {
+          const ref = b.seen[i] as Float32Array;
+          let worst = 0;
+          for (let k = 0; k < l.length; k++)
+            worst = Math.max(worst, Math.abs((l[k] as number) - (ref[k] as number)));
+          expect(worst).toBeLessThan(1e-4);
+        });
+        // Same slates and tokens; log-probabilities equal up to float rounding.
+        const tokensOf = (o: unknown) =>
+          (o as DecodedSlate[]).map((d) => [Array.from(d.slate), Array.from(d.tokens)]);
+        expect(tokensOf(a.out)).toEqual(tokensOf(b.out));
+        (a.out as DecodedSlate[]).forEach((d, i) => {
+          expect(d.logProb).toBeCloseTo((b.out as DecodedSlate[])[i]?.logProb as number, 4);
+        });
+      }
+      // The caches and gathered memories are freed with the scorer.
+      expect(tf.memory().numTensors).toBe(before);
+      model.store.dispose();
+      model.dispose();
+    }
   });
 
   it('generates the same slate when the candidate list is permuted (greedy decoding)', () => {

@@ -420,8 +420,20 @@ export class GloRankModel {
   /**
    * A StepScorer for the decoders over the requests of `x` (encoded once here) with their
    * tries. Call `dispose` when decoding is done.
+   *
+   * With `cache` (the default) decoding is incremental: each call runs the decoder blocks
+   * for the newest position only, on the self-attention keys/values the previous call kept
+   * for each row's parent, found by request and prefix (a sampled row continues itself, a
+   * beam its parent beam). A call whose rows have no parent in the previous call (or
+   * `cache: false`) recomputes the whole prefix; both give the same logits.
    */
-  stepScorer(x: EncoderInputs, tries: readonly CandidateTrie[]): { scorer: StepScorer; dispose: () => void } {
+  stepScorer(
+    x: EncoderInputs,
+    tries: readonly CandidateTrie[],
+    options: { cache?: boolean } = {},
+  ): { scorer: StepScorer; dispose: () => void; calls: { incremental: number; full: number } } {
+    const useCache = options.cache ?? true;
+    const calls = { incremental: 0, full: 0 };
     let enc: Encoded | null = null;
     let kv: KeysValues[] = [];
     let memT: tf.Tensor3D | null = null;
@@ -433,19 +445,83 @@ export class GloRankModel {
     });
     const encoded = enc as unknown as Encoded;
     const N = x.candidateSlots;
-    const scorer: StepScorer = (step, rows, prefixes) =>
-      tf.tidy(() => {
-        const n = rows.length;
+    const d = this.config.dim;
+    // The encoder memory gathered for the current rows (reused while the rows' requests repeat).
+    let memRows: { ids: Int32Array; kv: KeysValues[]; mask: tf.Tensor; memT: tf.Tensor3D | null } | null =
+      null;
+    // The previous call: its step, each row's key (request and prefix), per-block caches.
+    let prev: { step: number; keys: Map<string, number>; caches: KeysValues[] } | null = null;
+    const keyOf = (id: number, prefixes: Int32Array, r: number, step: number, len: number): string =>
+      `${id}:${prefixes.subarray(r * step, r * step + len).join(',')}`;
+    const releaseMemRows = (): void => {
+      if (memRows === null) return;
+      for (const m of memRows.kv) tf.dispose([m.k, m.v]);
+      tf.dispose(memRows.mask);
+      if (memRows.memT !== null) tf.dispose(memRows.memT);
+      memRows = null;
+    };
+    const releaseCaches = (): void => {
+      if (prev !== null) for (const c of prev.caches) tf.dispose([c.k, c.v]);
+      prev = null;
+    };
+    const sameIds = (a: Int32Array, b: Int32Array): boolean =>
+      a.length === b.length && a.every((v, i) => v === b[i]);
+    const scorer: StepScorer = (step, rows, prefixes) => {
+      const n = rows.length;
+      if (memRows === null || !sameIds(memRows.ids, rows)) {
+        releaseMemRows();
         const idx = tf.tensor1d(rows, 'int32');
-        const rowKV = kv.map((m) => ({ k: tf.gather(m.k, idx), v: tf.gather(m.v, idx) }));
-        const rowMask = tf.gather(encoded.mask, idx);
+        const mt = memT as tf.Tensor3D | null;
+        memRows = {
+          ids: Int32Array.from(rows),
+          kv: kv.map((m) => ({ k: tf.gather(m.k, idx), v: tf.gather(m.v, idx) })),
+          mask: tf.gather(encoded.mask, idx),
+          memT: mt === null ? null : tf.gather(mt, idx),
+        };
+        idx.dispose();
+      }
+      const mem = memRows as unknown as NonNullable<typeof memRows>;
+      let parents: Int32Array | null = null;
+      const last = prev as { step: number; keys: Map<string, number>; caches: KeysValues[] } | null;
+      if (useCache && step > 0 && last !== null && last.step === step - 1) {
+        parents = new Int32Array(n);
+        for (let r = 0; r < n; r++) {
+          const p = last.keys.get(keyOf(rows[r] as number, prefixes, r, step, step - 1));
+          if (p === undefined) {
+            parents = null;
+            break;
+          }
+          parents[r] = p;
+        }
+      }
+      const incremental = useCache && (step === 0 || parents !== null);
+      if (incremental) calls.incremental++;
+      else calls.full++;
+      const caches: KeysValues[] = [];
+      const logits = tf.tidy(() => {
         const candidateIds = rowCandidates(x, rows);
         const inputs = this.decoderInputs(prefixes, n, step, step + 1, candidateIds, N);
-        const h = this.decodeHidden(inputs, rowKV, rowMask);
-        const last = tf.slice(h, [0, step, 0], [n, 1, this.config.dim]) as tf.Tensor3D;
+        let hLast: tf.Tensor3D;
+        if (incremental) {
+          let h: tf.Tensor = tf.slice(inputs, [0, step, 0], [n, 1, d]);
+          const idx = parents === null ? null : tf.tensor1d(parents, 'int32');
+          this.blocks.forEach((block, i) => {
+            const from = last?.caches[i];
+            const past =
+              idx === null || from === undefined
+                ? null
+                : { k: tf.gather(from.k, idx), v: tf.gather(from.v, idx) };
+            const o = block.step(h, past as KeysValues | null, mem.kv[i] as KeysValues, mem.mask);
+            h = o.out;
+            caches.push({ k: tf.keep(o.cache.k), v: tf.keep(o.cache.v) });
+          });
+          hLast = this.norm.apply(h) as tf.Tensor3D;
+        } else {
+          const h = this.decodeHidden(inputs, mem.kv, mem.mask);
+          hLast = tf.slice(h, [0, step, 0], [n, 1, d]) as tf.Tensor3D;
+        }
         let ctx: StepContext | null = null;
-        const mt = memT as tf.Tensor3D | null;
-        if (mt !== null) {
+        if (mem.memT !== null) {
           const reach = new Float32Array(n * N).fill(MASK_VALUE);
           for (let r = 0; r < n; r++) {
             const cursor = (tries[rows[r] as number] as CandidateTrie).cursor();
@@ -454,17 +530,28 @@ export class GloRankModel {
             for (let k = 0; k < ok.length; k++) if (ok[k]) reach[r * N + k] = 0;
           }
           ctx = {
-            memoryT: tf.gather(mt, idx),
+            memoryT: mem.memT,
             candidates: N,
             reach,
             codes: this.candidateCodesByLevel(x, rows),
           };
         }
-        return this.logits(step % this.levels, last, ctx).dataSync() as Float32Array;
+        return this.logits(step % this.levels, hLast, ctx).dataSync() as Float32Array;
       });
+      releaseCaches();
+      if (incremental) {
+        const keys = new Map<string, number>();
+        for (let r = 0; r < n; r++) keys.set(keyOf(rows[r] as number, prefixes, r, step, step), r);
+        prev = { step, keys, caches };
+      }
+      return logits;
+    };
     return {
       scorer,
+      calls,
       dispose: () => {
+        releaseCaches();
+        releaseMemRows();
         encoded.memory.dispose();
         encoded.mask.dispose();
         (memT as tf.Tensor3D | null)?.dispose();

@@ -73,4 +73,30 @@ export class DecoderBlock {
     const x2 = tf.add(x1, this.crossAttn.attend(this.norm2.apply(x1), kv, memoryMask));
     return tf.add(x2, this.ff.apply(this.norm3.apply(x2)));
   }
+
+  /**
+   * Incremental decoding: the output for the newest positions x [batch, 1, dim] given `past`,
+   * the self-attention keys/values of every earlier position (null at the first). Equals the
+   * last position of `apply` over the whole prefix with a causal mask; returns the cache
+   * extended by this position.
+   */
+  step(
+    x: tf.Tensor,
+    past: KeysValues | null,
+    memory: KeysValues,
+    memoryMask?: tf.Tensor,
+  ): { out: tf.Tensor; cache: KeysValues } {
+    const h1 = this.norm1.apply(x);
+    const own = this.selfAttn.keysValues(h1);
+    const cache =
+      past === null
+        ? own
+        : {
+            k: tf.concat([past.k, own.k], 3) as tf.Tensor4D,
+            v: tf.concat([past.v, own.v], 2) as tf.Tensor4D,
+          };
+    const x1 = tf.add(x, this.selfAttn.attend(h1, cache));
+    const x2 = tf.add(x1, this.crossAttn.attend(this.norm2.apply(x1), memory, memoryMask));
+    return { out: tf.add(x2, this.ff.apply(this.norm3.apply(x2))), cache };
+  }
 }
