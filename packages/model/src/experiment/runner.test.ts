@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -28,7 +28,7 @@ describe('runExperiment', () => {
     const logged: Record<string, number>[] = [];
     const artifacts: string[] = [];
     const events: ExperimentEvent[] = [];
-    const run = (epochs: number) =>
+    const run = (epochs: number, codeVersion = 'test') =>
       runExperiment({
         config: parseExperimentConfig(yaml(epochs), 'unit.yaml'),
         configDir: dir,
@@ -36,7 +36,7 @@ describe('runExperiment', () => {
         dataRoot: dir,
         datasetsDir,
         backend: 'auto',
-        codeVersion: 'test',
+        codeVersion,
         onEvent: (e) => events.push(e),
         tracker: async (info) => {
           tracked.push(info);
@@ -95,6 +95,30 @@ describe('runExperiment', () => {
     expect(third.stages).toEqual({ run: 4, reused: 5 });
     const rerun = events.filter((e) => e.type === 'stage' && e.status === 'done').slice(-4);
     expect(rerun.every((e) => e.type === 'stage' && e.label.startsWith('dnn'))).toBe(true);
+
+    // Code is not in the stage hash: another code version reuses every stage, and the table
+    // says which code computed them (each stage.json records it).
+    const markers = (await readdir(path.join(dir, 'exp', 'stages'), { recursive: true })).filter(
+      (f) => path.basename(f) === 'stage.json',
+    );
+    expect(markers.length).toBe(13);
+    for (const f of markers) {
+      const rec = JSON.parse(await readFile(path.join(dir, 'exp', 'stages', f), 'utf8')) as {
+        codeVersion?: string;
+      };
+      expect(rec.codeVersion).toBe('test');
+    }
+    const fourth = await run(2, 'test-2');
+    expect(fourth.stages).toEqual({ run: 0, reused: 9 });
+    expect(fourth.markdown).toContain(
+      'code test-2, with reused stages computed by other code (9 by test; --fresh recomputes them)',
+    );
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'info' && /9 reused stage\(s\) were computed by other code than test-2/.test(e.message),
+      ),
+    ).toBe(true);
   });
 
   it("stops with the config's hint when raw benchmark files are missing", async () => {

@@ -71,6 +71,16 @@ export interface ExperimentResult {
 }
 
 /** Default experiment folder: the config's `output` (relative to the config) or <runsDir>/experiments/<name>. */
+/**
+ * The code version a results table names: this run's, plus those of reused stages computed by
+ * other code (a cached stage is reused across code changes; `--fresh` recomputes them).
+ */
+export function codeNote(version: string, otherCode: ReadonlyMap<string, number>): string {
+  if (otherCode.size === 0) return version;
+  const others = [...otherCode].map(([v, n]) => `${n} by ${v}`).join(', ');
+  return `${version}, with reused stages computed by other code (${others}; --fresh recomputes them)`;
+}
+
 export function experimentDirOf(config: ExperimentConfig, configDir: string, runsDir: string): string {
   return config.output
     ? path.resolve(configDir, config.output)
@@ -123,6 +133,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     let index = 0;
     let ran = 0;
     let reused = 0;
+    // Reused stages computed by other code than this run's: counted per code version.
+    const otherCode = new Map<string, number>();
     const runStage = async <S>(
       spec: Parameters<StageStore['run']>[0] & { run(dir: string): Promise<S> },
     ): Promise<StageRecord<S>> => {
@@ -130,6 +142,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       const finished = options.fresh ? null : await store.finished<S>(spec);
       if (finished) {
         reused++;
+        const by = finished.codeVersion ?? 'unrecorded (an older glorank)';
+        if (by !== version) otherCode.set(by, (otherCode.get(by) ?? 0) + 1);
         emit({
           type: 'stage',
           status: 'reused',
@@ -142,7 +156,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         return finished;
       }
       emit({ type: 'stage', status: 'start', kind: spec.kind, label: spec.label, index, total: total() });
-      const rec = await store.run<S>(spec as never, { fresh: options.fresh === true });
+      const rec = await store.run<S>(spec as never, { fresh: options.fresh === true, codeVersion: version });
       ran++;
       emit({
         type: 'stage',
@@ -348,6 +362,13 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     }
 
     // 6. Report.
+    if (otherCode.size > 0) {
+      const n = [...otherCode.values()].reduce((a, b) => a + b, 0);
+      emit({
+        type: 'info',
+        message: `${n} reused stage(s) were computed by other code than ${version}; run with --fresh to recompute them`,
+      });
+    }
     const report = await writeReport({
       dir,
       config,
@@ -360,7 +381,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         manifestHash: datasetHash,
         protocol: manifest.protocol,
         cutoff: L,
-        codeVersion: version,
+        codeVersion: codeNote(version, otherCode),
         simulator: simulator.description,
         seeds: config.seeds,
       },

@@ -1,6 +1,7 @@
 // Content-addressed stage cache inside an experiment folder. A stage's hash covers its kind,
 // its config and the hashes of its inputs, so a finished stage is reused exactly when nothing
-// it depends on changed. Outputs are built in a temporary folder that is renamed into place
+// it depends on changed. Code is not in the hash (a model change would otherwise recompute the
+// dataset and every baseline); each stage records the code version that computed it instead. Outputs are built in a temporary folder that is renamed into place
 // with `stage.json` (the done marker) written last: a killed run leaves either a finished
 // stage or debris that the next run removes, never a half-written stage that looks done.
 import { createHash } from 'node:crypto';
@@ -40,6 +41,8 @@ export interface StageRecord<S> {
   finishedAt: string;
   /** True when the stage was found finished and not run again. */
   reused: boolean;
+  /** The code that computed it (codeVersion()); absent in stages written before it was recorded. */
+  codeVersion?: string;
 }
 
 /** JSON with object keys sorted, so equal configs hash equally whatever the key order. */
@@ -98,7 +101,10 @@ export class StageStore {
   }
 
   /** Run the stage unless it already finished; either way return its record. */
-  async run<S>(spec: StageSpec<S>, options: { fresh?: boolean } = {}): Promise<StageRecord<S>> {
+  async run<S>(
+    spec: StageSpec<S>,
+    options: { fresh?: boolean; codeVersion?: string } = {},
+  ): Promise<StageRecord<S>> {
     const done = options.fresh ? null : await this.finished<S>(spec);
     if (done) {
       this.events.onDone?.(done);
@@ -125,6 +131,7 @@ export class StageStore {
           startedAt,
           finishedAt: new Date().toISOString(),
           reused: false,
+          ...(options.codeVersion !== undefined ? { codeVersion: options.codeVersion } : {}),
         };
         // The marker goes last: its presence means every other output is complete.
         await writeFileAtomic(path.join(tmp, STAGE_MARKER), `${JSON.stringify(rec, null, 2)}\n`);
