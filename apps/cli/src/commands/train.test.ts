@@ -33,7 +33,20 @@ describe('glorank train and eval', () => {
       'model: { dim: 16, hidden: 32 }\nsft: { epochs: 1, batchSize: 32 }\nrewardModel: { epochs: 1 }\nrl: { steps: 2, batchSize: 8, group: 4 }\n',
     );
     const sftDir = path.join(root, 'sft');
-    const sft = await cli(['train', 'sft', ds, '--config', config, '--out', sftDir, '--no-track', '--json']);
+    // Gradients on 2 threads: the built worker runs beside the CLI's copy of @glorank/model.
+    const sft = await cli([
+      'train',
+      'sft',
+      ds,
+      '--config',
+      config,
+      '--workers',
+      '2',
+      '--out',
+      sftDir,
+      '--no-track',
+      '--json',
+    ]);
     expect(sft.code).toBe(0);
     const sftOut = JSON.parse(sft.stdout);
     expect(sftOut.result.finished).toBe(true);
@@ -46,6 +59,8 @@ describe('glorank train and eval', () => {
       sftDir,
       '--config',
       config,
+      '--workers',
+      '2',
       '--out',
       rlDir,
       '--no-track',
@@ -77,6 +92,9 @@ describe('glorank train and eval', () => {
     const r = await cli(['train', 'sft', root, '--config', bad, '--no-track']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml.*rl\.group/);
+    const zero = await cli(['train', 'sft', root, '--workers', '0', '--no-track']);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--workers must be an integer in \[1,/);
     const missing = await cli(['eval', path.join(root, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/not a checkpoint/);
