@@ -4,20 +4,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { beamDecode, type DecodedSlate, type StepScorer, sampleDecode } from '../decoding/decode.js';
 import { ParamStore } from '../nn/params.js';
-import { DEFAULT_MODEL_CONFIG, GloRankModel, type GloRankModelConfig } from './model.js';
+import { GloRankModel, type GloRankModelConfig } from './model.js';
 import { encoderInputs } from './request-encoder.js';
 import { decodeSlates, GloRankReranker } from './reranker.js';
-import { contentCodes, randomCodes, tinyBenchmark } from './test-support/tiny-benchmark.js';
+import {
+  contentCodes,
+  randomCodes,
+  TINY_MODEL_CONFIG,
+  tinyBenchmark,
+} from './test-support/tiny-benchmark.js';
 
 const ds = tinyBenchmark();
-const config: GloRankModelConfig = {
-  ...DEFAULT_MODEL_CONFIG,
-  dim: 16,
-  hidden: 32,
-  slateSize: 4,
-  maxCandidates: 20,
-  historyLength: 10,
-};
+const config: GloRankModelConfig = TINY_MODEL_CONFIG;
 
 function permuted(r: RerankRequest, rng: Rng): RerankRequest {
   const order = rng.shuffle(Array.from(r.candidates, (_, k) => k));

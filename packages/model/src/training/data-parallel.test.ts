@@ -3,8 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { demonstrationSlate } from '../glorank/demonstrations.js';
-import { DEFAULT_MODEL_CONFIG, GloRankModel } from '../glorank/model.js';
-import { contentCodes, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
+import { GloRankModel } from '../glorank/model.js';
+import { contentCodes, TINY_MODEL_CONFIG, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
 import { silentLogger } from '../methods/reranker.js';
 import { ParamStore } from '../nn/params.js';
 import { type BatchGrads, evenRanges, GradientPool, sftShards } from './data-parallel.js';
@@ -16,14 +16,7 @@ import type { LossShard } from './shard-loss.js';
 const ds = tinyBenchmark();
 const codes = contentCodes(ds);
 const train = ds.requests.filter((r) => r.split === 'train');
-const modelConfig = {
-  ...DEFAULT_MODEL_CONFIG,
-  dim: 16,
-  hidden: 32,
-  slateSize: 4,
-  maxCandidates: 20,
-  historyLength: 10,
-};
+const modelConfig = TINY_MODEL_CONFIG;
 const newModel = (seed = 7): GloRankModel =>
   new GloRankModel(new ParamStore(new Rng(seed).fork('init')), codes, modelConfig);
 

@@ -13,7 +13,13 @@ import { activeBackend, type BackendName } from '../backend/select-backend.js';
 import type { ItemCodes } from '../glorank/item-codes.js';
 import type { GloRankModel, GloRankModelConfig } from '../glorank/model.js';
 import type { StoredArray } from '../nn/params.js';
-import { type LossShard, type PreparedShard, prepareShard, shardCount, shardLoss } from './shard-loss.js';
+import {
+  type LossShard,
+  type PreparedShard,
+  prepareShard,
+  shardCount,
+  shardValueAndGrads,
+} from './shard-loss.js';
 
 /** What a worker needs to build its replica. */
 export interface ReplicaSpec {
@@ -195,16 +201,10 @@ export class GradientPool {
         .map((r) => r.request({ type: 'grads', id: this.nextId++, weights, normaliser }));
     }
     // The main thread's shard runs while the workers compute theirs.
-    let stats: tf.Scalar[] = [];
-    const { value, grads } = this.model.store.valueAndGrads(() => {
-      const out = shardLoss(this.model, local, normaliser);
-      stats = out.stats;
-      return out.loss;
-    });
-    let loss = value.dataSync()[0] as number;
-    value.dispose();
-    const statValues = stats.map((t) => t.dataSync()[0] as number);
-    for (const t of stats) t.dispose();
+    const mine = shardValueAndGrads(this.model, local, normaliser);
+    const { grads } = mine;
+    let loss = mine.loss;
+    const statValues = mine.stats;
     for (const reply of await Promise.all(replies)) {
       if (reply.type !== 'grads') throw new Error('data-parallel worker: unexpected reply');
       loss += reply.loss;

@@ -6,7 +6,7 @@ import { selectBackend } from '../backend/select-backend.js';
 import { GloRankModel } from '../glorank/model.js';
 import { ParamStore } from '../nn/params.js';
 import type { ReplicaSpec, WorkerReply, WorkerRequest } from './data-parallel.js';
-import { type PreparedShard, prepareShard, shardLoss } from './shard-loss.js';
+import { type PreparedShard, prepareShard, shardValueAndGrads } from './shard-loss.js';
 
 const port = parentPort;
 if (port === null) throw new Error('gradient-worker.js runs as a worker thread');
@@ -34,16 +34,7 @@ try {
       if (prepared === null) throw new Error(loadError ?? 'gradients asked before a shard was loaded');
       const shard = prepared;
       model.store.importArrays(m.weights, '', 'data-parallel weights');
-      let stats: import('@tensorflow/tfjs-core').Scalar[] = [];
-      const { value, grads } = model.store.valueAndGrads(() => {
-        const out = shardLoss(model, shard, m.normaliser);
-        stats = out.stats;
-        return out.loss;
-      });
-      const loss = value.dataSync()[0] as number;
-      value.dispose();
-      const statValues = stats.map((t) => t.dataSync()[0] as number);
-      for (const t of stats) t.dispose();
+      const { loss, stats: statValues, grads } = shardValueAndGrads(model, shard, m.normaliser);
       const out: [string, Float32Array][] = [];
       for (const [name, g] of grads) {
         out.push([name, Float32Array.from(g.dataSync() as Float32Array)]);

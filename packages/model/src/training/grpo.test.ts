@@ -5,9 +5,9 @@ import { type RerankRequest, Rng } from '@glorank/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { frozenCopy } from '../glorank/checkpoint-io.js';
-import { DEFAULT_MODEL_CONFIG, GloRankModel } from '../glorank/model.js';
+import { GloRankModel } from '../glorank/model.js';
 import { decodeSlates } from '../glorank/reranker.js';
-import { contentCodes, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
+import { contentCodes, TINY_MODEL_CONFIG, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
 import { silentLogger } from '../methods/reranker.js';
 import { ParamStore } from '../nn/params.js';
 import { DEFAULT_GRPO_CONFIG, groupAdvantages, type RewardFunction, trainGrpo } from './grpo.js';
@@ -15,14 +15,7 @@ import { DEFAULT_GRPO_CONFIG, groupAdvantages, type RewardFunction, trainGrpo } 
 const ds = tinyBenchmark();
 const codes = contentCodes(ds);
 const train = ds.requests.filter((r) => r.split === 'train');
-const modelConfig = {
-  ...DEFAULT_MODEL_CONFIG,
-  dim: 16,
-  hidden: 32,
-  slateSize: 4,
-  maxCandidates: 20,
-  historyLength: 10,
-};
+const modelConfig = TINY_MODEL_CONFIG;
 
 // A reward the untrained policy is bad at: how many slate items sit in the lower half of the
 // retriever's scores (the model sees the scores, so it can learn this).

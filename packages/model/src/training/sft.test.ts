@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
 import { demonstrationSlate, exposurePropensities, loggedSlate } from '../glorank/demonstrations.js';
-import { DEFAULT_MODEL_CONFIG, GloRankModel } from '../glorank/model.js';
-import { contentCodes, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
+import { GloRankModel } from '../glorank/model.js';
+import { contentCodes, TINY_MODEL_CONFIG, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
 import { silentLogger } from '../methods/reranker.js';
 import { ParamStore } from '../nn/params.js';
 import { resolveTrainConfig } from './config.js';
@@ -16,14 +16,7 @@ import { DEFAULT_SFT_CONFIG, demonstrationWeights, sftLoss, trainSft } from './s
 const ds = tinyBenchmark();
 const codes = contentCodes(ds);
 const train = ds.requests.filter((r) => r.split === 'train');
-const modelConfig = {
-  ...DEFAULT_MODEL_CONFIG,
-  dim: 16,
-  hidden: 32,
-  slateSize: 4,
-  maxCandidates: 20,
-  historyLength: 10,
-};
+const modelConfig = TINY_MODEL_CONFIG;
 const sftConfig = { ...DEFAULT_SFT_CONFIG, epochs: 3, batchSize: 16, checkpointEvery: 4 };
 
 function newModel(): GloRankModel {

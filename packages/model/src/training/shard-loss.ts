@@ -153,3 +153,22 @@ export function shardLoss(model: GloRankModel, p: PreparedShard, normaliser: num
   const stats = [kl, clipHit, scores.entropy].map((t) => tf.keep(tf.div(tf.sum(t), norm)) as tf.Scalar);
   return { loss: tf.div(tf.sum(perToken), norm) as tf.Scalar, stats };
 }
+
+/** Loss value, statistics and gradients (by parameter name; the caller disposes them) of one prepared shard. */
+export function shardValueAndGrads(
+  model: GloRankModel,
+  p: PreparedShard,
+  normaliser: number,
+): { loss: number; stats: number[]; grads: Map<string, tf.Tensor> } {
+  let stats: tf.Scalar[] = [];
+  const { value, grads } = model.store.valueAndGrads(() => {
+    const out = shardLoss(model, p, normaliser);
+    stats = out.stats;
+    return out.loss;
+  });
+  const loss = value.dataSync()[0] as number;
+  value.dispose();
+  const values = stats.map((t) => t.dataSync()[0] as number);
+  for (const t of stats) t.dispose();
+  return { loss, stats: values, grads };
+}

@@ -3,6 +3,17 @@
 // items' content (primary genre, a title word, a disambiguating counter) or drawn at random.
 import { generateSynthetic, Rng, type SyntheticDataset, type SyntheticOptions } from '@glorank/data';
 import { type ItemCodes, itemCodes } from '../item-codes.js';
+import { DEFAULT_MODEL_CONFIG, type GloRankModelConfig } from '../model.js';
+
+/** A GloRank model small enough for unit tests, sized for tinyBenchmark's requests. */
+export const TINY_MODEL_CONFIG: GloRankModelConfig = {
+  ...DEFAULT_MODEL_CONFIG,
+  dim: 16,
+  hidden: 32,
+  slateSize: 4,
+  maxCandidates: 20,
+  historyLength: 10,
+};
 
 export function tinyBenchmark(options: SyntheticOptions = {}): SyntheticDataset {
   return generateSynthetic({
