@@ -2,8 +2,7 @@
 // final state summarises the list with the top results freshest; each candidate is scored
 // against that summary by the local ranking function  score_i = v · (s_N ⊙ tanh(W o_i + b)).
 // Trained with the attention-rank loss (softmax cross-entropy against label proportions).
-import type { RerankRequest } from '@glorank/data';
-import { Rng } from '@glorank/data';
+import type { RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, ParamStore } from '../nn/index.js';
@@ -13,10 +12,10 @@ import {
   chooseByScores,
   createPriorWeight,
   type FitSummary,
-  fitListModel,
   type ListModel,
-  ListModelReranker,
+  type ListModelReranker,
   listwiseSoftmaxLoss,
+  trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
@@ -51,15 +50,8 @@ class DlcmModel implements ListModel {
   scores(batch: RequestBatch): tf.Tensor2D {
     const B = batch.size;
     const N = batch.width;
-    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
     // The user plays the role of DLCM's query: its features enter every document's vector.
-    const u = this.items.user(
-      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
-      batch.historyLength,
-    );
-    const ub = tf.broadcastTo(tf.expandDims(u, 1), [B, N, e.shape[2] as number]);
-    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
-    const x = tf.concat([e, ub, tf.mul(e, ub), f], 2) as tf.Tensor3D;
+    const x = this.items.candidateFeatures(batch);
     const valid = tf.tensor2d(batch.valid, [B, N]);
     // Bottom-up: the top of the initial list is read last.
     const { outputs, last } = this.gru.run(x, valid, undefined, true);
@@ -88,11 +80,5 @@ export function trainDlcm(
   ctx: TrainContext,
   o: DlcmOptions,
 ): { reranker: ListModelReranker; fit: FitSummary } {
-  const rng = new Rng(ctx.seed).fork('dlcm');
-  const model = new DlcmModel(rng, ctx, o);
-  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
-  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
-  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
-  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
-  return { reranker: new ListModelReranker('dlcm', model, io, { options: o, fit }), fit };
+  return trainListModel('dlcm', ctx, o, (rng) => new DlcmModel(rng, ctx, o));
 }

@@ -1,8 +1,7 @@
 // DNN baseline: a pointwise MLP scores each candidate from its item representation, the
 // user's history vector, their product and the retriever-score features; the slate is the
 // top-L by score. Trained with binary cross-entropy on click labels.
-import type { RerankRequest } from '@glorank/data';
-import { Rng } from '@glorank/data';
+import type { RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, ParamStore } from '../nn/index.js';
@@ -11,10 +10,10 @@ import {
   chooseByScores,
   createPriorWeight,
   type FitSummary,
-  fitListModel,
   type ListModel,
-  ListModelReranker,
+  type ListModelReranker,
   pointwiseLoss,
+  trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
@@ -37,11 +36,7 @@ class DnnModel implements ListModel {
   private readonly l2: Dense;
   private readonly out: Dense;
 
-  constructor(
-    rng: Rng,
-    ctx: TrainContext,
-    private readonly o: DnnOptions,
-  ) {
+  constructor(rng: Rng, ctx: TrainContext, o: DnnOptions) {
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
     this.prior = createPriorWeight(this.store);
@@ -52,18 +47,9 @@ class DnnModel implements ListModel {
 
   /** Logits [B, N]. */
   scores(batch: RequestBatch): tf.Tensor2D {
-    const B = batch.size;
-    const N = batch.width;
-    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
-    const u = this.items.user(
-      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
-      batch.historyLength,
-    );
-    const ub = tf.broadcastTo(tf.expandDims(u, 1), [B, N, this.o.dim]);
-    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
-    const x = tf.concat([e, ub, tf.mul(e, ub), f], 2);
+    const x = this.items.candidateFeatures(batch);
     const h = tf.relu(this.l2.apply(tf.relu(this.l1.apply(x))));
-    const logits = tf.reshape(this.out.apply(h), [B, N]) as tf.Tensor2D;
+    const logits = tf.reshape(this.out.apply(h), [batch.size, batch.width]) as tf.Tensor2D;
     return withRetrieverPrior(logits, batch, this.prior);
   }
 
@@ -82,11 +68,5 @@ class DnnModel implements ListModel {
 }
 
 export function trainDnn(ctx: TrainContext, o: DnnOptions): { reranker: ListModelReranker; fit: FitSummary } {
-  const rng = new Rng(ctx.seed).fork('dnn');
-  const model = new DnnModel(rng, ctx, o);
-  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
-  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
-  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
-  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
-  return { reranker: new ListModelReranker('dnn', model, io, { options: o, fit }), fit };
+  return trainListModel('dnn', ctx, o, (rng) => new DnnModel(rng, ctx, o));
 }

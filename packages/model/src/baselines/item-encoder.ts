@@ -4,6 +4,7 @@
 import type { ItemTable } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { Dense, Embedding, type ParamStore } from '../nn/index.js';
+import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
 /** Most frequent categories kept as features. */
 const MAX_CATEGORIES = 256;
@@ -57,6 +58,20 @@ export class ItemEncoder {
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
     const content = this.categories.apply(tf.gather(this.categoryTable, flat));
     return tf.add(e, tf.reshape(content, e.shape));
+  }
+
+  /**
+   * The baselines' per-candidate input [B, N, 3 dim + SCORE_FEATURES]: the candidate's
+   * vector, the user's (mean history) vector, their product and the retriever-score features.
+   */
+  candidateFeatures(batch: RequestBatch): tf.Tensor3D {
+    const B = batch.size;
+    const N = batch.width;
+    const e = this.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
+    const u = this.user(tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'), batch.historyLength);
+    const ub = tf.broadcastTo(tf.expandDims(u, 1), [B, N, this.dim]);
+    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
+    return tf.concat([e, ub, tf.mul(e, ub), f], 2) as tf.Tensor3D;
   }
 
   /** history [B, H] int32 with lengths -> [B, dim], the mean of the valid history items. */

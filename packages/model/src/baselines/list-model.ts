@@ -1,9 +1,9 @@
 // What the tfjs baselines share: the ListModel contract (a loss on a request batch and a way
 // to choose a slate), the training loop (shuffled mini-batches, AdamW, validation NDCG after
 // every epoch with the best epoch's weights kept), and the Reranker wrapper around it.
-import type { RerankRequest, Rng } from '@glorank/data';
+import { type RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Reranker, TrainLogger } from '../methods/reranker.js';
+import type { Reranker, TrainContext, TrainLogger } from '../methods/reranker.js';
 import { slateMetrics } from '../metrics/slate-metrics.js';
 import { Adam, type ParamStore, type StoredArray, saveCheckpoint } from '../nn/index.js';
 import { buildBatch, type RequestBatch, SCORE_FEATURES, slateFromScores } from './request-batch.js';
@@ -123,6 +123,28 @@ export function fitListModel(
   opt.dispose();
   o.logger.info?.(`best validation NDCG@${o.slateSize} ${bestNdcg.toFixed(2)} at epoch ${bestEpoch}`);
   return { steps, epochs: epochsRun, bestEpoch, bestValidNdcg: bestNdcg, finalLoss };
+}
+
+/** The budget every baseline's options carry (fitListModel's own options). */
+export type FitBudget = Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'maxSteps' | 'slateSize'>;
+
+/**
+ * Train the baseline `name`: build its model from the seed's rng fork, fit it on the train
+ * split (best validation epoch kept) and wrap it as a Reranker that records its options.
+ */
+export function trainListModel<O extends FitBudget>(
+  name: string,
+  ctx: TrainContext,
+  o: O,
+  build: (rng: Rng) => ListModel & { readonly items: { readonly padId: number } },
+): { reranker: ListModelReranker; fit: FitSummary } {
+  const rng = new Rng(ctx.seed).fork(name);
+  const model = build(rng);
+  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
+  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
+  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
+  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
+  return { reranker: new ListModelReranker(name, model, io, { options: o, fit }), fit };
 }
 
 /** A trained tfjs baseline as a Reranker; `save` writes its weights as an nn checkpoint. */

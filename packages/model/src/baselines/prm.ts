@@ -1,8 +1,7 @@
 // PRM baseline (Pei et al. 2019): a transformer encoder over the initial list, each slot
 // carrying the item, a personalised vector (here the user's history mean) and the initial
 // position; a softmax over the list scores every candidate and the slate is the top-L.
-import type { RerankRequest } from '@glorank/data';
-import { Rng } from '@glorank/data';
+import type { RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, Embedding, EncoderBlock, LayerNorm, lengthMask, ParamStore } from '../nn/index.js';
@@ -11,10 +10,10 @@ import {
   chooseByScores,
   createPriorWeight,
   type FitSummary,
-  fitListModel,
   type ListModel,
-  ListModelReranker,
+  type ListModelReranker,
   listwiseSoftmaxLoss,
+  trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
@@ -40,11 +39,7 @@ class PrmModel implements ListModel {
   private readonly norm: LayerNorm;
   private readonly out: Dense;
 
-  constructor(
-    rng: Rng,
-    ctx: TrainContext,
-    private readonly o: PrmOptions,
-  ) {
+  constructor(rng: Rng, ctx: TrainContext, o: PrmOptions) {
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
     this.prior = createPriorWeight(this.store);
@@ -62,19 +57,10 @@ class PrmModel implements ListModel {
   scores(batch: RequestBatch): tf.Tensor2D {
     const B = batch.size;
     const N = batch.width;
-    const d = this.o.dim;
-    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
-    const u = this.items.user(
-      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
-      batch.historyLength,
-    );
-    const pv = tf.broadcastTo(tf.expandDims(u, 1), [B, N, d]);
-    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
+    // The user vector is PRM's personalised vector.
+    const features = this.items.candidateFeatures(batch);
     const pos = this.position.apply(tf.range(0, N, 1, 'int32'));
-    let x: tf.Tensor = tf.add(
-      this.input.apply(tf.concat([e, pv, tf.mul(e, pv), f], 2)),
-      tf.expandDims(pos, 0),
-    );
+    let x: tf.Tensor = tf.add(this.input.apply(features), tf.expandDims(pos, 0));
     const lengths = new Int32Array(B);
     for (let b = 0; b < B; b++)
       for (let i = 0; i < N; i++) lengths[b] = (lengths[b] as number) + (batch.valid[b * N + i] as number);
@@ -99,11 +85,5 @@ class PrmModel implements ListModel {
 }
 
 export function trainPrm(ctx: TrainContext, o: PrmOptions): { reranker: ListModelReranker; fit: FitSummary } {
-  const rng = new Rng(ctx.seed).fork('prm');
-  const model = new PrmModel(rng, ctx, o);
-  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
-  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
-  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
-  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
-  return { reranker: new ListModelReranker('prm', model, io, { options: o, fit }), fit };
+  return trainListModel('prm', ctx, o, (rng) => new PrmModel(rng, ctx, o));
 }

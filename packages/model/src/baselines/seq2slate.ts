@@ -3,8 +3,7 @@
 // time by attending over the encoder states ("pick candidate #k"), never picking a slot twice.
 // Trained by teacher forcing on the demonstration slate (GloRank's SFT targets: label-sorted,
 // ties by retriever score); decoded greedily.
-import type { RerankRequest } from '@glorank/data';
-import { Rng } from '@glorank/data';
+import type { RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { demonstrationSlate } from '../glorank/demonstrations.js';
 import type { TrainContext } from '../methods/reranker.js';
@@ -14,9 +13,9 @@ import { ItemEncoder } from './item-encoder.js';
 import {
   createPriorWeight,
   type FitSummary,
-  fitListModel,
   type ListModel,
-  ListModelReranker,
+  type ListModelReranker,
+  trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
@@ -76,14 +75,7 @@ class Seq2SlateModel implements ListModel {
   private encode(batch: RequestBatch) {
     const B = batch.size;
     const N = batch.width;
-    const e = this.items.encode(tf.tensor2d(batch.candidates, [B, N], 'int32'));
-    const u = this.items.user(
-      tf.tensor2d(batch.history, [B, batch.historyWidth], 'int32'),
-      batch.historyLength,
-    );
-    const ub = tf.broadcastTo(tf.expandDims(u, 1), [B, N, this.o.dim]);
-    const f = tf.tensor3d(batch.scoreFeatures, [B, N, SCORE_FEATURES]);
-    const x = tf.tanh(this.input.apply(tf.concat([e, ub, tf.mul(e, ub), f], 2))) as tf.Tensor3D;
+    const x = tf.tanh(this.input.apply(this.items.candidateFeatures(batch))) as tf.Tensor3D;
     const { outputs, last } = this.encoder.run(x, tf.tensor2d(batch.valid, [B, N]));
     return { x, keys: this.keyProj.apply(outputs), state: last };
   }
@@ -183,11 +175,5 @@ export function trainSeq2Slate(
   ctx: TrainContext,
   o: Seq2SlateOptions,
 ): { reranker: ListModelReranker; fit: FitSummary } {
-  const rng = new Rng(ctx.seed).fork('seq2slate');
-  const model = new Seq2SlateModel(rng, ctx, o);
-  const train = ctx.dataset.requests.filter((r) => r.split === 'train');
-  const valid = ctx.dataset.requests.filter((r) => r.split === 'valid');
-  const io = { padId: model.items.padId, maxHistory: ctx.dataset.manifest.protocol.historyLength };
-  const fit = fitListModel(model, train, valid, { ...o, ...io, rng, logger: ctx.logger });
-  return { reranker: new ListModelReranker('seq2slate', model, io, { options: o, fit }), fit };
+  return trainListModel('seq2slate', ctx, o, (rng) => new Seq2SlateModel(rng, ctx, o));
 }
