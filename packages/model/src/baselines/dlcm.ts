@@ -2,19 +2,18 @@
 // final state summarises the list with the top results freshest; each candidate is scored
 // against that summary by the local ranking function  score_i = v · (s_N ⊙ tanh(W o_i + b)).
 // Trained with the attention-rank loss (softmax cross-entropy against label proportions).
-import type { RerankRequest, Rng } from '@glorank/data';
+import type { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, ParamStore } from '../nn/index.js';
 import { Gru } from './gru.js';
 import { ItemEncoder } from './item-encoder.js';
 import {
-  chooseByScores,
   createPriorWeight,
   type FitSummary,
-  type ListModel,
   type ListModelReranker,
   listwiseSoftmaxLoss,
+  ScoringListModel,
   trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
@@ -30,7 +29,7 @@ export interface DlcmOptions {
   slateSize: number;
 }
 
-class DlcmModel implements ListModel {
+class DlcmModel extends ScoringListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
   private readonly prior: tf.Variable;
@@ -39,6 +38,7 @@ class DlcmModel implements ListModel {
   private readonly v: Dense;
 
   constructor(rng: Rng, ctx: TrainContext, o: DlcmOptions) {
+    super();
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
     this.prior = createPriorWeight(this.store);
@@ -64,15 +64,6 @@ class DlcmModel implements ListModel {
 
   loss(batch: RequestBatch): tf.Scalar {
     return listwiseSoftmaxLoss(this.scores(batch), batch);
-  }
-
-  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
-    return chooseByScores(this.scores(batch), batch, requests, slateSize);
-  }
-
-  dispose(): void {
-    this.items.dispose();
-    this.store.dispose();
   }
 }
 

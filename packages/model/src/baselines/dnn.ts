@@ -1,18 +1,17 @@
 // DNN baseline: a pointwise MLP scores each candidate from its item representation, the
 // user's history vector, their product and the retriever-score features; the slate is the
 // top-L by score. Trained with binary cross-entropy on click labels.
-import type { RerankRequest, Rng } from '@glorank/data';
+import type { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, ParamStore } from '../nn/index.js';
 import { ItemEncoder } from './item-encoder.js';
 import {
-  chooseByScores,
   createPriorWeight,
   type FitSummary,
-  type ListModel,
   type ListModelReranker,
   pointwiseLoss,
+  ScoringListModel,
   trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
@@ -28,7 +27,7 @@ export interface DnnOptions {
   slateSize: number;
 }
 
-class DnnModel implements ListModel {
+class DnnModel extends ScoringListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
   private readonly prior: tf.Variable;
@@ -37,6 +36,7 @@ class DnnModel implements ListModel {
   private readonly out: Dense;
 
   constructor(rng: Rng, ctx: TrainContext, o: DnnOptions) {
+    super();
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
     this.prior = createPriorWeight(this.store);
@@ -55,15 +55,6 @@ class DnnModel implements ListModel {
 
   loss(batch: RequestBatch): tf.Scalar {
     return pointwiseLoss(this.scores(batch), batch);
-  }
-
-  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
-    return chooseByScores(this.scores(batch), batch, requests, slateSize);
-  }
-
-  dispose(): void {
-    this.items.dispose();
-    this.store.dispose();
   }
 }
 

@@ -31,6 +31,26 @@ export function chooseByScores(
   );
 }
 
+/**
+ * A baseline that scores every candidate slot and shows the top L (DNN, DLCM, PRM):
+ * subclasses give the scores [B, N] and the loss on them.
+ */
+export abstract class ScoringListModel implements ListModel {
+  abstract readonly store: ParamStore;
+  abstract readonly items: { dispose(): void };
+  abstract scores(batch: RequestBatch): tf.Tensor2D;
+  abstract loss(batch: RequestBatch): tf.Scalar;
+
+  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
+    return chooseByScores(this.scores(batch), batch, requests, slateSize);
+  }
+
+  dispose(): void {
+    this.items.dispose();
+    this.store.dispose();
+  }
+}
+
 export interface FitOptions {
   epochs: number;
   batchSize: number;

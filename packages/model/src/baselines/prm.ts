@@ -1,18 +1,17 @@
 // PRM baseline (Pei et al. 2019): a transformer encoder over the initial list, each slot
 // carrying the item, a personalised vector (here the user's history mean) and the initial
 // position; a softmax over the list scores every candidate and the slate is the top-L.
-import type { RerankRequest, Rng } from '@glorank/data';
+import type { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
 import { Dense, Embedding, EncoderBlock, LayerNorm, lengthMask, ParamStore } from '../nn/index.js';
 import { ItemEncoder } from './item-encoder.js';
 import {
-  chooseByScores,
   createPriorWeight,
   type FitSummary,
-  type ListModel,
   type ListModelReranker,
   listwiseSoftmaxLoss,
+  ScoringListModel,
   trainListModel,
   withRetrieverPrior,
 } from './list-model.js';
@@ -29,7 +28,7 @@ export interface PrmOptions {
   slateSize: number;
 }
 
-class PrmModel implements ListModel {
+class PrmModel extends ScoringListModel {
   readonly store: ParamStore;
   readonly items: ItemEncoder;
   private readonly prior: tf.Variable;
@@ -40,6 +39,7 @@ class PrmModel implements ListModel {
   private readonly out: Dense;
 
   constructor(rng: Rng, ctx: TrainContext, o: PrmOptions) {
+    super();
     this.store = new ParamStore(rng.fork('init'));
     this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
     this.prior = createPriorWeight(this.store);
@@ -72,15 +72,6 @@ class PrmModel implements ListModel {
 
   loss(batch: RequestBatch): tf.Scalar {
     return listwiseSoftmaxLoss(this.scores(batch), batch);
-  }
-
-  choose(batch: RequestBatch, requests: readonly RerankRequest[], slateSize: number): Int32Array[] {
-    return chooseByScores(this.scores(batch), batch, requests, slateSize);
-  }
-
-  dispose(): void {
-    this.items.dispose();
-    this.store.dispose();
   }
 }
 
