@@ -201,11 +201,24 @@ export class GradientPool {
         .map((r) => r.request({ type: 'grads', id: this.nextId++, weights, normaliser }));
     }
     // The main thread's shard runs while the workers compute theirs.
-    const mine = shardValueAndGrads(this.model, local, normaliser);
+    let mine: ReturnType<typeof shardValueAndGrads>;
+    let answers: WorkerReply[];
+    try {
+      mine = shardValueAndGrads(this.model, local, normaliser);
+    } catch (e) {
+      await Promise.allSettled(replies); // no worker reply is left unhandled
+      throw e;
+    }
     const { grads } = mine;
+    try {
+      answers = await Promise.all(replies);
+    } catch (e) {
+      for (const g of grads.values()) g.dispose();
+      throw e;
+    }
     let loss = mine.loss;
     const statValues = mine.stats;
-    for (const reply of await Promise.all(replies)) {
+    for (const reply of answers) {
       if (reply.type !== 'grads') throw new Error('data-parallel worker: unexpected reply');
       loss += reply.loss;
       reply.stats.forEach((v, i) => {
