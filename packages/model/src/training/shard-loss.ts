@@ -5,6 +5,7 @@
 // same code.
 import type { RerankRequest } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
+import type { CandidateTrie } from '../decoding/trie.js';
 import type { GloRankModel, StepMasks } from '../glorank/model.js';
 import { type EncoderInputs, encoderInputs } from '../glorank/request-encoder.js';
 
@@ -71,8 +72,9 @@ export function prepareShard(model: GloRankModel, shard: LossShard): PreparedSha
   const T = model.steps;
   if (shard.kind === 'grpo') {
     const rows = shard.rowRequest.length;
+    const tries = shard.requests.map((r) => model.trie(r));
     const masks = model.trieMasks(
-      Array.from(shard.rowRequest, (q) => model.trie(shard.requests[q] as RerankRequest)),
+      Array.from(shard.rowRequest, (q) => tries[q] as CandidateTrie),
       shard.tokens,
       x.candidateSlots,
     );
