@@ -1,7 +1,8 @@
 // Content-addressed stage cache inside an experiment folder. A stage's hash covers its kind,
 // its config and the hashes of its inputs, so a finished stage is reused exactly when nothing
 // it depends on changed. Code is not in the hash (a model change would otherwise recompute the
-// dataset and every baseline); each stage records the code version that computed it instead. Outputs are built in a temporary folder that is renamed into place
+// dataset and every baseline); each stage records the code version that computed it instead.
+// Outputs are built in a temporary folder that is renamed into place
 // with `stage.json` (the done marker) written last: a killed run leaves either a finished
 // stage or debris that the next run removes, never a half-written stage that looks done.
 import { createHash } from 'node:crypto';
