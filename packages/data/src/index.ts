@@ -1,5 +1,18 @@
 // Public API of @glorank/data. Every export is named here; nothing else is importable.
 
+export type {
+  AuditRanker,
+  LeakAudit,
+  LeakAuditOptions,
+  SplitAudit,
+} from './audit/leak-audit.js';
+export {
+  AUDIT_RANKERS,
+  auditRankerLabel,
+  formatLeakAudit,
+  leakAudit,
+  precisionAtL,
+} from './audit/leak-audit.js';
 export type { ItemCodes } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
 export type { DatasetSummary, LengthStats } from './dataset/inspect.js';

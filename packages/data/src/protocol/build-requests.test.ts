@@ -42,7 +42,7 @@ describe('quantile', () => {
 });
 
 describe('buildDataset', () => {
-  it('matches a hand-worked example (windows, splits, history, candidates, labels)', () => {
+  it("matches a hand-worked example of the old 'top-retriever' construction (windows, splits, history, candidates, labels)", () => {
     const ratings = [5, 3, 4, 5, 2, 5, 4];
     const rows: [string, string, number, number][] = [
       ...ratings.map((r, k): [string, string, number, number] => ['A', `i${k + 1}`, r, k + 1]),
@@ -52,7 +52,8 @@ describe('buildDataset', () => {
       ['C', 'i1', 4, 1],
       ['C', 'i9', 4, 2],
     ];
-    const ds = buildDataset(source(rows), { protocol: base });
+    // The construction of earlier versions (kept behind a flag): the retriever's top N - L items.
+    const ds = buildDataset(source(rows), { protocol: { ...base, candidatesMode: 'top-retriever' } });
     // Training: A's interactions before its valid window (i1..i3), B's before its test window (i1), all of C's.
     expect([...ds.items.popularity]).toEqual([3, 1, 1, 0, 0, 0, 0, 0, 1]);
     const reqs = requestsFromColumns(ds.requests as never);

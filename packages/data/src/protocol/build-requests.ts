@@ -1,13 +1,19 @@
 // The request protocol of ARCHITECTURE.md: dedupe, k-core, dense ids, per-user time order,
-// cold-start item holdout, non-overlapping exposed windows (last = test, previous = valid),
-// a stage-1 retriever trained on training interactions only, and labels by rating threshold.
+// cold-start item holdout, exposed windows (last = test, previous = valid, earlier training
+// windows every `trainStride` interactions), candidate lists of the exposed items plus
+// traffic-sampled negatives ordered by a stage-1 retriever fitted on training interactions
+// only (cross-fitted, so no request is scored by a model that saw its window), and labels by
+// rating threshold. The leak audit (../audit/leak-audit.ts) checks the result.
 
 import type { RequestColumns } from '../dataset/request-columns.js';
 import type { DatasetContent } from '../dataset/write-dataset.js';
 import { UserError } from '../errors/user-error.js';
+import { Rng } from '../random/rng.js';
 import type { ItemTable, ProtocolParams, UserTable } from '../schema/types.js';
 import { type BprModel, bprScores, trainBpr } from './bpr.js';
+import { buildCooccurrenceIndex, CooccurrenceScorer } from './cooccurrence.js';
 import type { SourceData } from './interaction-log.js';
+import { sampleWithoutReplacement, WeightedItems } from './negative-sampling.js';
 
 export type ProgressFn = (stage: string, done: number, total: number) => void;
 
@@ -52,6 +58,16 @@ function checkProtocol(p: ProtocolParams): void {
   if (!(p.coldStartQuantile > 0 && p.coldStartQuantile <= 1)) {
     bad('cold-quantile', `must be in (0, 1], got ${p.coldStartQuantile}`);
   }
+  if (p.coldStartShare !== undefined && !(p.coldStartShare >= 0 && p.coldStartShare < 1)) {
+    bad('cold-share', `must be in [0, 1), got ${p.coldStartShare}`);
+  }
+  if (p.trainStride !== undefined && !(Number.isInteger(p.trainStride) && p.trainStride >= 1)) {
+    bad('train-stride', `must be an integer >= 1, got ${p.trainStride}`);
+  }
+  if (p.candidatesMode === 'top-retriever' && p.retriever !== 'bpr' && p.retriever !== 'popularity') {
+    bad('retriever', `candidates mode 'top-retriever' needs retriever bpr or popularity, got ${p.retriever}`);
+  }
+  if (p.retriever === 'synthetic') bad('retriever', "'synthetic' is only for generated data");
 }
 
 function increment(counts: Int32Array, at: number): void {
@@ -104,6 +120,14 @@ function topOfPool(scores: Float32Array, pool: Int32Array, m: number, scratch: F
     if ((scores[pool[k] as number] as number) >= threshold) picked.push(pool[k] as number);
   picked.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
   return Int32Array.from(picked.slice(0, keep));
+}
+
+function bprScore(model: BprModel, user: number, it: number): number {
+  const d = model.dim;
+  let s = model.itemBias[it] as number;
+  for (let t = 0; t < d; t++)
+    s += (model.userVectors[user * d + t] as number) * (model.itemVectors[it * d + t] as number);
+  return s;
 }
 
 /** Turn a source into a dataset by the request protocol. Deterministic for a given seed. */
@@ -238,9 +262,38 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     start[U] = at;
   }
 
-  // 6. Cold-start items: first seen at or after the time quantile; held out of training.
+  // 6. Cold-start items, held out of training: first seen at or after the time quantile, or
+  // (sources without a clock) a share of the items, the last to appear or a seeded random set.
   const cold = new Uint8Array(I);
-  if (p.coldStartQuantile < 1) {
+  const coldBy = p.coldStartBy ?? (source.timed ? 'time' : 'random');
+  if (coldBy === 'time' && !source.timed && p.coldStartQuantile < 1) {
+    throw new UserError(
+      "the source has no timestamps, so a time cut cannot pick cold items (use cold-start by 'random' or 'first-appearance' with a share)",
+      { field: 'cold-by' },
+    );
+  }
+  if (coldBy !== 'time') {
+    const want = Math.floor((p.coldStartShare ?? 0.05) * I);
+    let chosen: number[] = [];
+    if (coldBy === 'random') {
+      chosen = new Rng(p.seed)
+        .fork('cold-items')
+        .shuffle(Array.from({ length: I }, (_, i) => i))
+        .slice(0, want);
+    } else {
+      // Order of first appearance in the source file (its row order), latest first.
+      const firstRow = new Float64Array(I).fill(Infinity);
+      for (let k = 0; k < n0; k++) {
+        if (!alive[k]) continue;
+        const it = itemNew[log.item[k] as number] as number;
+        if (k < (firstRow[it] as number)) firstRow[it] = k;
+      }
+      chosen = Array.from({ length: I }, (_, i) => i)
+        .sort((a, b) => (firstRow[b] as number) - (firstRow[a] as number) || b - a)
+        .slice(0, want);
+    }
+    for (const i of chosen) cold[i] = 1;
+  } else if (p.coldStartQuantile < 1) {
     const cut = quantile(ts, p.coldStartQuantile);
     const firstSeen = new Float64Array(I).fill(Infinity);
     for (let k = 0; k < kept; k++) {
@@ -250,37 +303,50 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     for (let i = 0; i < I; i++) if ((firstSeen[i] as number) >= cut) cold[i] = 1;
   }
 
-  // 7. Windows (from the end: test, valid, then train) and the training mask.
+  // 7. Windows (from the end: test, valid, then training windows every `stride` interactions
+  // before them) and the training mask. Valid and test are disjoint, one per user, last in time.
   const L = p.slateSize;
   const minHistory = p.minHistory ?? 1;
+  const stride = p.trainStride ?? L;
+  // Folds alternate by blocks of windows that cover about L interactions, so a fold-f model
+  // (trained without fold f's interactions) still has most of each user's data.
+  const foldBlock = Math.ceil(L / stride);
   const windowStart: number[] = [];
   const windowSplit: number[] = [];
   const windowUser: number[] = [];
   /** Cross-fitting fold of a training window (0/1; -1 for valid/test). */
   const windowFold: number[] = [];
   const training = new Uint8Array(kept);
-  const interactionFold = new Int8Array(kept).fill(-1);
+  /** Bit f set: the interaction is exposed in a fold-f training window (overlapping windows may set both). */
+  const interactionFolds = new Uint8Array(kept);
   let trainWindowsWithCold = 0;
   for (let u = 0; u < U; u++) {
     const s = start[u] as number;
     const e = start[u + 1] as number;
     const mine: { start: number; split: number; fold: number }[] = [];
-    let trainWindows = 0;
     let end = e;
     let heldOutFrom = e;
-    for (let w = 0; end - L - s >= minHistory; w++) {
+    for (let w = 0; w < 2 && end - L - s >= minHistory; w++) {
       const ws = end - L;
-      const split = w === 0 ? SPLIT_TEST : w === 1 ? SPLIT_VALID : SPLIT_TRAIN;
-      if (split !== SPLIT_TRAIN) heldOutFrom = ws;
-      let hasCold = false;
-      for (let k = ws; k < end; k++) if (cold[item[k] as number]) hasCold = true;
-      if (split === SPLIT_TRAIN && hasCold) trainWindowsWithCold++;
-      else {
-        const fold = split === SPLIT_TRAIN ? trainWindows++ % 2 : -1;
-        mine.push({ start: ws, split, fold });
-        if (fold >= 0) for (let k = ws; k < end; k++) interactionFold[k] = fold;
-      }
+      mine.push({ start: ws, split: w === 0 ? SPLIT_TEST : SPLIT_VALID, fold: -1 });
+      heldOutFrom = ws;
       end = ws;
+    }
+    // Training windows only once valid and test exist (a user's first windows go to evaluation).
+    let trainWindows = 0;
+    if (mine.length === 2) {
+      for (let we = heldOutFrom; we - L - s >= minHistory; we -= stride) {
+        const ws = we - L;
+        let hasCold = false;
+        for (let k = ws; k < we; k++) if (cold[item[k] as number]) hasCold = true;
+        if (hasCold) {
+          trainWindowsWithCold++;
+          continue;
+        }
+        const fold = Math.floor(trainWindows++ / foldBlock) % 2;
+        mine.push({ start: ws, split: SPLIT_TRAIN, fold });
+        for (let k = ws; k < we; k++) interactionFolds[k] = (interactionFolds[k] as number) | (1 << fold);
+      }
     }
     for (let k = s; k < heldOutFrom; k++) if (!cold[item[k] as number]) training[k] = 1;
     for (let w = mine.length - 1; w >= 0; w--) {
@@ -323,7 +389,8 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
       const pi: number[] = [];
       const seen = new Uint8Array(I);
       for (let k = 0; k < kept; k++) {
-        if (!training[k] || (heldOutFold >= 0 && interactionFold[k] === heldOutFold)) continue;
+        if (!training[k] || (heldOutFold >= 0 && ((interactionFolds[k] as number) >> heldOutFold) & 1))
+          continue;
         pu.push(user[k] as number);
         pi.push(item[k] as number);
         seen[item[k] as number] = 1;
@@ -343,6 +410,27 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     }
   }
   const bpr = scorers.length > 0;
+  const mode = p.candidatesMode ?? 'sampled';
+  const cooc =
+    p.retriever === 'cooccurrence'
+      ? (() => {
+          const pu: number[] = [];
+          const pi: number[] = [];
+          for (let k = 0; k < kept; k++) {
+            if (!training[k]) continue;
+            pu.push(user[k] as number);
+            pi.push(item[k] as number);
+          }
+          const index = buildCooccurrenceIndex(
+            U,
+            I,
+            Int32Array.from(pu),
+            Int32Array.from(pi),
+            p.cooccurrenceDamping ?? 0.5,
+          );
+          return new CooccurrenceScorer(index);
+        })()
+      : null;
 
   // 9. Requests.
   const N = p.candidates;
@@ -365,7 +453,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
   const userScores = [new Float32Array(I), new Float32Array(I), new Float32Array(I)];
   const scratch = new Float32Array(I);
   const stampUser = new Int32Array(I).fill(-1);
-  const popularRanked = bpr ? null : topOfPool(popScores, pool, pool.length, scratch);
+  const popularRanked = bpr || mode === 'sampled' ? null : topOfPool(popScores, pool, pool.length, scratch);
   const exposedOrder = new Int32Array(L);
   // Locals, not property loads, in the loop that writes every candidate of every request.
   const outHistory = out.history;
@@ -375,120 +463,217 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
   let r = 0;
   let hAt = 0;
   let cAt = 0;
-  for (let u = 0; u < U; u++) {
-    const s = start[u] as number;
-    const e = start[u + 1] as number;
-    if (windowUser[r] !== u) continue;
-    for (let k = s; k < e; k++) stampUser[item[k] as number] = u;
-    // Scorer 0 serves valid/test, scorers 1 and 2 the training windows of folds 0 and 1;
-    // each is evaluated for this user only when one of the user's windows needs it.
-    const perScorer: ({ scores: Float32Array; retrieved: Int32Array } | undefined)[] = [
-      undefined,
-      undefined,
-      undefined,
-    ];
-    // The non-exposed candidates do not depend on the window (they exclude every item the user
-    // ever met), so each scorer's list is computed once per user: the first N - L such items.
-    const retrieve = (scores: Float32Array, ranked: Int32Array) => {
-      const retrieved: number[] = [];
-      for (let k = 0; k < ranked.length && retrieved.length < N - L; k++) {
-        const it = ranked[k] as number;
-        if (stampUser[it] !== u) retrieved.push(it);
-      }
-      return { scores, retrieved: Int32Array.from(retrieved) };
-    };
-    const scorerFor = (k: number): { scores: Float32Array; retrieved: Int32Array } => {
-      let got = perScorer[k];
-      if (!got) {
-        if (bpr) {
-          const sc = scorers[k] as { model: BprModel; pool: Int32Array };
-          const sv = bprScores(sc.model, u, userScores[k] as Float32Array);
-          got = retrieve(sv, topOfPool(sv, sc.pool, N - L + (e - s), scratch));
-        } else {
-          got = retrieve(popScores, popularRanked as Int32Array);
+  if (mode === 'sampled') {
+    ({ hAt, cAt } = sampledRequests());
+    r = R;
+  } else
+    for (let u = 0; u < U; u++) {
+      const s = start[u] as number;
+      const e = start[u + 1] as number;
+      if (windowUser[r] !== u) continue;
+      for (let k = s; k < e; k++) stampUser[item[k] as number] = u;
+      // Scorer 0 serves valid/test, scorers 1 and 2 the training windows of folds 0 and 1;
+      // each is evaluated for this user only when one of the user's windows needs it.
+      const perScorer: ({ scores: Float32Array; retrieved: Int32Array } | undefined)[] = [
+        undefined,
+        undefined,
+        undefined,
+      ];
+      // The non-exposed candidates do not depend on the window (they exclude every item the user
+      // ever met), so each scorer's list is computed once per user: the first N - L such items.
+      const retrieve = (scores: Float32Array, ranked: Int32Array) => {
+        const retrieved: number[] = [];
+        for (let k = 0; k < ranked.length && retrieved.length < N - L; k++) {
+          const it = ranked[k] as number;
+          if (stampUser[it] !== u) retrieved.push(it);
         }
-        perScorer[k] = got;
-      }
-      return got;
-    };
-    while (r < R && windowUser[r] === u) {
-      const ws = windowStart[r] as number;
-      const split = windowSplit[r] as number;
-      const fold = windowFold[r] as number;
-      const { scores, retrieved } = scorerFor(bpr && fold >= 0 ? fold + 1 : 0);
-      out.user[r] = u;
-      out.split[r] = split;
-      out.ts[r] = ts[ws] as number;
-      // History: the most recent interactions before the window (training requests skip cold items).
-      let hCount = 0;
-      for (let k = ws - 1; k >= s && hCount < H; k--) {
-        if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
-        hCount++;
-      }
-      let hk = hAt + hCount;
-      for (let k = ws - 1; k >= s && hk > hAt; k--) {
-        if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
-        outHistory[--hk] = item[k] as number;
-      }
-      hAt += hCount;
-      out.historyOffsets[r + 1] = hAt;
-      // Candidates: the exposed window merged, in initial-score order (ties by id), with the
-      // retriever's best items the user never interacted with. Skipping only past items would
-      // fill training requests with the user's own later (retriever-fitted) positives as label-0
-      // candidates, a shift test requests never see.
-      const before = (a: number, b: number): boolean => {
-        const sa = scores[a] as number;
-        const sb = scores[b] as number;
-        return sa > sb || (sa === sb && a < b);
+        return { scores, retrieved: Int32Array.from(retrieved) };
       };
-      for (let k = 0; k < L; k++) {
-        // Insertion sort of the L exposed positions by their items' order.
-        let j = k;
-        while (
-          j > 0 &&
-          before(item[ws + k] as number, item[ws + (exposedOrder[j - 1] as number)] as number)
-        ) {
-          exposedOrder[j] = exposedOrder[j - 1] as number;
-          j--;
+      const scorerFor = (k: number): { scores: Float32Array; retrieved: Int32Array } => {
+        let got = perScorer[k];
+        if (!got) {
+          if (bpr) {
+            const sc = scorers[k] as { model: BprModel; pool: Int32Array };
+            const sv = bprScores(sc.model, u, userScores[k] as Float32Array);
+            got = retrieve(sv, topOfPool(sv, sc.pool, N - L + (e - s), scratch));
+          } else {
+            got = retrieve(popScores, popularRanked as Int32Array);
+          }
+          perScorer[k] = got;
         }
-        exposedOrder[j] = k;
-      }
-      let coldPositive = false;
-      const eAt = r * L;
-      let x = 0;
-      let y = 0;
-      const nc = L + retrieved.length;
-      for (let k = 0; k < nc; k++) {
-        const takeExposed =
-          x < L &&
-          (y >= retrieved.length ||
-            before(item[ws + (exposedOrder[x] as number)] as number, retrieved[y] as number));
-        let it: number;
-        let positive = false;
-        if (takeExposed) {
-          // Window position = shown position: the logged slate in time order.
-          const pos = exposedOrder[x++] as number;
-          out.exposed[eAt + pos] = k;
-          const at = ws + pos;
-          it = item[at] as number;
-          positive = (rating[at] as number) >= p.ratingThreshold;
-        } else {
-          it = retrieved[y++] as number;
+        return got;
+      };
+      while (r < R && windowUser[r] === u) {
+        const ws = windowStart[r] as number;
+        const split = windowSplit[r] as number;
+        const fold = windowFold[r] as number;
+        const { scores, retrieved } = scorerFor(bpr && fold >= 0 ? fold + 1 : 0);
+        out.user[r] = u;
+        out.split[r] = split;
+        out.ts[r] = ts[ws] as number;
+        // History: the most recent interactions before the window (training requests skip cold items).
+        let hCount = 0;
+        for (let k = ws - 1; k >= s && hCount < H; k--) {
+          if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
+          hCount++;
         }
-        outCandidates[cAt + k] = it;
-        outScores[cAt + k] = scores[it] as number;
-        outLabels[cAt + k] = positive ? 1 : 0;
-        if (positive && cold[it]) coldPositive = true;
+        let hk = hAt + hCount;
+        for (let k = ws - 1; k >= s && hk > hAt; k--) {
+          if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
+          outHistory[--hk] = item[k] as number;
+        }
+        hAt += hCount;
+        out.historyOffsets[r + 1] = hAt;
+        // Candidates: the exposed window merged, in initial-score order (ties by id), with the
+        // retriever's best items the user never interacted with. Skipping only past items would
+        // fill training requests with the user's own later (retriever-fitted) positives as label-0
+        // candidates, a shift test requests never see.
+        const before = (a: number, b: number): boolean => {
+          const sa = scores[a] as number;
+          const sb = scores[b] as number;
+          return sa > sb || (sa === sb && a < b);
+        };
+        for (let k = 0; k < L; k++) {
+          // Insertion sort of the L exposed positions by their items' order.
+          let j = k;
+          while (
+            j > 0 &&
+            before(item[ws + k] as number, item[ws + (exposedOrder[j - 1] as number)] as number)
+          ) {
+            exposedOrder[j] = exposedOrder[j - 1] as number;
+            j--;
+          }
+          exposedOrder[j] = k;
+        }
+        let coldPositive = false;
+        const eAt = r * L;
+        let x = 0;
+        let y = 0;
+        const nc = L + retrieved.length;
+        for (let k = 0; k < nc; k++) {
+          const takeExposed =
+            x < L &&
+            (y >= retrieved.length ||
+              before(item[ws + (exposedOrder[x] as number)] as number, retrieved[y] as number));
+          let it: number;
+          let positive = false;
+          if (takeExposed) {
+            // Window position = shown position: the logged slate in time order.
+            const pos = exposedOrder[x++] as number;
+            out.exposed[eAt + pos] = k;
+            const at = ws + pos;
+            it = item[at] as number;
+            positive = (rating[at] as number) >= p.ratingThreshold;
+          } else {
+            it = retrieved[y++] as number;
+          }
+          outCandidates[cAt + k] = it;
+          outScores[cAt + k] = scores[it] as number;
+          outLabels[cAt + k] = positive ? 1 : 0;
+          if (positive && cold[it]) coldPositive = true;
+        }
+        out.coldStart[r] = coldPositive ? 1 : 0;
+        cAt += nc;
+        out.candidateOffsets[r + 1] = cAt;
+        out.exposedOffsets[r + 1] = eAt + L;
+        r++;
       }
-      out.coldStart[r] = coldPositive ? 1 : 0;
-      cAt += nc;
-      out.candidateOffsets[r + 1] = cAt;
-      out.exposedOffsets[r + 1] = eAt + L;
-      r++;
+      if ((u & 255) === 0) progress('requests', r, R);
     }
-    if ((u & 255) === 0) progress('requests', r, R);
-  }
   progress('requests', R, R);
+
+  /**
+   * Candidate lists of the default construction: the L exposed items plus N - L items sampled
+   * without replacement in proportion to traffic (training popularity; in valid/test lists a
+   * cold item weighs its whole-log count, as a new item that a content path puts into lists),
+   * never an item the user has met, then the whole list ordered by the retriever, which scores
+   * positives and negatives by the same rule. Ties are broken at random, never by item id.
+   */
+  function sampledRequests(): { hAt: number; cAt: number } {
+    const allCount = new Float64Array(I);
+    for (let k = 0; k < kept; k++) allCount[item[k] as number] = (allCount[item[k] as number] as number) + 1;
+    const trainWeights = new Float64Array(I);
+    const evalWeights = new Float64Array(I);
+    for (let i = 0; i < I; i++) {
+      trainWeights[i] = cold[i] ? 0 : (popularity[i] as number);
+      evalWeights[i] = cold[i] ? (allCount[i] as number) : (popularity[i] as number);
+    }
+    const trainPool = new WeightedItems(trainWeights);
+    const evalPool = new WeightedItems(evalWeights);
+    const rng = new Rng(p.seed).fork('candidates');
+    const cand = new Int32Array(N);
+    const score = new Float32Array(N);
+    const order: number[] = [];
+    let hAt = 0;
+    let cAt = 0;
+    let r = 0;
+    for (let u = 0; u < U && r < R; u++) {
+      const s = start[u] as number;
+      const e = start[u + 1] as number;
+      if (windowUser[r] !== u) continue;
+      for (let k = s; k < e; k++) stampUser[item[k] as number] = u;
+      const metByUser = (i: number) => stampUser[i] === u;
+      while (r < R && windowUser[r] === u) {
+        const ws = windowStart[r] as number;
+        const split = windowSplit[r] as number;
+        const fold = windowFold[r] as number;
+        out.user[r] = u;
+        out.split[r] = split;
+        out.ts[r] = ts[ws] as number;
+        // History: the most recent interactions before the window (training requests skip cold items).
+        const h0 = hAt;
+        for (let k = ws - 1; k >= s && hAt - h0 < H; k--) {
+          if (split === SPLIT_TRAIN && cold[item[k] as number]) continue;
+          outHistory[hAt++] = item[k] as number;
+        }
+        outHistory.subarray(h0, hAt).reverse();
+        out.historyOffsets[r + 1] = hAt;
+        const negatives = sampleWithoutReplacement(
+          split === SPLIT_TRAIN ? trainPool : evalPool,
+          N - L,
+          metByUser,
+          rng,
+        );
+        const nc = L + negatives.length;
+        for (let k = 0; k < L; k++) cand[k] = item[ws + k] as number;
+        for (let k = 0; k < negatives.length; k++) cand[L + k] = negatives[k] as number;
+        const list = cand.subarray(0, nc);
+        const sc = score.subarray(0, nc);
+        if (cooc) cooc.score(u, outHistory.subarray(h0, hAt), list, sc);
+        else if (bpr) {
+          const model = (scorers[fold >= 0 ? fold + 1 : 0] as { model: BprModel }).model;
+          for (let k = 0; k < nc; k++) sc[k] = bprScore(model, u, list[k] as number);
+        } else for (let k = 0; k < nc; k++) sc[k] = popScores[list[k] as number] as number;
+        order.length = 0;
+        for (let k = 0; k < nc; k++) order.push(k);
+        rng.shuffle(order);
+        order.sort((a, b) => (sc[b] as number) - (sc[a] as number));
+        let coldPositive = false;
+        const eAt = r * L;
+        for (let k = 0; k < nc; k++) {
+          const from = order[k] as number;
+          const it = list[from] as number;
+          let positive = false;
+          if (from < L) {
+            // Window position = shown position: the logged slate in time order.
+            out.exposed[eAt + from] = k;
+            positive = (rating[ws + from] as number) >= p.ratingThreshold;
+          }
+          outCandidates[cAt + k] = it;
+          outScores[cAt + k] = sc[from] as number;
+          outLabels[cAt + k] = positive ? 1 : 0;
+          if (positive && cold[it]) coldPositive = true;
+        }
+        out.coldStart[r] = coldPositive ? 1 : 0;
+        cAt += nc;
+        out.candidateOffsets[r + 1] = cAt;
+        out.exposedOffsets[r + 1] = eAt + L;
+        r++;
+      }
+      if ((u & 255) === 0) progress('requests', r, R);
+    }
+    return { hAt, cAt };
+  }
   // Views, not copies: the lists are written out right after, and a copy would double the peak.
   out.history = out.history.subarray(0, hAt);
   out.candidates = out.candidates.subarray(0, cAt);
@@ -516,6 +701,11 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
       protocol: {
         ...p,
         minHistory,
+        candidatesMode: mode,
+        trainStride: stride,
+        coldStartBy: coldBy,
+        ...(coldBy !== 'time' ? { coldStartShare: p.coldStartShare ?? 0.05 } : {}),
+        ...(p.retriever === 'cooccurrence' ? { cooccurrenceDamping: p.cooccurrenceDamping ?? 0.5 } : {}),
         ...(p.retriever === 'bpr' ? { bprDim: p.bprDim ?? 32, bprEpochs: epochs } : {}),
       },
       conversion: {

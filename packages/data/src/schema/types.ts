@@ -18,10 +18,37 @@ export interface ProtocolParams {
   /** Items first seen at or after this quantile of interaction time are cold (held out of training). */
   coldStartQuantile: number;
   /**
-   * Stage-1 retriever used for the N - L non-exposed candidates ('synthetic': the synthetic
-   * benchmark's noisy logged ranker, see generateSynthetic).
+   * How cold items are chosen: 'time' (first seen at/after the `coldStartQuantile` time cut),
+   * or, for sources without a clock, a `coldStartShare` of the items: the last to appear in the
+   * file ('first-appearance') or a seeded random set ('random'). Default 'time' for timed
+   * sources, 'random' otherwise.
    */
-  retriever: 'bpr' | 'popularity' | 'synthetic';
+  coldStartBy?: 'time' | 'first-appearance' | 'random';
+  /** Share of items held out of training when `coldStartBy` is not 'time' (default 0.05). */
+  coldStartShare?: number;
+  /**
+   * Stage-1 retriever that ORDERS the candidate list (its scores are `initial_scores`):
+   * 'cooccurrence' (item co-occurrence with the history, leave-one-user-out), 'bpr' (BPR-MF,
+   * cross-fitted over window folds), 'popularity'; 'synthetic': the synthetic benchmark's noisy
+   * logged ranker, see generateSynthetic. With candidatesMode 'top-retriever' it also PICKS
+   * the non-exposed candidates (bpr or popularity only).
+   */
+  retriever: 'cooccurrence' | 'bpr' | 'popularity' | 'synthetic';
+  /**
+   * How the N - L non-exposed candidates are chosen. 'sampled' (default): drawn without
+   * replacement in proportion to item traffic, then the whole list is ordered by the retriever,
+   * which scores positives and negatives alike. 'top-retriever': the retriever's top N - L
+   * items, the construction of earlier versions and of published tables; it leaks the labels
+   * (positives sit at the bottom of the order), kept only for comparison.
+   */
+  candidatesMode?: 'sampled' | 'top-retriever';
+  /**
+   * Training windows end every `trainStride` interactions before the valid window (default:
+   * the slate size, i.e. disjoint windows, for MovieLens; 1 for sparse sources).
+   */
+  trainStride?: number;
+  /** Popularity damping exponent of the co-occurrence retriever (default 0.5). */
+  cooccurrenceDamping?: number;
   seed: number;
   /** Fewest past interactions a request needs (default 1). */
   minHistory?: number;
