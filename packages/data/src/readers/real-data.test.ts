@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readDataset } from '../dataset/read-dataset.js';
 import { buildDataset } from '../protocol/build-requests.js';
 import { convertDataset, defaultProtocol } from '../protocol/convert.js';
-import { realDataset, SKIP_REASON } from '../test-support/real-data.js';
+import { failInCiWithoutRealData, realDataset, SKIP_REASON } from '../test-support/real-data.js';
 import { requestViolations } from '../test-support/request-invariants.js';
 import { readMl1m, readMl100k } from './movielens.js';
 import { readSequences } from './sequences.js';
@@ -14,6 +14,9 @@ import { readSequences } from './sequences.js';
 const ml100k = realDataset('ml-100k');
 const beauty = realDataset('amazon-beauty-sequences');
 const ml1mMeta = realDataset('ml-1m-metadata');
+failInCiWithoutRealData('ml-100k', ml100k);
+failInCiWithoutRealData('amazon-beauty-sequences', beauty);
+failInCiWithoutRealData('ml-1m-metadata', ml1mMeta);
 
 describe.skipIf(!ml100k)(`real MovieLens 100K${ml100k ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
   it('reads 100,000 ratings of 943 users on 1,682 items with decoded genres and accents', async () => {

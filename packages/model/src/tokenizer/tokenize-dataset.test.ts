@@ -12,7 +12,7 @@ import {
 } from '@glorank/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCodebooks, readSemanticIds, writeTokenizerOutputs } from './codes-io.js';
-import { realDataset, SKIP_REASON } from './test-support/real-data.js';
+import { failInCiWithoutRealData, realDataset, SKIP_REASON } from './test-support/real-data.js';
 import { type TokenizeResult, tokenizeDataset, tokenizeDatasetDir } from './tokenize-dataset.js';
 
 function rowsOf(codes: Int16Array, levels: number): string[] {
@@ -191,6 +191,7 @@ describe('tokenizeDataset on the synthetic benchmark', () => {
 });
 
 const ml100k = realDataset('ml-100k');
+failInCiWithoutRealData('ml-100k', ml100k);
 
 describe.skipIf(ml100k === null)(
   `tokenizer on the real ML-100K copy${ml100k === null ? ` (${SKIP_REASON})` : ''}`,
