@@ -1,7 +1,7 @@
 // GloRank on the synthetic benchmark scored by the true click model: the initial order vs
 // GloRank SFT vs SFT+RL (learned evaluator reward) and SFT+RL (true-model reward, a diagnostic),
 // per seed, with each method's gain over the initial order measured in the same run.
-// Defaults are the small configuration of packages/model/README.md ("GloRank" results).
+// Defaults are the small configuration of docs/results.md ("GloRank" results).
 //   node bench/glorank-synthetic.mjs [--seeds 1,2] [--users 200] [--items 400] [--candidates 20]
 //     [--slate-size 4] [--history 20] [--requests-per-user 8] [--initial-noise 1.5] [--exposure-temperature 1]
 //     [--methods initial,glorank-sft,glorank-rl,glorank-rl-oracle] [--sft-epochs 6] [--rl-steps 40]
@@ -9,9 +9,8 @@
 //     [--sft-demos logged|search] [--search-samples 16] [--ensemble 5] [--pessimism 0.5]
 //     [--pair-rank 16] [--rl-no-std] [--rl-batch 16] [--rl-group 8] [--rl-inner 4]
 import { parseArgs } from 'node:util';
+import { runSyntheticComparison } from '@glorank/experiment';
 import { pairedDifference, selectBackend } from '@glorank/model';
-// Not in the @glorank/model barrel yet (see the report): the built module directly.
-import { runSyntheticComparison } from '../packages/model/dist/training/synthetic-comparison.js';
 
 const { values: a } = parseArgs({
   options: {

@@ -7,6 +7,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const dirs = [
   'packages/data',
   'packages/model',
+  'packages/experiment',
   'packages/tracking',
   'packages/api',
   'apps/cli',

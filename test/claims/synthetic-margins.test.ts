@@ -6,13 +6,11 @@
 //   - RL post-training against the learned evaluator raises the pooled mean over SFT
 //     (a margin inside the noise so far; see the RL test).
 // About 4-5 minutes per seed on 2 cores (wasm). The data are the demo's size: at 200 users and 20 candidates the evaluator is too weak for either margin
-// (packages/model/README.md). The local-index ablation is compared by
+// (docs/results.md). The local-index ablation is compared by
 // `node bench/glorank-synthetic.mjs` (it needs another SFT per seed).
+import { type ComparisonResult, runSyntheticComparison } from '@glorank/experiment';
+import { type GloRankConfigInput, meanInterval, selectBackend } from '@glorank/model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../backend/select-backend.js';
-import { meanInterval } from '../metrics/intervals.js';
-import type { GloRankConfigInput } from './config.js';
-import { type ComparisonResult, runSyntheticComparison } from './synthetic-comparison.js';
 
 const SEEDS = [1, 2, 3];
 const DATA = { users: 300, items: 1000, candidates: 50, slateSize: 6, historyLength: 50 };

@@ -1,9 +1,12 @@
 // The code version a result table names: the model package version plus the git commit of
-// the working tree when there is one ("+dirty" when it has uncommitted changes).
+// the working tree when there is one ("+dirty" when it has uncommitted changes). It names
+// @glorank/model (whose code computes every number), as it did before the harness moved here;
+// the package versions move in step. Its package.json sits beside its resolved entry's dist/.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+const modelEntry = import.meta.resolve('@glorank/model');
+const pkg = JSON.parse(readFileSync(new URL('../package.json', modelEntry), 'utf8')) as {
   name: string;
   version: string;
 };

@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isUserError, UserError } from '@glorank/data';
+import { resolveTrainConfig } from '@glorank/model';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { resolveTrainConfig } from '../training/config.js';
 
 const posInt = () => z.int().min(1);
 const learningRate = () => z.number().gt(0).lte(1);

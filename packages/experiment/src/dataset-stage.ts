@@ -23,7 +23,7 @@ import {
   writeDataset,
   writeFileAtomic,
 } from '@glorank/data';
-import { TOKENIZER_FILES } from '../tokenizer/codes-io.js';
+import { TOKENIZER_FILES } from '@glorank/model';
 import type { DatasetConfig } from './config.js';
 import { contentHash, type StageRecord } from './stage-store.js';
 

@@ -4,11 +4,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClickModel, LoadedDataset, Split } from '@glorank/data';
-import type { ItemCodes } from '../glorank/item-codes.js';
-import { silentLogger } from '../methods/reranker.js';
-import { resolveTrainConfig } from '../training/config.js';
-import { loadEvaluator, saveEvaluator } from '../training/evaluator.js';
-import { trainRewardModel } from '../training/pipeline.js';
+import {
+  type ItemCodes,
+  loadEvaluator,
+  resolveTrainConfig,
+  saveEvaluator,
+  silentLogger,
+  trainRewardModel,
+} from '@glorank/model';
 import { CHECKPOINT_DIR } from './methods.js';
 import type { RewardSimulator } from './run-evaluation.js';
 

@@ -4,22 +4,27 @@
 // the baselines and GloRank alike.
 import path from 'node:path';
 import type { LoadedDataset, RerankRequest } from '@glorank/data';
-import { trainDlcm } from '../baselines/dlcm.js';
-import { trainDnn } from '../baselines/dnn.js';
-import { InitialOrderReranker } from '../baselines/initial-order.js';
-import type { FitSummary } from '../baselines/list-model.js';
-import { trainPrm } from '../baselines/prm.js';
-import { trainSeq2Slate } from '../baselines/seq2slate.js';
-import { itemCodes } from '../glorank/item-codes.js';
-import type { GloRankModel } from '../glorank/model.js';
-import { decodeSlates, GloRankReranker } from '../glorank/reranker.js';
-import type { Reranker, TrainLogger } from '../methods/reranker.js';
-import { readSemanticIds } from '../tokenizer/codes-io.js';
-import { resolveTrainConfig } from '../training/config.js';
-import { loadEvaluator } from '../training/evaluator.js';
-import { trainGloRankRl, trainGloRankSft } from '../training/pipeline.js';
+import {
+  decodeSlates,
+  type FitSummary,
+  type GloRankModel,
+  GloRankReranker,
+  InitialOrderReranker,
+  itemCodes,
+  loadEvaluator,
+  type Reranker,
+  readSemanticIds,
+  resolveTrainConfig,
+  type TrainLogger,
+  tokenProbabilities,
+  trainDlcm,
+  trainDnn,
+  trainGloRankRl,
+  trainGloRankSft,
+  trainPrm,
+  trainSeq2Slate,
+} from '@glorank/model';
 import type { MethodConfig, MethodName } from './config.js';
-import { tokenProbabilities } from './token-probabilities.js';
 
 /** Methods that are GloRank (not baselines) for the paired-difference column. */
 export const GLORANK_METHODS: readonly MethodName[] = ['glorank-sft', 'glorank-rl'];

@@ -1,8 +1,9 @@
 // Results tables as Markdown (also what the terminal prints: padded columns read well as
 // text), and as an Arrow file with one row per (method, metric) and the run context in the
 // schema metadata, for notebooks and the dashboard.
+
+import type { MeanInterval } from '@glorank/model';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import type { MeanInterval } from '../metrics/intervals.js';
 import { METRIC_KEYS, type MetricKey, metricLabel, type ResultsTable } from './results-table.js';
 
 function decimals(key: MetricKey): number {

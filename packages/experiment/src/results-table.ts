@@ -2,7 +2,7 @@
 // of every protocol metric and the average reward, and the paired difference (same seeds) to
 // the best baseline. Built from per-run evaluations; rendered by results-render.ts.
 import type { ProtocolParams } from '@glorank/data';
-import { type MeanInterval, meanInterval, pairedDifference } from '../metrics/intervals.js';
+import { type MeanInterval, meanInterval, pairedDifference } from '@glorank/model';
 
 export const METRIC_KEYS = ['precision', 'recall', 'f1', 'ndcg', 'map', 'reward'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];

@@ -3,9 +3,7 @@
 // definition `glorank eval` uses too), read out as the table's metric values, over all test
 // requests and over the cold-start ones.
 import type { RerankRequest } from '@glorank/data';
-import type { SlateMetrics } from '../metrics/slate-metrics.js';
-import type { RewardFunction } from '../training/grpo.js';
-import { evaluateSlates } from '../training/pipeline.js';
+import { evaluateSlates, type RewardFunction, type SlateMetrics } from '@glorank/model';
 import type { MetricValues } from './results-table.js';
 
 /** The evaluation simulator of PROTOCOL.md: no method trained against it. */

@@ -6,11 +6,17 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadClickModel, readDataset, UserError, writeFileAtomic } from '@glorank/data';
-import { type BackendChoice, selectBackend } from '../backend/select-backend.js';
-import { type ItemCodes, itemCodes } from '../glorank/item-codes.js';
-import { silentLogger } from '../methods/reranker.js';
-import { readSemanticIds, writeTokenizerOutputs } from '../tokenizer/codes-io.js';
-import { type TokenizeOptions, tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
+import {
+  type BackendChoice,
+  type ItemCodes,
+  itemCodes,
+  readSemanticIds,
+  selectBackend,
+  silentLogger,
+  type TokenizeOptions,
+  tokenizeDataset,
+  writeTokenizerOutputs,
+} from '@glorank/model';
 import { codeVersion as readCodeVersion } from './code-version.js';
 import type { ExperimentConfig, MethodConfig, MethodName } from './config.js';
 import { datasetStage, publishCodes, publishDataset } from './dataset-stage.js';

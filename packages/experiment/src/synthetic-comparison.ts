@@ -3,17 +3,25 @@
 // and (as a diagnostic of the RL machinery) SFT+RL against the true click model itself.
 // Used by the benchmark test, `bench/glorank-synthetic.mjs` and the README numbers.
 import { generateSynthetic, type RerankRequest, Rng, type SyntheticOptions } from '@glorank/data';
-import { initialSlate } from '../glorank/demonstrations.js';
-import { type ItemCodes, itemCodes } from '../glorank/item-codes.js';
-import { decodeSlates } from '../glorank/reranker.js';
-import { silentLogger, type TrainLogger } from '../methods/reranker.js';
-import { slateMetrics } from '../metrics/slate-metrics.js';
-import { tokenizeDataset } from '../tokenizer/tokenize-dataset.js';
-import { type GloRankConfigInput, resolveTrainConfig } from './config.js';
-import type { EvaluatorEnsemble } from './evaluator.js';
-import type { RewardFunction } from './grpo.js';
-import { requestsOf, trainGloRankRl, trainGloRankSft, trainRewardModel } from './pipeline.js';
-import { greedySlates } from './search-demonstrations.js';
+import {
+  decodeSlates,
+  type EvaluatorEnsemble,
+  type GloRankConfigInput,
+  greedySlates,
+  type ItemCodes,
+  initialSlate,
+  itemCodes,
+  type RewardFunction,
+  requestsOf,
+  resolveTrainConfig,
+  silentLogger,
+  slateMetrics,
+  type TrainLogger,
+  tokenizeDataset,
+  trainGloRankRl,
+  trainGloRankSft,
+  trainRewardModel,
+} from '@glorank/model';
 
 export const COMPARISON_METHODS = [
   'initial',

@@ -1,7 +1,7 @@
 // How an experiment records its runs without importing @glorank/tracking: the caller passes a
 // RunTracker (the CLI wraps the tracking store's RunLogger); each (method, seed) is one run
 // with params the dashboard groups by and metric keys it tabulates.
-import type { TrainLogger } from '../methods/reranker.js';
+import type { TrainLogger } from '@glorank/model';
 import type { MethodConfig } from './config.js';
 import { METRIC_KEYS, type MetricKey } from './results-table.js';
 

@@ -1,18 +1,18 @@
 // `glorank experiment run|show`: run an experiment config end to end (the stage graph lives in
-// @glorank/model's runExperiment) with every (method, seed) recorded in the run store, and
+// @glorank/experiment's runExperiment) with every (method, seed) recorded in the run store, and
 // print its results table. Also used by `glorank demo`.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '@glorank/data';
 import {
-  type BackendChoice,
   type ExperimentEvent,
   experimentDirOf,
   loadExperimentConfig,
   type RunTracker,
   runExperiment,
-} from '@glorank/model';
+} from '@glorank/experiment';
+import type { BackendChoice } from '@glorank/model';
 import { openRunStore, RunLogger, type RunStore } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
 import { backendOption } from '../support/options.js';

@@ -3,8 +3,8 @@
 // shows per slate position and code level). For the local-index ablation a slot is one token.
 import type { RerankRequest } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
-import type { GloRankModel } from '../glorank/model.js';
-import { encoderInputs } from '../glorank/request-encoder.js';
+import type { GloRankModel } from './model.js';
+import { encoderInputs } from './request-encoder.js';
 
 /** [request][slot][level] probabilities of `slates` (candidate indices, full length L). */
 export function tokenProbabilities(

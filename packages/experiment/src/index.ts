@@ -1,0 +1,47 @@
+// Public API of @glorank/experiment: the experiment harness (config, stage graph and store,
+// method registry, reports, tracker port) and the synthetic comparison. Every export is named
+// here; nothing else is importable.
+
+export { codeVersion } from './code-version.js';
+export type {
+  DatasetConfig,
+  ExperimentConfig,
+  LoadedExperimentConfig,
+  MethodConfig,
+  MethodName,
+} from './config.js';
+export {
+  experimentConfigSchema,
+  loadExperimentConfig,
+  METHOD_NAMES,
+  parseExperimentConfig,
+} from './config.js';
+export type { ExperimentLock } from './experiment-lock.js';
+export { acquireExperimentLock } from './experiment-lock.js';
+export type { MethodInputs, TrainedMethod } from './methods.js';
+export { GLORANK_METHODS, trainMethod } from './methods.js';
+export { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
+export type {
+  MethodRow,
+  MetricKey,
+  ResultsTable,
+  RunEvaluation,
+  TableContext,
+} from './results-table.js';
+export { buildResultsTable, METRIC_KEYS } from './results-table.js';
+export type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
+export { evaluateRun } from './run-evaluation.js';
+export type { ExperimentEvent, ExperimentResult, RunExperimentOptions } from './runner.js';
+export { experimentDirOf, runExperiment } from './runner.js';
+export type { SlateRow, SlatesFile } from './slates-file.js';
+export { readSlates, SLATES_FORMAT } from './slates-file.js';
+export type { StageRecord, StageSpec } from './stage-store.js';
+export { StageStore, stageHash } from './stage-store.js';
+export type {
+  ComparisonMethod,
+  ComparisonOptions,
+  ComparisonResult,
+  MethodScore,
+} from './synthetic-comparison.js';
+export { COMPARISON_METHODS, runSyntheticComparison } from './synthetic-comparison.js';
+export type { ArtifactKind, RunTracker, TrackedRun, TrackedRunInfo } from './tracker.js';
