@@ -1,5 +1,6 @@
 // Opens the run store named by a file path or URL: SQLite for paths (default
 // runs/glorank.db), PostgreSQL for postgres:// URLs. Opening migrates the schema.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '@glorank/data';
 import { migrate } from '../schema/migrate.js';
@@ -8,6 +9,7 @@ import { PostgresDriver } from './postgres-driver.js';
 import type { SqlDriver } from './sql-driver.js';
 import { SqlRunStore } from './sql-run-store.js';
 import { SqliteDriver } from './sqlite-driver.js';
+import { guardDriver, storeUnavailable } from './store-errors.js';
 
 export interface OpenRunStoreOptions {
   /** SQLite: how long a writer waits for another process's transaction (default 30 000 ms). */
@@ -16,6 +18,11 @@ export interface OpenRunStoreOptions {
   maxConnections?: number;
   /** PostgreSQL: schema holding the store's tables (created on open), default `public`. */
   schema?: string;
+  /**
+   * SQLite: create the file (and its folders) when missing, default true. Commands that only
+   * read or curate runs pass false, so a mistyped --db is an error instead of a new empty store.
+   */
+  create?: boolean;
 }
 
 /** Where the store lives when nothing is given: GLORANK_DB_URL, else <GLORANK_RUNS_DIR|runs>/glorank.db. */
@@ -31,15 +38,27 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** The URL without its password, for messages and `RunStore.location`. */
+/**
+ * The location without any secret, for messages and `RunStore.location`: a PostgreSQL URL's
+ * password, whether given as `user:password@` or as a `password=` / `sslpassword=` query
+ * parameter (libpq and node-postgres accept both).
+ */
 export function redactLocation(location: string): string {
   if (!isPostgresUrl(location)) return location;
+  const hidden = (text: string) =>
+    text
+      .replace(/^([a-z]+:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:***@')
+      .replace(/([?&](?:ssl)?password=)[^&#]*/gi, '$1***');
   try {
     const url = new URL(location);
     if (url.password) url.password = '***';
-    return url.toString();
+    for (const key of [...url.searchParams.keys()]) {
+      if (/^(ssl)?password$/i.test(key)) url.searchParams.set(key, '***');
+    }
+    // URLSearchParams re-encodes '*'; keep the marker readable.
+    return url.toString().replace(/%2A%2A%2A/g, '***');
   } catch {
-    return location.replace(/:[^:@/]*@/, ':***@');
+    return hidden(location);
   }
 }
 
@@ -66,25 +85,30 @@ export async function openRunStore(
     const file = urlOrPath.replace(/^(sqlite|file):(\/\/)?/i, '');
     if (file.length === 0)
       throw new UserError('expected a SQLite file path or a postgres:// URL', { field: 'database' });
-    try {
-      driver = new SqliteDriver(
-        file,
-        options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {},
+    const create = options.create ?? true;
+    if (!create && file !== ':memory:' && !existsSync(file)) {
+      throw new UserError(
+        'no run store here (nothing was created); check --db or GLORANK_DB_URL, or record a run first',
+        { file },
       );
+    }
+    try {
+      driver = new SqliteDriver(file, {
+        ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+        create,
+      });
     } catch (err) {
       throw new UserError(`cannot open SQLite run store: ${(err as Error).message}`, { file });
     }
   }
+  driver = guardDriver(driver, shown);
   try {
     await prepare();
     await migrate(driver, shown);
   } catch (err) {
     await driver.close().catch(() => undefined);
-    const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === '28P01' || code === '3D000' || code === 'SQLITE_NOTADB') {
-      throw new UserError(`cannot open run store: ${(err as Error).message}`, { file: shown });
-    }
-    throw err;
+    // prepare() talks to PostgreSQL before the guarded driver is in use.
+    throw storeUnavailable(err, shown) ?? err;
   }
   return new SqlRunStore(driver, shown);
 }

@@ -12,6 +12,8 @@ export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write transaction, default 30 000 ms. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** Create the file and its folders when missing (default true). */
+  create?: boolean;
 }
 
 export class SqliteDriver implements SqlDriver {
@@ -27,8 +29,9 @@ export class SqliteDriver implements SqlDriver {
   private inTransaction = false;
 
   constructor(file: string, options: SqliteDriverOptions = {}) {
-    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    this.db = new Database(file, { readonly: options.readonly ?? false });
+    const create = options.create ?? true;
+    if (file !== ':memory:' && create) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    this.db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: !create });
     this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 30_000}`);
     if (!options.readonly) {
       this.db.pragma('journal_mode = WAL');
