@@ -1,8 +1,8 @@
 // Public API of @glorank/api: the dashboard's tRPC router over the run store and the datasets
 // folder, the context it runs in, and the slates artifact format producers write.
 
-export type { ArtifactView } from './artifacts/artifact-access.js';
-export { openArtifact } from './artifacts/artifact-access.js';
+export type { ArtifactView, OpenedArtifact } from './artifacts/artifact-access.js';
+export { downloadHeaders, openArtifact } from './artifacts/artifact-access.js';
 export { ArtifactPathError, resolveInsideRoot } from './artifacts/safe-path.js';
 export type { SlateRow, SlatesFile } from './artifacts/slates-file.js';
 export { parseSlates, readSlatesFile, SLATES_FORMAT } from './artifacts/slates-file.js';

@@ -1,7 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
+import { symlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openArtifact } from './artifacts/artifact-access.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { downloadHeaders, openArtifact } from './artifacts/artifact-access.js';
+import { sleep } from './routers/run-router.js';
 import { handleTrpcRequest } from './server/settings.js';
 import { addJsonArtifact, createFixture, type Fixture } from './test-support/fixture.js';
 
@@ -142,6 +147,49 @@ describe('appRouter over a real SQLite store and dataset folder', () => {
       expect(got.find((p) => p.key === 'acc')).toMatchObject({ steps: [1], values: [0.9] });
       expect(lines).toEqual(['epoch 1 done']);
     });
+
+    it('run.live does not leak an abort listener per poll (MaxListenersExceededWarning)', async () => {
+      const run = await f.store.createRun({ experiment: 'live', name: 'idle' });
+      // Over HTTP (SSE) as the dashboard subscribes; tRPC hands the procedure a signal of its
+      // own, so watch every AbortSignal that gains a listener.
+      const added = vi.spyOn(EventTarget.prototype, 'addEventListener');
+      const abort = new AbortController();
+      const input = encodeURIComponent(JSON.stringify({ id: run.id }));
+      let most = 0;
+      try {
+        const res = await handleTrpcRequest(
+          new Request(`http://127.0.0.1/api/trpc/run.live?input=${input}`, { signal: abort.signal }),
+          f.ctx,
+        );
+        expect(res.headers.get('content-type')).toMatch(/event-stream/);
+        const reader = res.body!.getReader();
+        await reader.read();
+        // Nothing new arrives, so the subscription only polls: about 30 polls of 20 ms.
+        await new Promise((r) => setTimeout(r, 30 * f.ctx.livePollMs));
+        const signals = new Set(
+          added.mock.contexts.filter((t): t is AbortSignal => t instanceof AbortSignal),
+        );
+        most = Math.max(0, ...[...signals].map((s) => getEventListeners(s, 'abort').length));
+        abort.abort();
+        await reader.cancel().catch(() => undefined);
+      } finally {
+        added.mockRestore();
+      }
+      // One wait at a time holds one listener, tRPC its own few; before the fix, one per poll.
+      expect(most).toBeGreaterThan(0);
+      expect(most).toBeLessThanOrEqual(4);
+    });
+
+    it('sleep removes its abort listener when the wait ends', async () => {
+      const abort = new AbortController();
+      for (let i = 0; i < 20; i++) await sleep(1, abort.signal);
+      expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+      const pending = sleep(60_000, abort.signal);
+      expect(getEventListeners(abort.signal, 'abort')).toHaveLength(1);
+      abort.abort();
+      await pending;
+      expect(getEventListeners(abort.signal, 'abort')).toHaveLength(0);
+    });
   });
 
   describe('artifacts and evaluation', () => {
@@ -208,10 +256,73 @@ describe('appRouter over a real SQLite store and dataset folder', () => {
       expect(list.find((a) => a.id === inside.id)!.available).toBe(true);
       expect(list.find((a) => a.id === outside.id)!.available).toBe(false);
       expect(list.find((a) => a.id === climbing.id)!.available).toBe(false);
-      expect((await openArtifact(f.ctx, id, inside.id)).name).toBe('report.json');
+      const opened = await openArtifact(f.ctx, id, inside.id);
+      expect(opened.name).toBe('report.json');
+      await opened.handle.close();
       await expect(openArtifact(f.ctx, id, outside.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(openArtifact(f.ctx, id, climbing.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
       await expect(openArtifact(f.ctx, id, 424242)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+
+    it('a FIFO registered as an eval-table is refused at once, never read (run.evaluation, inspector, download)', async () => {
+      const run = await f.store.createRun({
+        experiment: 'hostile',
+        name: 'fifo',
+        datasetHash: f.manifest.contentHash,
+      });
+      const rel = `fifo-${run.id}/slates.json`;
+      await mkdir(path.join(f.artifactsDir, `fifo-${run.id}`), { recursive: true });
+      execFileSync('mkfifo', [path.join(f.artifactsDir, rel)]);
+      const fifo = await f.store.addArtifact(run.id, {
+        path: rel,
+        kind: 'eval-table',
+        bytes: 0,
+        sha256: '0'.repeat(64),
+      });
+      // A symlink inside the folder whose target is the FIFO: resolved, then refused the same way.
+      symlinkSync('slates.json', path.join(f.artifactsDir, `fifo-${run.id}`, 'alias.json'));
+      const alias = await f.store.addArtifact(run.id, {
+        path: `fifo-${run.id}/alias.json`,
+        kind: 'eval-table',
+        bytes: 0,
+        sha256: '0'.repeat(64),
+      });
+      // Before the fix each of these waited forever for a writer to open the FIFO.
+      const evaluation = await f.caller.run.evaluation({ id: run.id });
+      expect(evaluation.slates.map((s) => s.problem)).toEqual([
+        expect.stringMatching(/FIFO, not a regular file/),
+        expect.stringMatching(/FIFO, not a regular file/),
+      ]);
+      await expect(openArtifact(f.ctx, run.id, fifo.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await expect(openArtifact(f.ctx, run.id, alias.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const request = f.dataset.requests.find((r) => r.split === 'test')!;
+      expect(await code(f.caller.inspector.request({ runId: run.id, requestId: request.id }))).toMatch(
+        /FIFO/,
+      );
+      const list = await f.caller.run.artifacts({ id: run.id });
+      expect(list.map((a) => [a.available, a.problem])).toEqual([
+        [false, 'not a regular file'],
+        [false, 'not a regular file'],
+      ]);
+    });
+
+    it('artifact names that are not Latin-1 or hold a newline get valid download headers', async () => {
+      const id = ids['dnn-2']!;
+      const name = 'résumé 日本\n"x".json';
+      const a = await addJsonArtifact(f, id, `dnn-2/${name}`, { ok: 1 });
+      const opened = await openArtifact(f.ctx, id, a.id);
+      await opened.handle.close();
+      // A Response refuses header values outside Latin-1 or with a newline (the old 500).
+      const res = new Response('x', { headers: opened.headers });
+      const disposition = res.headers.get('content-disposition')!;
+      expect(disposition).toMatch(/^inline; filename="[ -~]*"; filename\*=UTF-8''/);
+      expect(disposition).not.toMatch(/[\r\n]/);
+      expect(decodeURIComponent(disposition.split("UTF-8''")[1]!)).toBe('résumé 日本_"x".json');
+      expect(downloadHeaders('model.bin', 7)).toMatchObject({
+        'content-type': 'application/octet-stream',
+        'content-length': '7',
+        'content-disposition': 'attachment; filename=model.bin',
+      });
     });
   });
 

@@ -2,9 +2,9 @@
 // for GloRank, the probability of every token it emitted along the trie). The experiment
 // harness writes it as an `eval-table` artifact; the run page's evaluation table and the
 // request inspector read it. The format is documented in packages/api/README.md.
-import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '@glorank/data';
 import { z } from 'zod';
+import { openRegularFile } from './regular-file.js';
 
 export const SLATES_FORMAT = 'glorank-slates/1';
 
@@ -76,14 +76,25 @@ export function parseSlates(json: unknown, file: string): SlatesFile {
 
 const cache = new Map<string, { mtimeMs: number; size: number; value: SlatesFile }>();
 
-/** Read and validate a slates file, cached until the file changes. */
+/**
+ * Read and validate a slates file, cached until the file changes. Only a regular file is read
+ * (openRegularFile): a FIFO or device registered as an eval-table is refused, never waited on.
+ */
 export async function readSlatesFile(file: string): Promise<SlatesFile> {
-  const st = await stat(file);
-  const hit = cache.get(file);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value;
+  const { handle, stat: st } = await openRegularFile(file).catch((err: Error) => {
+    throw new UserError(err.message, { file });
+  });
+  let text: string;
+  try {
+    const hit = cache.get(file);
+    if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.value;
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     throw new UserError(`not valid JSON (${(err as Error).message})`, { file });
   }

@@ -36,13 +36,17 @@ export interface LiveUpdate {
   nextSeq: number;
 }
 
-const sleep = (ms: number, signal: AbortSignal | undefined) =>
+/** Wait `ms`, or less when `signal` aborts; the abort listener goes away with the wait. */
+export const sleep = (ms: number, signal: AbortSignal | undefined) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 export const runRouter = router({

@@ -1,18 +1,16 @@
-// Artifact download: only files registered for the run, and only inside the artifact folder
-// (@glorank/api's openArtifact refuses everything else).
-import { createReadStream } from 'node:fs';
+// Artifact download: only files registered for the run, only inside the artifact folder, and
+// only regular files (@glorank/api's openArtifact refuses everything else, FIFOs and devices
+// included, without blocking). The body streams from the very file that was checked.
 import { Readable } from 'node:stream';
 import { loadApi } from '@/server/api-context';
 
 export const dynamic = 'force-dynamic';
 
-const TEXT_KINDS = new Set(['.json', '.jsonl', '.txt', '.md', '.yaml', '.yml', '.csv', '.log']);
-
 export async function GET(_req: Request, ctx: { params: Promise<{ runId: string; artifactId: string }> }) {
   const { runId, artifactId } = await ctx.params;
   const run = Number(runId);
   const artifact = Number(artifactId);
-  if (!Number.isInteger(run) || run < 1 || !Number.isInteger(artifact) || artifact < 1) {
+  if (!Number.isSafeInteger(run) || run < 1 || !Number.isSafeInteger(artifact) || artifact < 1) {
     return new Response('expected /api/artifacts/<run id>/<artifact id> with positive integers\n', {
       status: 400,
     });
@@ -20,16 +18,8 @@ export async function GET(_req: Request, ctx: { params: Promise<{ runId: string;
   try {
     const { api, ctx: apiCtx } = await loadApi();
     const found = await api.openArtifact(apiCtx, run, artifact);
-    const ext = found.name.slice(found.name.lastIndexOf('.')).toLowerCase();
-    const body = Readable.toWeb(createReadStream(found.file)) as ReadableStream<Uint8Array>;
-    return new Response(body, {
-      headers: {
-        'content-type': TEXT_KINDS.has(ext) ? 'text/plain; charset=utf-8' : 'application/octet-stream',
-        'content-length': String(found.bytes),
-        'content-disposition': `${TEXT_KINDS.has(ext) ? 'inline' : 'attachment'}; filename="${found.name.replace(/"/g, '')}"`,
-        'x-content-type-options': 'nosniff',
-      },
-    });
+    const body = Readable.toWeb(found.handle.createReadStream()) as ReadableStream<Uint8Array>;
+    return new Response(body, { headers: found.headers });
   } catch (err) {
     // openArtifact refuses with a TRPCError (matched by name: that class lives in the runtime-loaded API).
     const e = err as { name?: string; code?: string; message?: string };
