@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
 import { UserError } from '@glorank/data';
+import { installWasmKernels } from './wasm-kernels.js';
 import { registerWasmSegmentSum } from './wasm-segment-sum.js';
 
 /** Backends in the order `auto` tries them. */
@@ -58,6 +59,7 @@ async function tryActivate(name: BackendName): Promise<BackendProbe> {
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmSegmentSum();
+      installWasmKernels();
     }
     const ok = await tf.setBackend(TF_NAMES[name]);
     if (!ok) return { name, available: false, reason: `tf.setBackend('${TF_NAMES[name]}') returned false` };

@@ -3,28 +3,19 @@
 // written as plain ops because tfjs's fused version has a very slow gradient on wasm.
 // Each layer takes its parameters from a ParamStore under a name prefix.
 import * as tf from '@tensorflow/tfjs-core';
+import { installWasmKernels } from '../backend/wasm-kernels.js';
 import type { ParamStore } from './params.js';
 import { installWasmRowGather } from './wasm-gather.js';
 
 /**
- * x [n, k] times w [k, m] with a gradient written as plain (untransposed) matmuls of
- * explicitly transposed operands. tfjs derives dx = dy w^T and dw = x^T dy with
- * transpose flags, which wasm runs on its slow generic path (5-15x slower than the
- * forward product here); transposing first keeps all three products on the fast path.
+ * x [n, k] times w [k, m]; tfjs derives dx = dy w^T and dw = x^T dy with transpose flags.
+ * On wasm those run on GloRank's SIMD BatchMatMul (backend/wasm-kernels.ts), which takes
+ * transposed operands at full speed (tfjs-wasm's own kernel ran them 5-15x slower, so an
+ * earlier version transposed explicitly first: two extra kernels per backward product).
  */
-export const matMul2d: (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D = tf.customGrad(
-  // biome-ignore lint/suspicious/noExplicitAny: tf.customGrad's signature is untyped varargs
-  ((x: tf.Tensor2D, w: tf.Tensor2D, save: tf.GradSaveFunc): any => {
-    save([x, w]);
-    return {
-      value: tf.matMul(x, w),
-      gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
-        const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-        return [tf.matMul(dy, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy)];
-      },
-    };
-  }) as never,
-) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
+export function matMul2d(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(x, w);
+}
 
 /** y = x W + b over the last axis; x is [..., inDim]. W is stored [inDim, outDim] (no transpose). */
 export class Dense {
@@ -40,6 +31,7 @@ export class Dense {
   ) {
     this.w = store.create(`${name}/w`, [inDim, outDim], { kind: 'glorot' });
     this.b = options.bias === false ? null : store.create(`${name}/b`, [outDim], { kind: 'zeros' });
+    installWasmKernels();
   }
 
   apply(x: tf.Tensor): tf.Tensor {
