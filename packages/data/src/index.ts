@@ -28,7 +28,7 @@ export type { Registry, RegistryEntry, RegistryFile } from './download/registry.
 export { defaultRegistryPath, loadRegistry } from './download/registry.js';
 export type { UserErrorLocation } from './errors/user-error.js';
 export { isUserError, UserError } from './errors/user-error.js';
-export { buildDirAtomic, writeFileAtomic } from './io/atomic.js';
+export { buildDirAtomic, removeStaleTemps, TEMP_NAME, writeFileAtomic } from './io/atomic.js';
 export type { BuildOptions, ProgressFn } from './protocol/build-requests.js';
 export { buildDataset } from './protocol/build-requests.js';
 export type { ConvertOptions, SourceFormat, SourceOptions } from './protocol/convert.js';

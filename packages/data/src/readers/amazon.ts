@@ -5,6 +5,7 @@
 // and the compact interaction columns only; metadata of unrated items is dropped as it streams.
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { excerpt } from '../errors/excerpt.js';
 import { UserError } from '../errors/user-error.js';
 import type { SourceData } from '../protocol/interaction-log.js';
 import { BadLine } from './line-reader.js';
@@ -66,9 +67,7 @@ function field(obj: Record<string, unknown>, key: string, kind: 'string' | 'numb
   if (kind === 'number' && typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
     return Number(v);
   if (typeof v !== kind || (kind === 'number' && !Number.isFinite(v as number))) {
-    throw new BadLine(
-      `field '${key}' is ${v === undefined ? 'missing' : JSON.stringify(v)}, expected a ${kind}`,
-    );
+    throw new BadLine(`field '${key}' is ${v === undefined ? 'missing' : excerpt(v)}, expected a ${kind}`);
   }
   return v as string | number;
 }

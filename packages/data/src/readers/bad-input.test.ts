@@ -3,11 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { excerpt } from '../errors/excerpt.js';
 import { UserError } from '../errors/user-error.js';
 import { convertDataset } from '../protocol/convert.js';
 import { FIXTURES } from '../test-support/real-data.js';
 import { readAmazon } from './amazon.js';
-import { readMl1m, readMovielensCsv } from './movielens.js';
+import { readMl1m, readMl100k, readMovielensCsv } from './movielens.js';
 
 async function ml1mWith(ratings: string | Uint8Array, name = 'ratings.dat'): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-bad-'));
@@ -31,7 +32,7 @@ describe('bad input', () => {
     const dir = await ml1mWith(`${GOOD}2::12::five::978300762\n2::13::4::978300763\n`);
     const err = await failure(readMl1m(dir));
     expect(err.message).toContain(`${path.join(dir, 'ratings.dat')}:3`);
-    expect(err.message).toContain("rating 'five' is not a number");
+    expect(err.message).toContain('rating "five" is not a number');
     expect(err.message).toContain('"2::12::five::978300762"');
     expect(err.message).toContain('--skip-bad-lines');
   });
@@ -92,5 +93,73 @@ describe('bad input', () => {
     );
     expect(err.message).toContain('already exists (use --force');
     expect(await fs.readdir(out)).toEqual([]);
+  });
+
+  describe('issue 17: bounded excerpts and MovieLens ids', () => {
+    async function ml100kWith(data: string | Uint8Array): Promise<string> {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-ml100k-bad-'));
+      await fs.writeFile(path.join(dir, 'u.data'), data);
+      return dir;
+    }
+
+    it('a 10 MB bad field gives a message of bounded size that still names file:line and the field', async () => {
+      const huge = 'x'.repeat(10 * 1024 * 1024);
+      const err = await failure(readMl1m(await ml1mWith(`${GOOD}3::14::${huge}::978300762\n`)));
+      expect(err.message.length).toBeLessThan(1000);
+      expect(err.message).toContain('ratings.dat:3');
+      expect(err.message).toMatch(/rating "x{80}\.\.\." \(10485760 chars\) is not a number/);
+    });
+
+    it('a 10 MB line in a generic reader is bounded too (the line-reader clips any message)', async () => {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-amazon-bad-'));
+      const big = JSON.stringify({
+        reviewerID: 'u',
+        asin: 'i',
+        overall: 'y'.repeat(5_000_000),
+        unixReviewTime: 1,
+      });
+      await fs.writeFile(path.join(dir, 'reviews_Beauty_5.json'), `${big}\n`);
+      const err = await failure(readAmazon(dir, '2014'));
+      expect(err.message).toContain('reviews_Beauty_5.json:1');
+      expect(err.message.length).toBeLessThan(1500);
+    });
+
+    it.each([
+      ['abc\t10\t5\t881250949', /u\.data:2.*user id "abc" is not a non-negative integer/],
+      ['1\tabc\t5\t881250949', /u\.data:2.*item id "abc" is not a non-negative integer/],
+      ['1.5\t10\t5\t881250949', /user id "1\.5"/],
+      ['-1\t10\t5\t881250949', /user id "-1"/],
+      ['1\t10\t-3\t881250949', /u\.data:2.*rating "-3" is negative/],
+      ['1\t10\t3\t-881250949', /u\.data:2.*timestamp "-881250949" is not a non-negative whole number/],
+      ['1\t10\t3\t8812.5', /timestamp "8812\.5"/],
+    ])('ml-100k refuses %j with file:line', async (line, message) => {
+      const err = await failure(readMl100k(await ml100kWith(`1\t9\t4\t881250948\n${line}\n`)));
+      expect(err.message).toMatch(message);
+    });
+
+    it('ml-100k refuses raw bytes as ids, shown as visible escapes', async () => {
+      const bytes = Buffer.concat([
+        Buffer.from('1\t9\t4\t881250948\n'),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('\t10\t5\t881250949\n'),
+      ]);
+      const err = await failure(readMl100k(await ml100kWith(bytes)));
+      expect(err.message).toMatch(/u\.data:2.*user id "\u00ff\u00fe"|user id "ÿþ"/);
+    });
+
+    it('ml-1m refuses non-integer ids and negative ratings with file:line', async () => {
+      const ids = await failure(readMl1m(await ml1mWith(`${GOOD}x7::12::4::978300762\n`)));
+      expect(ids.message).toMatch(/ratings\.dat:3.*user id "x7"/);
+      const neg = await failure(readMl1m(await ml1mWith(`${GOOD}2::12::-4::978300762\n`)));
+      expect(neg.message).toMatch(/ratings\.dat:3.*rating "-4" is negative/);
+    });
+
+    it('excerpt quotes, escapes and bounds', () => {
+      expect(excerpt('a\u001b[2Jb')).toBe('"a\\u001b[2Jb"');
+      expect(excerpt('y'.repeat(100), 10)).toBe('"yyyyyyyyyy..." (100 chars)');
+      expect(excerpt(undefined)).toBe('undefined');
+      expect(excerpt({ a: 1 })).toBe('{"a":1}');
+      expect(excerpt('😀'.repeat(10), 3)).toBe('"😀..." (20 chars)');
+    });
   });
 });

@@ -1,6 +1,7 @@
 // Generic CSV/TSV interactions with a column mapping: columns by header name (or 0-based index
 // with --no-header), rating optional (implicit feedback), time in seconds, milliseconds or ISO-8601.
 import path from 'node:path';
+import { excerpt } from '../errors/excerpt.js';
 import { UserError } from '../errors/user-error.js';
 import type { SourceData } from '../protocol/interaction-log.js';
 import { splitDelimited } from './delimited-fields.js';
@@ -54,7 +55,7 @@ export async function readDelimited(file: string, options: DelimitedOptions): Pr
         throw new UserError(
           names
             ? `no column named '${want}' for ${key} (header has ${names.join(', ')})`
-            : `column for ${key} must be a 0-based index without a header, got '${want}'`,
+            : `column for ${key} must be a 0-based index without a header, got ${excerpt(want)}`,
           { file, line: names ? 1 : undefined, field: key },
         );
       }
@@ -88,7 +89,7 @@ export async function readDelimited(file: string, options: DelimitedOptions): Pr
       let r = 1;
       if (index.rating >= 0) {
         const v = toNumber(f[index.rating]);
-        if (v === null) throw new BadLine(`rating '${f[index.rating]}' is not a number`);
+        if (v === null) throw new BadLine(`rating ${excerpt(f[index.rating])} is not a number`);
         r = v;
       }
       let t = position++;
@@ -96,7 +97,7 @@ export async function readDelimited(file: string, options: DelimitedOptions): Pr
         const v = parseTime(f[index.time] as string, unit);
         if (v === null)
           throw new BadLine(
-            `time '${f[index.time]}' is not a ${unit === 'iso' ? 'ISO-8601 date' : 'number'}`,
+            `time ${excerpt(f[index.time])} is not a ${unit === 'iso' ? 'ISO-8601 date' : 'number'}`,
           );
         t = v;
       }

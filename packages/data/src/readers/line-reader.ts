@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { createGunzip } from 'node:zlib';
+import { clipMessage, excerpt } from '../errors/excerpt.js';
 import { UserError } from '../errors/user-error.js';
 import type { SourceFile } from '../schema/types.js';
 
@@ -43,7 +44,7 @@ export interface LineReadResult {
 const MAX_SHOWN = 160;
 
 function shown(text: string): string {
-  return JSON.stringify(text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text);
+  return excerpt(text, MAX_SHOWN);
 }
 
 async function openCheck(file: string): Promise<{ gzip: boolean; bytes: number }> {
@@ -129,10 +130,13 @@ export async function forEachLine(
         skipped++;
         return;
       }
-      throw new UserError(`${err.message}: ${shown(line)} (use --skip-bad-lines to skip such lines)`, {
-        file,
-        line: lineNo,
-      });
+      throw new UserError(
+        `${clipMessage(err.message)}: ${shown(line)} (use --skip-bad-lines to skip such lines)`,
+        {
+          file,
+          line: lineNo,
+        },
+      );
     }
   };
 

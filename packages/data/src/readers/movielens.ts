@@ -3,6 +3,7 @@
 // releases (20M/25M/32M/latest: `ratings.csv`, `movies.csv`; UTF-8 with quoted fields).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { excerpt } from '../errors/excerpt.js';
 import { UserError } from '../errors/user-error.js';
 import type { SourceData } from '../protocol/interaction-log.js';
 import { splitDelimited } from './delimited-fields.js';
@@ -51,12 +52,22 @@ export function findSourceFile(dir: string, name: string, required = true): stri
   throw new UserError(`expected ${name} (or ${name}.gz) in this folder`, { file: dir });
 }
 
+// MovieLens ids are non-negative decimal integers in every release. Anything else (`abc`,
+// bytes such as \xff\xfe, `1.5`) is a damaged file; accepting it would also turn the dense id
+// order from numeric into text order for the whole dataset.
+const INTEGER_ID = /^\d{1,15}$/;
+
 function rating(user: string, item: string, r: string, ts: string, source: SourceData): void {
+  if (user === '' || item === '') throw new BadLine('empty user or item id');
+  if (!INTEGER_ID.test(user)) throw new BadLine(`user id ${excerpt(user)} is not a non-negative integer`);
+  if (!INTEGER_ID.test(item)) throw new BadLine(`item id ${excerpt(item)} is not a non-negative integer`);
   const rv = toNumber(r);
   const tv = toNumber(ts);
-  if (user === '' || item === '') throw new BadLine('empty user or item id');
-  if (rv === null) throw new BadLine(`rating '${r}' is not a number`);
-  if (tv === null) throw new BadLine(`timestamp '${ts}' is not a number`);
+  if (rv === null) throw new BadLine(`rating ${excerpt(r)} is not a number`);
+  if (rv < 0) throw new BadLine(`rating ${excerpt(r)} is negative, expected 0 or more`);
+  if (tv === null) throw new BadLine(`timestamp ${excerpt(ts)} is not a number`);
+  if (tv < 0 || !Number.isInteger(tv))
+    throw new BadLine(`timestamp ${excerpt(ts)} is not a non-negative whole number of seconds`);
   source.log.add(user, item, rv, tv);
 }
 
@@ -103,7 +114,7 @@ export async function readMl100k(dir: string, options: ReaderOptions = {}): Prom
       for (let g = 0; g < genres.length; g++) {
         const flag = f[5 + g];
         if (flag !== '0' && flag !== '1')
-          throw new BadLine(`genre flag ${g + 1} is '${flag}', expected 0 or 1`);
+          throw new BadLine(`genre flag ${g + 1} is ${excerpt(flag)}, expected 0 or 1`);
         if (flag === '1') categories.push(genres[g] as string);
       }
       const title = (f[1] as string).trim();
@@ -204,7 +215,7 @@ function checkHeader(file: string, expected: readonly string[]) {
     const got = splitDelimited(line, ',').map((h) => h.trim());
     for (let i = 0; i < expected.length; i++) {
       if (got[i] !== expected[i]) {
-        throw new UserError(`header is '${line}', expected it to start with ${expected.join(',')}`, {
+        throw new UserError(`header is ${excerpt(line)}, expected it to start with ${expected.join(',')}`, {
           file,
           line: 1,
         });

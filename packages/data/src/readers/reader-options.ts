@@ -104,6 +104,9 @@ export function numericRatingLines(
   const log = source.log;
   return (buf, a, b) => {
     if (!parseNumericFields(buf, a, b, sep, f)) return false;
+    // Ids and timestamps must be whole numbers: anything else takes the string path, which
+    // names the problem (movielens.ts).
+    if (!Number.isInteger(f[0]) || !Number.isInteger(f[1]) || !Number.isInteger(f[3])) return false;
     log.push(
       log.users.internNumber(f[0] as number),
       log.items.internNumber(f[1] as number),
