@@ -4,8 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isUserError } from '@glorank/data';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { migrate } from '../schema/migrate.js';
 import { openRunStore } from '../store/open-run-store.js';
+import { SqlRunStore } from '../store/sql-run-store.js';
+import { SqliteDriver } from '../store/sqlite-driver.js';
 import type { RunStore } from '../types.js';
 import { RunLogger, withRunLogger } from './run-logger.js';
 
@@ -15,7 +18,60 @@ interface TrainLoggerShape {
   info?(message: string): void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// No test here waits on the wall clock: the logger's interval timers are vitest's fake
+// timers (advanced by hand), the store's clock is injected where heartbeats are read, and
+// background writes are awaited as events (the store call settling), not by sleeping.
+
+/** Lets every queued promise job run (better-sqlite3 calls complete synchronously inside them). */
+const drain = () => new Promise<void>((r) => setImmediate(r));
+
+/** What `p` settled to once every queued job has run, or 'pending' (the event did not happen). */
+function outcome<T>(p: Promise<T>): Promise<T | 'pending'> {
+  return Promise.race([p, drain().then(() => 'pending' as const)]);
+}
+
+/** The store with an event per call: `next(method)` resolves when the next such call settles. */
+function watched(store: RunStore): {
+  store: RunStore;
+  next(method: keyof RunStore): Promise<'ok' | 'error'>;
+} {
+  const waiters = new Map<string, ((outcome: 'ok' | 'error') => void)[]>();
+  const settle = (method: string, outcome: 'ok' | 'error') => {
+    const list = waiters.get(method) ?? [];
+    waiters.delete(method);
+    for (const w of list) w(outcome);
+  };
+  const proxy = new Proxy(store, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const out = (v as (...a: unknown[]) => unknown).apply(target, args);
+        if (out instanceof Promise) {
+          out.then(
+            () => settle(String(prop), 'ok'),
+            () => settle(String(prop), 'error'),
+          );
+        }
+        return out;
+      };
+    },
+  });
+  return {
+    store: proxy,
+    next: (method) =>
+      new Promise((resolve) => {
+        waiters.set(method, [...(waiters.get(method) ?? []), resolve]);
+      }),
+  };
+}
+
+/** The same SQLite store with run times and heartbeat deadlines read from `clock`. */
+async function clockedStore(file: string, clock: () => number): Promise<RunStore> {
+  const driver = new SqliteDriver(file);
+  await migrate(driver, file);
+  return new SqlRunStore(driver, file, { clock });
+}
 
 describe('RunLogger', () => {
   let dir: string;
@@ -24,8 +80,10 @@ describe('RunLogger', () => {
   beforeEach(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'glorank-logger-'));
     store = await openRunStore(path.join(dir, 'glorank.db'));
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   });
   afterEach(async () => {
+    vi.useRealTimers();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -39,7 +97,7 @@ describe('RunLogger', () => {
     });
     const asTrainLogger: TrainLoggerShape = logger;
     for (let step = 0; step < 4; step++) asTrainLogger.log(step, { loss: step, acc: -step }); // 8 points
-    await sleep(20);
+    await drain();
     expect((await store.listSeries(logger.runId)).length).toBe(0);
     asTrainLogger.log(4, { loss: 4, acc: -4 }); // 10 points: a flush starts
     await logger.flush();
@@ -54,27 +112,29 @@ describe('RunLogger', () => {
   });
 
   it('flushes on the timer when the batch never fills', async () => {
-    const logger = await RunLogger.start(store, {
+    const w = watched(store);
+    const logger = await RunLogger.start(w.store, {
       name: 'timed',
       flushPoints: 1000,
       flushIntervalMs: 50,
       systemIntervalMs: 0,
     });
     logger.log(0, { loss: 1 });
-    const series = await (async () => {
-      for (let i = 0; i < 100; i++) {
-        const s = await store.getSeries(logger.runId, 'loss');
-        if (s.totalPoints > 0) return s;
-        await sleep(20);
-      }
-      return null;
-    })();
-    expect(series?.values).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(49);
+    await drain();
+    expect((await store.getSeries(logger.runId, 'loss')).totalPoints).toBe(0);
+    const written = w.next('logMetrics');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await outcome(written)).toBe('ok');
+    expect((await store.getSeries(logger.runId, 'loss')).values).toEqual([1]);
     await logger.finish();
   });
 
   it('records params, tags, host and pid, and heartbeats while running', async () => {
-    const logger = await RunLogger.start(store, {
+    let now = 5_000_000;
+    const clocked = await clockedStore(path.join(dir, 'glorank.db'), () => now);
+    const w = watched(clocked);
+    const logger = await RunLogger.start(w.store, {
       name: 'meta',
       experiment: 'e',
       params: { lr: 0.01 },
@@ -85,31 +145,51 @@ describe('RunLogger', () => {
     expect(logger.run.host).toBe(os.hostname());
     expect(logger.run.pid).toBe(process.pid);
     expect(logger.run.heartbeatTimeoutMs).toBe(600);
-    const before = logger.run.heartbeatAt;
-    await sleep(250);
-    const during = await store.getRun(logger.runId);
+    expect(logger.run.heartbeatAt).toBe(5_000_000);
+    // One interval later the logger heartbeats: the stored heartbeat is the clock's reading.
+    now += 100;
+    const beat = w.next('heartbeat');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await outcome(beat)).toBe('ok');
+    const during = await clocked.getRun(logger.runId);
     expect(during?.status).toBe('running');
-    expect(during?.heartbeatAt).toBeGreaterThan(before);
+    expect(during?.heartbeatAt).toBe(5_000_100);
+    // A logger whose timers stop firing (a hung trainer) reads as crashed after 6 intervals...
+    now += 601;
+    expect((await clocked.getRun(logger.runId))?.status).toBe('crashed');
+    // ...and its next heartbeat revives the run.
+    const late = w.next('heartbeat');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await outcome(late)).toBe('ok');
+    expect((await clocked.getRun(logger.runId))?.status).toBe('running');
     await logger.logParams({ batch: 32 });
     await logger.addTags(['u']);
-    const run = await store.getRun(logger.runId);
+    const run = await clocked.getRun(logger.runId);
     expect(run?.params).toEqual({ lr: '0.01', batch: '32' });
     expect(run?.tags).toEqual(['t', 'u']);
-    await logger.finish();
+    expect((await logger.finish()).status).toBe('finished');
+    await clocked.close();
   });
 
   it('samples system metrics, including the GPU reader it is given', async () => {
-    const logger = await RunLogger.start(store, {
+    const w = watched(store);
+    const logger = await RunLogger.start(w.store, {
       name: 'sys',
       systemIntervalMs: 30,
       flushIntervalMs: 40,
       readGpu: async () => ({ utilPercent: 42, memBytes: 1024 }),
     });
-    // Burn a little CPU so the sample is not all zeros.
-    const until = Date.now() + 150;
-    let x = 0;
-    while (Date.now() < until) x += Math.sqrt(x + 1);
-    await sleep(100);
+    // Sampling is asynchronous (it awaits the GPU reader); step the timers until a flush has
+    // written a sample, counting steps rather than waiting on the clock.
+    let flushed = false;
+    void w.next('logSystemMetrics').then(() => {
+      flushed = true;
+    });
+    for (let i = 0; i < 100 && !flushed; i++) {
+      await vi.advanceTimersByTimeAsync(10);
+      await drain();
+    }
+    expect(flushed).toBe(true);
     await logger.finish();
     const samples = await store.getSystemMetrics(logger.runId);
     expect(samples.length).toBeGreaterThan(0);
@@ -121,7 +201,6 @@ describe('RunLogger', () => {
       expect(s.gpuMemBytes).toBe(1024);
       expect(s.cpuPercent).toBeGreaterThanOrEqual(0);
     }
-    expect(x).toBeGreaterThan(0);
   });
 
   it('hashes artifact files (SHA-256 of "abc" is the FIPS 180-2 test vector)', async () => {
@@ -171,15 +250,18 @@ describe('RunLogger', () => {
   });
 
   it('keeps a batch the store refused and surfaces the error at the next call', async () => {
-    const logger = await RunLogger.start(store, { name: 'gone', flushPoints: 2, systemIntervalMs: 0 });
+    const w = watched(store);
+    const logger = await RunLogger.start(w.store, { name: 'gone', flushPoints: 2, systemIntervalMs: 0 });
     await store.deleteRun(logger.runId);
     logger.log(0, { a: 1 });
     await expect(logger.flush()).rejects.toThrow(/does not exist/);
     // The refused points were kept: the next flush retries them (and fails the same way).
     await expect(logger.flush()).rejects.toThrow(/does not exist/);
     expect(logger.flushedPointCount).toBe(0);
+    const refused = w.next('logMetrics');
     logger.log(1, { a: 2 }); // fills the batch: a background flush fails
-    await sleep(50);
+    expect(await outcome(refused)).toBe('error');
+    await drain();
     expect(() => logger.log(2, { a: 3 })).toThrow(/does not exist/);
   });
 });

@@ -6,10 +6,6 @@ import { describeEachBackend } from '../test-support/store-backends.js';
 import type { RunStore } from '../types.js';
 import { openRunStore } from './open-run-store.js';
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 async function expectUserError(p: Promise<unknown>, pattern: RegExp): Promise<void> {
   const err = await p.then(
     () => null,
@@ -325,24 +321,44 @@ describeEachBackend('run store', (ctx) => {
   });
 
   it('marks a run crashed once its heartbeat deadline passes, and a late heartbeat revives it', async () => {
-    const stale = await store().createRun({ name: 'stale', heartbeatTimeoutMs: 150 });
-    const fresh = await store().createRun({ name: 'fresh', heartbeatTimeoutMs: 60_000 });
-    await store().logMetrics(stale.id, [{ key: 'loss', step: 0, value: 1 }]);
-    await sleep(400);
-    const page = await store().listRuns({ sort: { by: 'id', dir: 'asc' } });
-    expect(page.runs.map((r) => r.status)).toEqual(['crashed', 'running']);
-    const crashed = page.runs[0];
-    expect(crashed?.endedAt).toBe(crashed?.heartbeatAt);
-    expect(crashed?.metrics.loss?.count).toBe(1);
-    expect((await store().getRun(fresh.id))?.status).toBe('running');
+    // A store on the same database whose clock the test moves: the deadline is checked
+    // against readings chosen here, never against how long the machine took.
+    let now = 1_000_000;
+    const clocked = await ctx.target().openWithClock(() => now);
+    try {
+      const stale = await clocked.createRun({ name: 'stale', heartbeatTimeoutMs: 150 });
+      const fresh = await clocked.createRun({ name: 'fresh', heartbeatTimeoutMs: 60_000 });
+      expect(stale.startedAt).toBe(now);
+      expect(stale.heartbeatAt).toBe(now);
+      await clocked.logMetrics(stale.id, [{ key: 'loss', step: 0, value: 1 }]);
+      // Exactly at the deadline a run is still alive; one ms later it is overdue.
+      now += 150;
+      expect(await clocked.markCrashedRuns()).toBe(0);
+      expect((await clocked.getRun(stale.id))?.status).toBe('running');
+      now += 1;
+      const page = await clocked.listRuns({ sort: { by: 'id', dir: 'asc' } });
+      expect(page.runs.map((r) => r.status)).toEqual(['crashed', 'running']);
+      const crashed = page.runs[0];
+      expect(crashed?.endedAt).toBe(1_000_000);
+      expect(crashed?.endedAt).toBe(crashed?.heartbeatAt);
+      expect(crashed?.metrics.loss?.count).toBe(1);
+      expect((await clocked.getRun(fresh.id))?.status).toBe('running');
 
-    await store().heartbeat(stale.id);
-    const revived = await store().getRun(stale.id);
-    expect(revived?.status).toBe('running');
-    expect(revived?.endedAt).toBeNull();
-    await sleep(400);
-    expect(await store().markCrashedRuns()).toBe(1);
-    expect((await store().setRunStatus(stale.id, 'failed', { error: 'late' })).status).toBe('failed');
+      now += 1000;
+      await clocked.heartbeat(stale.id);
+      const revived = await clocked.getRun(stale.id);
+      expect(revived?.status).toBe('running');
+      expect(revived?.endedAt).toBeNull();
+      expect(revived?.heartbeatAt).toBe(now);
+      now += 151;
+      expect(await clocked.markCrashedRuns()).toBe(1);
+      expect((await clocked.getRun(stale.id))?.endedAt).toBe(now - 151);
+      expect((await clocked.setRunStatus(stale.id, 'failed', { error: 'late' })).status).toBe('failed');
+      // The fresh run's deadline (60 s) has not passed on this clock.
+      expect((await clocked.getRun(fresh.id))?.status).toBe('running');
+    } finally {
+      await clocked.close();
+    }
   });
 
   it('tags, params, deletion and comparison', async () => {

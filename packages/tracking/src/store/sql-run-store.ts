@@ -150,14 +150,34 @@ function checkId(id: number, field: string): void {
   }
 }
 
+export interface SqlRunStoreOptions {
+  /**
+   * The clock (ms since the epoch) for run start/end times, heartbeats and heartbeat
+   * deadlines. Default: the database's clock, one clock for every writer process. Tests
+   * pass a clock they advance by hand, so deadline checks never race the wall clock.
+   */
+  clock?: () => number;
+}
+
 export class SqlRunStore implements RunStore {
   readonly backend: StoreBackend;
+  private readonly clock: (() => number) | null;
 
   constructor(
     private readonly db: SqlDriver,
     readonly location: string,
+    options: SqlRunStoreOptions = {},
   ) {
     this.backend = db.dialect;
+    this.clock = options.clock ?? null;
+  }
+
+  /** SQL for "now": the injected clock's reading as a literal, else the database clock. */
+  private get nowSql(): string {
+    if (this.clock === null) return this.db.nowMs;
+    const t = this.clock();
+    if (!Number.isSafeInteger(t) || t < 0) throw new Error(`store clock returned ${t}, expected integer ms`);
+    return `(${t})`;
   }
 
   // ---- experiments -------------------------------------------------------------------
@@ -166,7 +186,7 @@ export class SqlRunStore implements RunStore {
     if (name.trim().length === 0)
       throw new UserError('experiment name must not be empty', { field: 'experiment' });
     await tx.run(
-      `INSERT INTO experiments (name, description, created_at) VALUES (?, ?, ${this.db.nowMs}) ON CONFLICT (name) DO NOTHING`,
+      `INSERT INTO experiments (name, description, created_at) VALUES (?, ?, ${this.nowSql}) ON CONFLICT (name) DO NOTHING`,
       [name, description],
     );
     const row = await tx.get<{ id: number }>('SELECT id FROM experiments WHERE name = ?', [name]);
@@ -237,7 +257,7 @@ export class SqlRunStore implements RunStore {
       const row = await tx.get<{ id: number }>(
         `INSERT INTO runs (experiment_id, name, status, config, code_version, dataset_hash, backend, host, pid,
            started_at, heartbeat_at, heartbeat_timeout_ms)
-         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ${this.db.nowMs}, ${this.db.nowMs}, ?) RETURNING id`,
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ${this.nowSql}, ${this.nowSql}, ?) RETURNING id`,
         [
           experimentId,
           input.name,
@@ -280,7 +300,7 @@ export class SqlRunStore implements RunStore {
   }
 
   async markCrashedRuns(): Promise<number> {
-    const overdue = `status = 'running' AND heartbeat_at + heartbeat_timeout_ms < ${this.db.nowMs}`;
+    const overdue = `status = 'running' AND heartbeat_at + heartbeat_timeout_ms < ${this.nowSql}`;
     // Check with a read first: the common case (nothing overdue) then takes no write lock.
     const any = await this.db.get<{ id: number }>(`SELECT id FROM runs WHERE ${overdue} LIMIT 1`);
     if (!any) return 0;
@@ -374,14 +394,14 @@ export class SqlRunStore implements RunStore {
       }
       if (status === 'running') {
         await tx.run(
-          `UPDATE runs SET status = 'running', ended_at = NULL, heartbeat_at = ${this.db.nowMs} WHERE id = ?`,
+          `UPDATE runs SET status = 'running', ended_at = NULL, heartbeat_at = ${this.nowSql} WHERE id = ?`,
           [id],
         );
       } else if (status === 'crashed') {
         await tx.run(`UPDATE runs SET status = 'crashed', ended_at = heartbeat_at WHERE id = ?`, [id]);
       } else {
         await tx.run(
-          `UPDATE runs SET status = ?, ended_at = ${this.db.nowMs}, heartbeat_at = ${this.db.nowMs}, error = ? WHERE id = ?`,
+          `UPDATE runs SET status = ?, ended_at = ${this.nowSql}, heartbeat_at = ${this.nowSql}, error = ? WHERE id = ?`,
           [status, options.error ?? null, id],
         );
       }
@@ -392,7 +412,7 @@ export class SqlRunStore implements RunStore {
   async heartbeat(id: number): Promise<void> {
     checkId(id, 'run');
     const changed = await this.db.run(
-      `UPDATE runs SET heartbeat_at = ${this.db.nowMs}, status = 'running', ended_at = NULL
+      `UPDATE runs SET heartbeat_at = ${this.nowSql}, status = 'running', ended_at = NULL
        WHERE id = ? AND status IN ('running', 'crashed')`,
       [id],
     );

@@ -6,7 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, it } from 'vitest';
+import { migrate } from '../schema/migrate.js';
 import { openRunStore } from '../store/open-run-store.js';
+import { PostgresDriver } from '../store/postgres-driver.js';
+import { SqlRunStore } from '../store/sql-run-store.js';
+import { SqliteDriver } from '../store/sqlite-driver.js';
 import type { RunStore, StoreBackend } from '../types.js';
 
 export interface StoreTarget {
@@ -14,6 +18,8 @@ export interface StoreTarget {
   location: string;
   schema?: string;
   open(): Promise<RunStore>;
+  /** The same store, with run times and heartbeat deadlines read from `clock` (ms) instead of the database. */
+  openWithClock(clock: () => number): Promise<RunStore>;
   cleanup(): Promise<void>;
 }
 
@@ -39,6 +45,11 @@ function sqliteBackend(): BackendUnderTest {
       return {
         location,
         open: () => openRunStore(location),
+        openWithClock: async (clock) => {
+          const driver = new SqliteDriver(location);
+          await migrate(driver, location);
+          return new SqlRunStore(driver, location, { clock });
+        },
         cleanup: async () => rmSync(dir, { recursive: true, force: true }),
       };
     },
@@ -58,6 +69,12 @@ function postgresBackend(): BackendUnderTest {
         location: url,
         schema,
         open: () => openRunStore(url, { schema }),
+        openWithClock: async (clock) => {
+          const driver = new PostgresDriver(url, { schema });
+          await driver.prepare();
+          await migrate(driver, url);
+          return new SqlRunStore(driver, url, { clock });
+        },
         cleanup: async () => {
           const client = new pg.Client({ connectionString: url });
           await client.connect();
