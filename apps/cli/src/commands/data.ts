@@ -4,6 +4,7 @@ import {
   convertDataset,
   type DatasetManifest,
   downloadBenchmark,
+  formatLeakAudit,
   generateSynthetic,
   inspectDataset,
   isSourceFormat,
@@ -28,7 +29,11 @@ interface ConvertFlags {
   ratingThreshold?: number;
   coldQuantile?: number;
   minHistory?: number;
-  retriever?: 'bpr' | 'popularity';
+  retriever?: 'cooccurrence' | 'bpr' | 'popularity';
+  candidatesMode?: 'sampled' | 'top-retriever';
+  trainStride?: number;
+  coldBy?: 'time' | 'first-appearance' | 'random';
+  coldShare?: number;
   bprEpochs?: number;
   bprDim?: number;
   seed?: number;
@@ -80,9 +85,26 @@ function manifestLines(m: DatasetManifest, dir: string): string[] {
     `wrote ${dir}`,
     `  ${m.rows.users} users, ${m.rows.items} items, ${m.rows.interactions} interactions`,
     `  requests: ${m.rows.requests} (train ${m.requestsBySplit.train}, valid ${m.requestsBySplit.valid}, test ${m.requestsBySplit.test})`,
-    `  cold-start items: ${m.coldStartItems}`,
+    `  cold-start items: ${m.coldStartItems}${m.coldStartTestRequests !== undefined ? `, cold-start test requests: ${m.coldStartTestRequests}` : ''}`,
+    ...coldStartNote(m),
     ...(c.skippedLines ? [`  skipped bad lines: ${c.skippedLines}`] : []),
     `  content hash ${m.contentHash}`,
+    ...(m.leakAudit ? formatLeakAudit(m.leakAudit) : []),
+  ];
+}
+
+/** Say why the cold-start table will be empty instead of leaving it silently empty. */
+function coldStartNote(m: DatasetManifest): string[] {
+  if (m.coldStartTestRequests === undefined || m.coldStartTestRequests > 0) return [];
+  const p = m.protocol;
+  const why =
+    m.coldStartItems === 0
+      ? (p.coldStartBy ?? 'time') === 'time'
+        ? `no item is first seen after the ${p.coldStartQuantile} time quantile`
+        : `the cold share ${p.coldStartShare ?? 0} picks no item`
+      : 'no test window has a cold positive';
+  return [
+    `  NOTE: no cold-start test requests (${why}), so results have no cold-start table; try --cold-quantile or --cold-by random --cold-share 0.05`,
   ];
 }
 
@@ -116,15 +138,43 @@ function registerConvert(data: Command): void {
       'fewest past interactions a request needs (default 1)',
       parseIntOption('--min-history', 0),
     )
+    .option(
+      '--cold-share <x>',
+      'share of items held out as cold with --cold-by random|first-appearance (default 0.05)',
+      parseFloatOption('--cold-share', 0, 1),
+    )
     .addOption(
-      new Option('--retriever <name>', 'stage-1 retriever (default bpr)').choices(['bpr', 'popularity']),
+      new Option(
+        '--cold-by <how>',
+        'how cold items are picked: time (time cut, needs timestamps), random (seeded share), first-appearance (last share to appear); default time, or random without timestamps',
+      ).choices(['time', 'random', 'first-appearance']),
+    )
+    .addOption(
+      new Option(
+        '--retriever <name>',
+        'stage-1 retriever that orders the candidate list (default cooccurrence)',
+      ).choices(['cooccurrence', 'bpr', 'popularity']),
+    )
+    .addOption(
+      new Option(
+        '--candidates-mode <mode>',
+        "non-exposed candidates: sampled (traffic-weighted sample, default) or top-retriever (the retriever's top items: the old construction, leaks labels; for comparison with published numbers)",
+      ).choices(['sampled', 'top-retriever']),
+    )
+    .option(
+      '--train-stride <n>',
+      'training windows every n interactions (default: slate size for MovieLens, 1 for sparse sources)',
+      parseIntOption('--train-stride', 1),
     )
     .option('--bpr-epochs <n>', 'BPR training epochs (default 20)', parseIntOption('--bpr-epochs', 0))
     .option('--bpr-dim <n>', 'BPR latent dimension (default 32)', parseIntOption('--bpr-dim', 1))
     .option('--seed <n>', 'random seed (default 0)', parseIntOption('--seed', 0))
     .option('--name <name>', 'dataset name in the manifest')
     .addOption(new Option('--encoding <enc>', 'override the text encoding').choices(['latin1', 'utf8']))
-    .option('--meta <file>', 'amazon-*: metadata file (default: found beside the reviews)')
+    .option(
+      '--meta <file>',
+      'amazon-*: metadata file (default: found beside the reviews); sequences: item CSV/TSV with header id,title,categories (categories |-separated)',
+    )
     .option('--user-col <col>', 'csv: user column (header name, or 0-based index with --no-header)')
     .option('--item-col <col>', 'csv: item column')
     .option('--rating-col <col>', 'csv: rating column (omit for implicit feedback)')
@@ -141,12 +191,17 @@ function registerConvert(data: Command): void {
 Formats: ml-100k (u.data, u.item, u.user), ml-1m (ratings.dat, movies.dat, users.dat),
 movielens-csv (ratings.csv, movies.csv), amazon-2014 | amazon-2018 | amazon-2023 (reviews +
 meta files, .gz or plain), sequences (user item item ... per line), csv (any CSV/TSV with
---user-col/--item-col). Protocol parameters are recorded in manifest.json.
+--user-col/--item-col). Protocol parameters are recorded in manifest.json, with the leak
+audit printed at the end: precision@L of rankers that learn nothing (random, retriever top
+and bottom L, most and least popular L, ceiling) per split, and a WARNING when one of them
+reads the labels backwards or comes near the ceiling.
 
 Examples:
   $ glorank data convert ml-1m --src ~/data/ml-1m --out datasets/out/ml-1m
   $ glorank data convert ml-100k --src ../shared/datasets/ml-100k --out /tmp/ml-100k --k-core 0 --force
   $ glorank data convert amazon-2014 --src ~/data/reviews_Books_5.json.gz --out datasets/out/books --retriever popularity
+  $ glorank data convert sequences --src ../shared/datasets/amazon-beauty-sequences/user_sequence.txt --out /tmp/beauty
+  $ glorank data convert ml-100k --src ../shared/datasets/ml-100k --out /tmp/ml-100k-old --candidates-mode top-retriever --retriever bpr
   $ glorank data convert csv --src clicks.tsv --user-col session --item-col product --time-col ts --time-unit ms --out /tmp/clicks`,
     )
     .action(async (format: string, flags: ConvertFlags) => {
@@ -167,6 +222,10 @@ Examples:
       set('coldStartQuantile', flags.coldQuantile);
       set('minHistory', flags.minHistory);
       set('retriever', flags.retriever);
+      set('candidatesMode', flags.candidatesMode);
+      set('trainStride', flags.trainStride);
+      set('coldStartBy', flags.coldBy);
+      set('coldStartShare', flags.coldShare);
       set('bprEpochs', flags.bprEpochs);
       set('bprDim', flags.bprDim);
       set('seed', flags.seed);
@@ -390,7 +449,7 @@ function fmt(x: number, digits = 3): string {
 function registerInspect(data: Command): void {
   data
     .command('inspect')
-    .description('summarise a dataset folder: counts, labels, cold-start, list lengths')
+    .description('summarise a dataset folder: counts, labels, cold-start, list lengths, leak audit')
     .argument('<dir>', 'dataset folder')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -412,8 +471,9 @@ function registerInspect(data: Command): void {
         `cold-start items ${s.coldStartItems}  cold-start test requests ${s.coldStartTestRequests}`,
         `candidates/request min ${s.candidateLength.min} mean ${fmt(s.candidateLength.mean, 1)} max ${s.candidateLength.max}`,
         `history/request    min ${s.historyLength.min} mean ${fmt(s.historyLength.mean, 1)} max ${s.historyLength.max}`,
-        `protocol: k-core ${p.kCore}, history ${p.historyLength}, slate ${p.slateSize}, candidates ${p.candidates}, rating >= ${p.ratingThreshold}, cold quantile ${p.coldStartQuantile}, retriever ${p.retriever}, seed ${p.seed}`,
+        `protocol: k-core ${p.kCore}, history ${p.historyLength}, slate ${p.slateSize}, candidates ${p.candidates} (${p.candidatesMode ?? 'top-retriever'}), rating >= ${p.ratingThreshold}, cold ${p.coldStartBy === 'random' || p.coldStartBy === 'first-appearance' ? `${p.coldStartBy} share ${p.coldStartShare}` : `quantile ${p.coldStartQuantile}`}, retriever ${p.retriever}, train stride ${p.trainStride ?? p.slateSize}, seed ${p.seed}`,
         ...(s.hasClickModel ? ['true click model: click_model.json (synthetic benchmark)'] : []),
+        ...formatLeakAudit(s.leakAudit),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

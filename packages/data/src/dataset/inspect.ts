@@ -2,6 +2,7 @@
 // cold-start items and requests, and list lengths, computed from the files (not the manifest).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { type LeakAudit, leakAudit } from '../audit/leak-audit.js';
 import { DATASET_FILES } from '../schema/arrow-schemas.js';
 import type { DatasetManifest, Split } from '../schema/types.js';
 import { readDataset } from './read-dataset.js';
@@ -32,6 +33,8 @@ export interface DatasetSummary {
   historyLength: LengthStats;
   /** Whether the folder carries the synthetic benchmark's true click model. */
   hasClickModel: boolean;
+  /** Precision of rankers that learn nothing, per split, recomputed from the files. */
+  leakAudit: LeakAudit;
 }
 
 function stats(values: number[]): LengthStats {
@@ -94,5 +97,9 @@ export async function inspectDataset(dir: string): Promise<DatasetSummary> {
     candidateLength: stats(cand),
     historyLength: stats(hist),
     hasClickModel,
+    leakAudit: leakAudit(ds.requests, {
+      slateSize: ds.manifest.protocol.slateSize,
+      popularity: ds.items.popularity,
+    }),
   };
 }

@@ -5,6 +5,7 @@
 // only (cross-fitted, so no request is scored by a model that saw its window), and labels by
 // rating threshold. The leak audit (../audit/leak-audit.ts) checks the result.
 
+import { leakAudit } from '../audit/leak-audit.js';
 import type { RequestColumns } from '../dataset/request-columns.js';
 import type { DatasetContent } from '../dataset/write-dataset.js';
 import { UserError } from '../errors/user-error.js';
@@ -693,8 +694,12 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
   for (const [key, values] of Object.entries(source.userAttributes)) {
     attributes[key] = oldUsers.map((old) => values[old] ?? null);
   }
+  let coldStartTestRequests = 0;
+  for (let q = 0; q < R; q++) if (out.split[q] === SPLIT_TEST && out.coldStart[q]) coldStartTestRequests++;
   return {
     manifest: {
+      coldStartTestRequests,
+      leakAudit: leakAudit(out, { slateSize: L, popularity }),
       name: options.name ?? source.name,
       sourceFormat: source.format,
       sourceFiles: source.sourceFiles,

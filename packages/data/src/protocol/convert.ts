@@ -27,7 +27,10 @@ export const SOURCE_FORMATS = [
 export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 export interface SourceOptions extends ReaderOptions {
-  /** Amazon metadata file (default: found beside the reviews). */
+  /**
+   * Item metadata file: Amazon's meta file (default: found beside the reviews), or for
+   * `sequences` a CSV/TSV with a header naming `id`, `title`, `categories` ('|'-separated).
+   */
   meta?: string;
   /** csv: column mapping, delimiter, header row, time unit. */
   columns?: ColumnMapping;
@@ -78,6 +81,12 @@ export async function readSource(
   src: string,
   options: SourceOptions = {},
 ): Promise<SourceData> {
+  if (options.meta && !format.startsWith('amazon-') && format !== 'sequences') {
+    // MovieLens ships its own item files and csv has no item-file layout: never ignore a flag.
+    throw new UserError(`--meta is read for amazon-* and sequences only, not for ${format}`, {
+      field: 'meta',
+    });
+  }
   switch (format) {
     case 'ml-100k':
       return readMl100k(src, options);

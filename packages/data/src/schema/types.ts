@@ -1,5 +1,6 @@
 // In-memory shapes of a converted dataset: what readers return and writers take. The Arrow
 // column names and types of each file are defined beside this, once, in arrow-schemas.ts.
+import type { LeakAudit } from '../audit/leak-audit.js';
 
 export type Split = 'train' | 'valid' | 'test';
 
@@ -81,6 +82,10 @@ export interface DatasetManifest {
   synthetic?: Record<string, number>;
   /** What conversion dropped or skipped, for the record (absent for synthetic data). */
   conversion?: ConversionStats;
+  /** Test requests with a cold positive: the size of the cold-start table (converted data). */
+  coldStartTestRequests?: number;
+  /** Precision of rankers that learn nothing, per split (converted data; `data inspect` recomputes it). */
+  leakAudit?: LeakAudit;
 }
 
 /**
