@@ -9,8 +9,9 @@
 //     [--sft-demos logged|search] [--search-samples 16] [--ensemble 5] [--pessimism 0.5]
 //     [--pair-rank 16] [--rl-no-std] [--rl-batch 16] [--rl-group 8] [--rl-inner 4]
 import { parseArgs } from 'node:util';
+import { pairedDifference } from '@glorank/data';
 import { runSyntheticComparison } from '@glorank/experiment';
-import { pairedDifference, selectBackend } from '@glorank/model';
+import { selectBackend } from '@glorank/model';
 
 const { values: a } = parseArgs({
   options: {

@@ -8,8 +8,10 @@
 // About 4-5 minutes per seed on 2 cores (wasm). The data are the demo's size: at 200 users and 20 candidates the evaluator is too weak for either margin
 // (docs/results.md). The local-index ablation is compared by
 // `node bench/glorank-synthetic.mjs` (it needs another SFT per seed).
+
+import { meanInterval } from '@glorank/data';
 import { type ComparisonResult, runSyntheticComparison } from '@glorank/experiment';
-import { type GloRankConfigInput, meanInterval, selectBackend } from '@glorank/model';
+import { type GloRankConfigInput, selectBackend } from '@glorank/model';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const SEEDS = [1, 2, 3];

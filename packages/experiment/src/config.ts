@@ -3,7 +3,7 @@
 // UserError naming the file, line, field and the value that was expected.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isUserError, UserError } from '@glorank/data';
+import { isUserError, METRIC_KEYS, UserError } from '@glorank/data';
 import { resolveTrainConfig } from '@glorank/model';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -164,7 +164,7 @@ const evaluationSchema = z.strictObject({
   /** Methods that are baselines for the paired-difference column (default: all but GloRank). */
   baselines: z.array(z.enum(METHOD_NAMES)).optional(),
   /** Metric that picks the best baseline. */
-  primaryMetric: z.enum(['reward', 'precision', 'recall', 'f1', 'ndcg', 'map']).default('reward'),
+  primaryMetric: z.enum(METRIC_KEYS).default('reward'),
 });
 
 export const experimentConfigSchema = z

@@ -23,12 +23,11 @@ export { GLORANK_METHODS, trainMethod } from './methods.js';
 export { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
 export type {
   MethodRow,
-  MetricKey,
   ResultsTable,
   RunEvaluation,
   TableContext,
 } from './results-table.js';
-export { buildResultsTable, METRIC_KEYS } from './results-table.js';
+export { buildResultsTable } from './results-table.js';
 export type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
 export { evaluateRun } from './run-evaluation.js';
 export type { ExperimentEvent, ExperimentResult, RunExperimentOptions } from './runner.js';

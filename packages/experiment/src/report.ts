@@ -2,13 +2,12 @@
 // each as Markdown, JSON and Arrow in <experiment>/results/, plus every method's slates merged
 // into one slates artifact.
 import path from 'node:path';
-import { writeFileAtomic } from '@glorank/data';
+import { type MetricKey, writeFileAtomic } from '@glorank/data';
 import type { ExperimentConfig, MethodName } from './config.js';
 import { GLORANK_METHODS } from './methods.js';
 import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
 import {
   buildResultsTable,
-  type MetricKey,
   type ResultsTable,
   type RunEvaluation,
   type TableContext,

@@ -2,9 +2,9 @@
 // text), and as an Arrow file with one row per (method, metric) and the run context in the
 // schema metadata, for notebooks and the dashboard.
 
-import type { MeanInterval } from '@glorank/model';
+import { METRIC_KEYS, type MeanInterval, type MetricKey } from '@glorank/data';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { METRIC_KEYS, type MetricKey, metricLabel, type ResultsTable } from './results-table.js';
+import { metricLabel, type ResultsTable } from './results-table.js';
 
 function decimals(key: MetricKey): number {
   return key === 'reward' ? 4 : 2;

@@ -1,11 +1,15 @@
 // The results table of an experiment: per method, mean and 95% Student-t interval over seeds
 // of every protocol metric and the average reward, and the paired difference (same seeds) to
 // the best baseline. Built from per-run evaluations; rendered by results-render.ts.
-import type { ProtocolParams } from '@glorank/data';
-import { type MeanInterval, meanInterval, pairedDifference } from '@glorank/model';
+import {
+  METRIC_KEYS,
+  type MeanInterval,
+  type MetricKey,
+  meanInterval,
+  type ProtocolParams,
+  pairedDifference,
+} from '@glorank/data';
 
-export const METRIC_KEYS = ['precision', 'recall', 'f1', 'ndcg', 'map', 'reward'] as const;
-export type MetricKey = (typeof METRIC_KEYS)[number];
 export type MetricValues = Record<MetricKey, number>;
 
 /** Column heading of a metric at cut-off L. */

@@ -2,8 +2,8 @@
 // come from GloRank's pipeline evaluator (training/pipeline.ts evaluateSlates, the one
 // definition `glorank eval` uses too), read out as the table's metric values, over all test
 // requests and over the cold-start ones.
-import type { RerankRequest } from '@glorank/data';
-import { evaluateSlates, type RewardFunction, type SlateMetrics } from '@glorank/model';
+import type { RerankRequest, SlateMetrics } from '@glorank/data';
+import { evaluateSlates, type RewardFunction } from '@glorank/model';
 import type { MetricValues } from './results-table.js';
 
 /** The evaluation simulator of PROTOCOL.md: no method trained against it. */

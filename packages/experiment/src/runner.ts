@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadClickModel, readDataset, UserError, writeFileAtomic } from '@glorank/data';
+import { loadClickModel, METRIC_KEYS, readDataset, UserError, writeFileAtomic } from '@glorank/data';
 import {
   type BackendChoice,
   type ItemCodes,
@@ -31,7 +31,7 @@ import {
 } from './method-stages.js';
 import { CHECKPOINT_DIR, GLORANK_METHODS, methodNeeds } from './methods.js';
 import { type ReportFiles, writeReport } from './report.js';
-import { METRIC_KEYS, type ResultsTable } from './results-table.js';
+import type { ResultsTable } from './results-table.js';
 import type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
 import { readSlates, SLATES_FORMAT, type SlateRow } from './slates-file.js';
 import { type StageRecord, StageStore } from './stage-store.js';

@@ -2,7 +2,13 @@
 // local-index ablation (SFT), GloRank SFT, GloRank SFT+RL against the learned evaluator,
 // and (as a diagnostic of the RL machinery) SFT+RL against the true click model itself.
 // Used by the benchmark test, `bench/glorank-synthetic.mjs` and the README numbers.
-import { generateSynthetic, type RerankRequest, Rng, type SyntheticOptions } from '@glorank/data';
+import {
+  generateSynthetic,
+  type RerankRequest,
+  Rng,
+  type SyntheticOptions,
+  slateMetrics,
+} from '@glorank/data';
 import {
   decodeSlates,
   type EvaluatorEnsemble,
@@ -15,7 +21,6 @@ import {
   requestsOf,
   resolveTrainConfig,
   silentLogger,
-  slateMetrics,
   type TrainLogger,
   tokenizeDataset,
   trainGloRankRl,

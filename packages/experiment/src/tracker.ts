@@ -1,9 +1,10 @@
 // How an experiment records its runs without importing @glorank/tracking: the caller passes a
 // RunTracker (the CLI wraps the tracking store's RunLogger); each (method, seed) is one run
 // with params the dashboard groups by and metric keys it tabulates.
+
+import { METRIC_KEYS, type MetricKey } from '@glorank/data';
 import type { TrainLogger } from '@glorank/model';
 import type { MethodConfig } from './config.js';
-import { METRIC_KEYS, type MetricKey } from './results-table.js';
 
 /** What the tracker is told about a run it should record (one per method and seed). */
 export interface TrackedRunInfo {

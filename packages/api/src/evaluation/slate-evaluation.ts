@@ -1,13 +1,20 @@
 // The evaluation table of a slates artifact: protocol metrics (PROTOCOL.md, computed by
-// @glorank/model's slateMetrics) per method over all test requests and over the cold-start
+// @glorank/data's slateMetrics) per method over all test requests and over the cold-start
 // ones, as mean and 95% interval across seeds.
-import type { RerankRequest } from '@glorank/data';
-import { UserError } from '@glorank/data';
-import { type MeanInterval, meanInterval, slateMetrics } from '@glorank/model';
+import {
+  type MeanInterval,
+  meanInterval,
+  PROTOCOL_METRICS,
+  type ProtocolMetric,
+  type RerankRequest,
+  slateMetrics,
+  UserError,
+} from '@glorank/data';
 import type { SlateRow } from '../artifacts/slates-file.js';
 
-export const EVAL_METRICS = ['precision', 'recall', 'f1', 'ndcg', 'map'] as const;
-export type EvalMetric = (typeof EVAL_METRICS)[number];
+/** The metrics of the evaluation table: the protocol's (defined once in @glorank/data). */
+export const EVAL_METRICS = PROTOCOL_METRICS;
+export type EvalMetric = ProtocolMetric;
 
 export interface SubsetResult {
   /** Requests scored per seed (those with at least one positive). */

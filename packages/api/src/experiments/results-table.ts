@@ -2,7 +2,7 @@
 // param, else its name), one column per metric, each cell the mean and 95% Student-t interval
 // of the metric's final value over the method's seeds, and optionally the paired difference
 // to a reference method on the seeds both ran.
-import { type MeanInterval, meanInterval, pairedDifference } from '@glorank/model';
+import { type MeanInterval, meanInterval, pairedDifference } from '@glorank/data';
 
 /** The part of a tracked run the table needs (RunSummary satisfies it). */
 export interface ResultRun {

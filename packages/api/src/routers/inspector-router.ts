@@ -1,8 +1,7 @@
 // The request inspector: one request's history and candidates with labels, and the slate each
 // method generated for it (from the run's slates artifacts), with GloRank's per-token
 // probabilities along the trie when the artifact carries them.
-import { type RerankRequest, UserError } from '@glorank/data';
-import { requestMetrics } from '@glorank/model';
+import { type RerankRequest, requestMetrics, UserError } from '@glorank/data';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { artifactFile } from '../artifacts/artifact-access.js';

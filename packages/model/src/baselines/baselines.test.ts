@@ -1,9 +1,8 @@
-import type { RerankRequest } from '@glorank/data';
+import { type RerankRequest, slateMetrics } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
 import { silentLogger } from '../methods/reranker.js';
-import { slateMetrics } from '../metrics/slate-metrics.js';
 import { trainDlcm } from './dlcm.js';
 import { trainDnn } from './dnn.js';
 import { InitialOrderReranker } from './initial-order.js';

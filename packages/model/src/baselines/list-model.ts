@@ -1,10 +1,9 @@
 // What the tfjs baselines share: the ListModel contract (a loss on a request batch and a way
 // to choose a slate), the training loop (shuffled mini-batches, AdamW, validation NDCG after
 // every epoch with the best epoch's weights kept), and the Reranker wrapper around it.
-import { type RerankRequest, Rng } from '@glorank/data';
+import { type RerankRequest, Rng, slateMetrics } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Reranker, TrainContext, TrainLogger } from '../methods/reranker.js';
-import { slateMetrics } from '../metrics/slate-metrics.js';
 import { Adam, type ParamStore, type StoredArray, saveCheckpoint } from '../nn/index.js';
 import { buildBatch, type RequestBatch, SCORE_FEATURES, slateFromScores } from './request-batch.js';
 

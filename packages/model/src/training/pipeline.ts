@@ -2,13 +2,12 @@
 // one call. The CLI (`glorank train|eval`) and the experiment harness use these, so the
 // request splits, checkpoint layout and metric definitions live in one place.
 import type { LoadedDataset, RerankRequest, Split } from '@glorank/data';
-import { Rng, UserError } from '@glorank/data';
+import { Rng, type SlateMetrics, slateMetrics, UserError } from '@glorank/data';
 import { frozenCopy, loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
 import type { ItemCodes } from '../glorank/item-codes.js';
 import { GloRankModel } from '../glorank/model.js';
 import { type DecodeConfig, GloRankReranker } from '../glorank/reranker.js';
 import type { TrainLogger } from '../methods/reranker.js';
-import { type SlateMetrics, slateMetrics } from '../metrics/slate-metrics.js';
 import { ParamStore } from '../nn/params.js';
 import type { GloRankTrainConfig } from './config.js';
 import { type EvaluatorEnsemble, trainEvaluator } from './evaluator.js';

@@ -1,6 +1,6 @@
 // The protocol's metrics (PROTOCOL.md), written once: every method, trainer, the CLI and
 // the dashboard report through these functions.
-import type { RerankRequest } from '@glorank/data';
+import type { RerankRequest } from '../schema/types.js';
 
 export interface SlateMetrics {
   /** Macro-averaged over requests with at least one positive, x100. */

@@ -1,5 +1,5 @@
-import type { RerankRequest } from '@glorank/data';
 import { describe, expect, it } from 'vitest';
+import type { RerankRequest } from '../schema/types.js';
 import { meanInterval, pairedDifference, studentT975 } from './intervals.js';
 import { requestMetrics, slateMetrics } from './slate-metrics.js';
 
