@@ -373,6 +373,16 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
     increment(popularity, item[k] as number);
     trainingCount++;
   }
+  // "Cold" means "no training interaction", for the dataset and the tokenizer alike: an item met
+  // only inside valid/test windows (sparse logs have some) is cold too, so the cold-start table
+  // counts it and the tokenizer codes it from content, not from an empty collaborative vector.
+  let unseenInTraining = 0;
+  for (let i = 0; i < I; i++) {
+    if (!cold[i] && popularity[i] === 0) {
+      cold[i] = 1;
+      unseenInTraining++;
+    }
+  }
   const poolList: number[] = [];
   for (let i = 0; i < I; i++) if ((popularity[i] as number) > 0) poolList.push(i);
   const pool = Int32Array.from(poolList);
@@ -721,6 +731,7 @@ export function buildDataset(source: SourceData, options: BuildOptions): Dataset
         interactionsAfterKCore: kept,
         trainingInteractions: trainingCount,
         trainWindowsDroppedForColdItems: trainWindowsWithCold,
+        coldItemsUnseenInTraining: unseenInTraining,
         timed: source.timed ? 1 : 0,
       },
     },

@@ -33,7 +33,8 @@ const reqs = (ds: ReturnType<typeof buildDataset>): RerankRequest[] =>
 describe('sampled candidate lists', () => {
   it('adds traffic-weighted negatives the user never met and orders the list by the retriever (hand-worked)', () => {
     // A: a b c; B: d e; C: a d f. Training = interactions before each user's held-out windows:
-    // A's a, B's d, C's a -> popularity a 2, d 1, every other item 0 (never drawn as a negative).
+    // A's a, B's d, C's a -> popularity a 2, d 1. b c e f have no training interaction, so they
+    // are cold; in valid/test lists they weigh their whole-log count (1 each), in training lists 0.
     const ds = buildDataset(
       source([
         ['A', 'a', 5, 1],
@@ -45,27 +46,38 @@ describe('sampled candidate lists', () => {
         ['C', 'd', 5, 2],
         ['C', 'f', 5, 3],
       ]),
-      { protocol: base },
+      // 10 candidates: more than any user can get, so each list holds every allowed item.
+      { protocol: { ...base, candidates: 10 } },
     );
     expect([...ds.items.popularity]).toEqual([2, 0, 0, 1, 0, 0]);
+    expect(ds.items.rawId.filter((_, i) => ds.items.cold[i])).toEqual(['b', 'c', 'e', 'f']);
+    const raw = (i: number) => ds.items.rawId[i]!;
     const view = reqs(ds).map((r) => ({
       user: r.user,
       split: r.split,
-      candidates: [...r.candidates],
-      labels: [...r.labels],
-      exposed: [...r.exposed],
+      candidates: [...r.candidates].map(raw).sort().join(''),
+      positive: [...r.candidates]
+        .filter((_, k) => r.labels[k]! > 0)
+        .map(raw)
+        .join(''),
+      shown: raw(r.candidates[r.exposed[0]!]!),
+      coldStart: r.coldStart,
     }));
-    // Items a..f are ids 0..5. A may only get d (a is its own, b c e f weigh 0); B only a; C none.
-    // Popularity retriever: d (log 2) and a (log 3) above the positives (log 1 = 0).
+    // Never an item the user met besides the exposed one; every other item with weight > 0.
     expect(view).toEqual([
-      { user: 0, split: 'valid', candidates: [3, 1], labels: [0, 1], exposed: [1] },
-      { user: 0, split: 'test', candidates: [3, 2], labels: [0, 1], exposed: [1] },
-      { user: 1, split: 'test', candidates: [0, 4], labels: [0, 1], exposed: [1] },
-      { user: 2, split: 'valid', candidates: [3], labels: [1], exposed: [0] },
-      { user: 2, split: 'test', candidates: [5], labels: [1], exposed: [0] },
+      { user: 0, split: 'valid', candidates: 'bdef', positive: 'b', shown: 'b', coldStart: true },
+      { user: 0, split: 'test', candidates: 'cdef', positive: 'c', shown: 'c', coldStart: true },
+      { user: 1, split: 'test', candidates: 'abcef', positive: 'e', shown: 'e', coldStart: true },
+      { user: 2, split: 'valid', candidates: 'bcde', positive: 'd', shown: 'd', coldStart: false },
+      { user: 2, split: 'test', candidates: 'bcef', positive: 'f', shown: 'f', coldStart: true },
     ]);
-    expect(reqs(ds)[2]!.initialScores[0]).toBeCloseTo(Math.log(3), 6);
+    // Popularity retriever: log(1 + popularity), best first, positives scored like the rest.
+    for (const r of reqs(ds)) {
+      const want = [...r.candidates].map((i) => Math.log1p(ds.items.popularity[i]!)).sort((x, y) => y - x);
+      [...r.initialScores].forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 6));
+    }
     expect(ds.manifest.protocol).toMatchObject({ candidatesMode: 'sampled', trainStride: 1 });
+    expect(ds.manifest.conversion?.coldItemsUnseenInTraining).toBe(4);
   });
 
   it('keeps the protocol invariants and scores every candidate by the same rule, positives included', () => {

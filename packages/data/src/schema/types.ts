@@ -103,7 +103,10 @@ export interface ItemTable {
   year: (number | null)[];
   /** Training interactions per item (0 for cold items). */
   popularity: Int32Array;
-  /** True for items held out of training (first seen after the cold-start time cut). */
+  /**
+   * True for items without a training interaction: held out (time cut or share) or met only
+   * in valid/test windows. The tokenizer's "cold" is the same set.
+   */
   cold: Uint8Array;
 }
 
