@@ -2,12 +2,12 @@
 // the run store and datasets folder. Loopback only unless an access token is set; read-only
 // unless --allow-write. The app itself reads everything through @glorank/api.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@glorank/data';
-import { openRunStore } from '@glorank/tracking';
+import { openRunStore, redactLocation } from '@glorank/tracking';
 import type { Command } from 'commander';
 import { parseIntOption } from '../support/options.js';
 import { storagePaths } from '../support/paths.js';
@@ -19,6 +19,8 @@ export interface DashboardOptions {
   datasets?: string;
   allowWrite?: boolean;
   token?: string;
+  tokenFile?: string;
+  allowHost?: string[];
   rebuild?: boolean;
 }
 
@@ -81,12 +83,43 @@ export async function ensureDashboardBuilt(dir: string, force = false): Promise<
   return true;
 }
 
+/**
+ * The access token: --token, else the first line of --token-file, else GLORANK_DASHBOARD_TOKEN.
+ * The file and the variable keep the secret out of `ps` (command lines are world-readable).
+ * An empty value (e.g. GLORANK_DASHBOARD_TOKEN=) means no token.
+ */
+export function resolveToken(
+  options: Pick<DashboardOptions, 'token' | 'tokenFile'>,
+  env = process.env,
+): string | undefined {
+  if (options.token) return options.token;
+  if (options.tokenFile !== undefined) {
+    let text: string;
+    try {
+      if (!statSync(options.tokenFile).isFile()) throw new Error('not a regular file');
+      text = readFileSync(options.tokenFile, 'utf8');
+    } catch (err) {
+      throw new UserError(
+        `cannot read the token file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        {
+          file: options.tokenFile,
+          field: '--token-file',
+        },
+      );
+    }
+    const token = text.split(/\r?\n/)[0]?.trim() ?? '';
+    if (token === '')
+      throw new UserError('the token file is empty', { file: options.tokenFile, field: '--token-file' });
+    return token;
+  }
+  return env.GLORANK_DASHBOARD_TOKEN || undefined;
+}
+
 export async function startDashboard(options: DashboardOptions): Promise<number> {
-  // An empty value (e.g. GLORANK_DASHBOARD_TOKEN=) means no token.
-  const token = options.token || process.env.GLORANK_DASHBOARD_TOKEN || undefined;
+  const token = resolveToken(options);
   if (!isLoopbackHost(options.host) && !token) {
     throw new UserError(
-      `refusing to serve on ${options.host} without an access token; pass --token <secret> (or set GLORANK_DASHBOARD_TOKEN), or keep the default --host 127.0.0.1`,
+      `refusing to serve on ${options.host} without an access token; pass --token-file <file> (or set GLORANK_DASHBOARD_TOKEN), or keep the default --host 127.0.0.1`,
       { field: '--host' },
     );
   }
@@ -98,8 +131,9 @@ export async function startDashboard(options: DashboardOptions): Promise<number>
   const datasets = path.resolve(options.datasets ?? paths.datasetsDir);
   const isUrl = /^postgres(ql)?:\/\//i.test(database);
   const dbLocation = isUrl ? database : path.resolve(database);
-  // Fail here, in one line, when the store cannot be opened (bad path, server down).
-  const store = await openRunStore(dbLocation);
+  // Fail here, in one line, when the store cannot be opened (bad path, server down). A store
+  // named explicitly must exist: a mistyped --db is an error, not a new empty store.
+  const store = await openRunStore(dbLocation, { create: options.db === undefined });
   await store.close();
   const dir = dashboardDir();
   await ensureDashboardBuilt(dir, options.rebuild ?? false);
@@ -109,6 +143,9 @@ export async function startDashboard(options: DashboardOptions): Promise<number>
     GLORANK_DB_URL: dbLocation,
     GLORANK_DATASETS_DIR: datasets,
     GLORANK_DASHBOARD_WRITE: options.allowWrite ? '1' : '0',
+    // The request guard (apps/dashboard/src/server/request-guard.ts) answers only these names.
+    GLORANK_DASHBOARD_HOST: options.host,
+    GLORANK_DASHBOARD_ALLOWED_HOSTS: (options.allowHost ?? []).join(','),
   };
   if (process.env.GLORANK_RUNS_DIR) env.GLORANK_RUNS_DIR = path.resolve(process.env.GLORANK_RUNS_DIR);
   if (token) env.GLORANK_DASHBOARD_TOKEN = token;
@@ -131,7 +168,7 @@ export async function startDashboard(options: DashboardOptions): Promise<number>
     if (!announced && /ready/i.test(chunk.toString())) {
       announced = true;
       process.stdout.write(
-        `glorank dashboard: ${url}\n  store ${isUrl ? dbLocation.replace(/:[^:@/]*@/, ':***@') : dbLocation}\n  datasets ${datasets}\n  ${options.allowWrite ? 'writes allowed (tag/delete)' : 'read-only'}\n`,
+        `glorank dashboard: ${url}\n  store ${redactLocation(dbLocation)}\n  datasets ${datasets}\n  ${options.allowWrite ? 'writes allowed (tag/delete)' : 'read-only'}\n`,
       );
     }
   });
@@ -162,7 +199,16 @@ export function registerDashboard(program: Command): void {
       '--datasets <dir>',
       'converted datasets folder (default $GLORANK_DATASETS_DIR, else ./datasets/out)',
     )
-    .option('--token <secret>', 'access token required from browsers (default $GLORANK_DASHBOARD_TOKEN)')
+    .option(
+      '--token <secret>',
+      'access token required from browsers (visible in `ps`: prefer --token-file or $GLORANK_DASHBOARD_TOKEN)',
+    )
+    .option('--token-file <file>', 'read the access token from the first line of this file')
+    .option(
+      '--allow-host <name>',
+      'also answer requests for this host name (repeatable; loopback names and --host always work)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--allow-write', 'allow tagging and deleting runs from the dashboard')
     .option('--rebuild', 'run next build even when the build looks up to date')
     .addHelpText(
@@ -176,7 +222,11 @@ Examples:
   $ glorank dashboard                               http://127.0.0.1:3000, read-only
   $ glorank dashboard --port 8080 --db runs/glorank.db --datasets datasets/out
   $ glorank dashboard --db postgres://user@db/glorank --allow-write
-  $ glorank dashboard --host 0.0.0.0 --token "$(openssl rand -hex 16)"`,
+  $ openssl rand -hex 16 > ~/.glorank-token && chmod 600 ~/.glorank-token
+  $ glorank dashboard --host 0.0.0.0 --token-file ~/.glorank-token --allow-host gpu-box.lab
+
+Requests naming any other host are refused (403) so a web page cannot reach the dashboard
+through DNS rebinding; IP addresses and localhost always work. See SECURITY.md.`,
     )
     .action(async (opts: DashboardOptions) => {
       const code = await startDashboard(opts);

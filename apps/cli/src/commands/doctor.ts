@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { probeBackends, selectBackend } from '@glorank/model';
+import { redactLocation } from '@glorank/tracking';
 import type { Command } from 'commander';
 import { storagePaths } from '../support/paths.js';
 import { CLI_VERSION } from '../support/version.js';
@@ -66,7 +67,7 @@ export async function doctorReport(): Promise<DoctorReport> {
       '@tensorflow/tfjs-node-gpu': packageVersion('@tensorflow/tfjs-node-gpu'),
       'apache-arrow': packageVersion('apache-arrow'),
     },
-    storage: storagePaths(),
+    storage: { ...storagePaths(), database: redactLocation(storagePaths().database) },
   };
 }
 

@@ -18,6 +18,7 @@ import {
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseIntOption } from '../support/options.js';
 import { storagePaths } from '../support/paths.js';
+import { printable } from '../support/terminal-text.js';
 
 const FIELDS = ['id', 'name', 'status', 'startedAt', 'endedAt', 'heartbeatAt'] as const;
 const AGGS: readonly MetricAgg[] = ['last', 'min', 'max'];
@@ -86,7 +87,9 @@ function dbOption(): Option {
 }
 
 async function withStore<T>(db: string | undefined, fn: (store: RunStore) => Promise<T>): Promise<T> {
-  const store = await openRunStore(db ?? storagePaths().database);
+  // Every `runs` command works on existing runs: a missing store (a mistyped --db) is an
+  // error, and nothing is created.
+  const store = await openRunStore(db ?? storagePaths().database, { create: false });
   try {
     return await fn(store);
   } finally {
@@ -113,7 +116,8 @@ function formatNumber(v: number | null | undefined): string {
     : String(Number(v.toFixed(4)));
 }
 
-function table(header: string[], rows: string[][]): string {
+function table(header: string[], rawRows: string[][]): string {
+  const rows = rawRows.map((r) => r.map(printable));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -262,12 +266,14 @@ Examples:
       if (opts.json) return print(JSON.stringify(result, null, 2));
       const { run, artifacts, logs } = result;
       const out: string[] = [
-        `run ${run.id}  ${run.name}  [${run.status}]  experiment ${run.experimentName}`,
+        `run ${run.id}  ${printable(run.name)}  [${run.status}]  experiment ${printable(run.experimentName)}`,
         `  started ${isoTime(run.startedAt)}  ended ${isoTime(run.endedAt)}  (${duration(run)})  last heartbeat ${isoTime(run.heartbeatAt)}`,
-        `  host ${run.host ?? '-'}  pid ${run.pid ?? '-'}  backend ${run.backend ?? '-'}  code ${run.codeVersion ?? '-'}  dataset ${run.datasetHash ?? '-'}`,
-        `  tags ${run.tags.length > 0 ? run.tags.join(', ') : '-'}`,
+        printable(
+          `  host ${run.host ?? '-'}  pid ${run.pid ?? '-'}  backend ${run.backend ?? '-'}  code ${run.codeVersion ?? '-'}  dataset ${run.datasetHash ?? '-'}`,
+        ),
+        `  tags ${run.tags.length > 0 ? printable(run.tags.join(', ')) : '-'}`,
       ];
-      if (run.error) out.push(`  error ${run.error}`);
+      if (run.error) out.push(`  error ${printable(run.error)}`);
       const params = Object.entries(run.params);
       if (params.length > 0)
         out.push(
@@ -304,7 +310,7 @@ Examples:
         );
       }
       if (logs.length > 0) {
-        out.push('', ...logs.map((l) => `${isoTime(l.time)} ${l.level.padEnd(5)} ${l.message}`));
+        out.push('', ...logs.map((l) => `${isoTime(l.time)} ${l.level.padEnd(5)} ${printable(l.message)}`));
       }
       print(out.join('\n'));
     });
@@ -331,7 +337,7 @@ Examples:
       print(
         opts.json
           ? JSON.stringify({ id, tags: now })
-          : `run ${id} tags: ${now.length > 0 ? now.join(', ') : '-'}`,
+          : `run ${id} tags: ${now.length > 0 ? printable(now.join(', ')) : '-'}`,
       );
     });
 

@@ -51,6 +51,28 @@ describe('glorank train and eval', () => {
     const sftOut = JSON.parse(sft.stdout);
     expect(sftOut.result.finished).toBe(true);
     expect(sftOut.result.steps).toBeGreaterThan(0);
+    // Issue 17: training into an existing checkpoint refuses without --force (or --resume)
+    // and leaves it byte for byte as it was.
+    const before = await fs.readFile(path.join(sftDir, 'arrays.bin'));
+    const again = await cli(['train', 'sft', ds, '--config', config, '--out', sftDir, '--no-track']);
+    expect(again.code).toBe(2);
+    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expect(again.stderr).toMatch(/sft: output already exists; pass --resume .* or --force/);
+    expect(await fs.readFile(path.join(sftDir, 'arrays.bin'))).toEqual(before);
+    const forced = await cli([
+      'train',
+      'sft',
+      ds,
+      '--config',
+      config,
+      '--out',
+      sftDir,
+      '--force',
+      '--no-track',
+      '--json',
+    ]);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout).result.finished).toBe(true);
     const rlDir = path.join(root, 'rl');
     const rl = await cli([
       'train',

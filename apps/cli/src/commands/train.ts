@@ -1,8 +1,9 @@
 // `glorank train sft|rl|reward-model`: GloRank's training stages on a converted, tokenized
 // dataset. Each stage is one call into @glorank/model; this module only parses flags,
 // shows progress and records the run in the tracking store.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type LoadedDataset, readDataset, UserError } from '@glorank/data';
+import { type LoadedDataset, readDataset, removeStaleTemps, UserError } from '@glorank/data';
 import {
   type BackendChoice,
   type EvaluatorEnsemble,
@@ -33,8 +34,25 @@ interface CommonFlags {
   backend: string;
   seed: number;
   out?: string;
+  force?: boolean;
   track: boolean;
   json?: boolean;
+}
+
+/**
+ * Before training into `out`: an existing output is kept unless --force replaces it (or
+ * --resume continues it), as `data convert` does; and temporaries that killed saves left
+ * next to it are removed.
+ */
+async function prepareOut(out: string, flags: CommonFlags & { resume?: boolean }): Promise<void> {
+  const occupied = existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0);
+  if (occupied && !flags.resume && !flags.force) {
+    throw new UserError(
+      'output already exists; pass --resume to continue its training or --force to replace it',
+      { file: out, field: '--out' },
+    );
+  }
+  await removeStaleTemps(path.dirname(out));
 }
 
 async function configOf(flags: CommonFlags): Promise<GloRankTrainConfig> {
@@ -91,6 +109,7 @@ function withCommon(cmd: Command): Command {
     .addOption(backendOption())
     .option('--seed <n>', 'random seed', parseIntOption('--seed', 0), 1)
     .option('--out <dir>', 'checkpoint folder (default <runs>/glorank/<dataset>/<stage>-s<seed>)')
+    .option('--force', 'replace an existing checkpoint in --out')
     .option('--no-track', 'do not record the run in the tracking store')
     .option('--json', 'print the result as JSON (no progress output)');
 }
@@ -178,6 +197,7 @@ Examples:
         const out = path.resolve(
           flags.out ?? defaultOut(dataset, config.model.mode === 'local' ? 'local-sft' : 'sft', flags.seed),
         );
+        await prepareOut(out, flags);
         const tracking = await startTracking(
           flags,
           `sft ${dataset.manifest.name} s${flags.seed}`,
@@ -244,6 +264,7 @@ Examples:
       const codes = await codesOf(dir);
       const stage = flags.withValid ? 'simulator' : 'reward-model';
       const out = path.resolve(flags.out ?? defaultOut(dataset, stage, flags.seed));
+      await prepareOut(out, flags);
       const bar = createProgress({ label: stage, total: 1, unit: 'steps', quiet: Boolean(flags.json) });
       const evaluator = trainRewardModel({
         dataset,
@@ -321,6 +342,7 @@ Examples:
           },
         };
         const out = path.resolve(flags.out ?? defaultOut(dataset, 'rl', flags.seed));
+        await prepareOut(out, flags);
         let rewardModelDir = flags.rewardModel ? path.resolve(flags.rewardModel) : `${out}.reward-model`;
         let evaluator: EvaluatorEnsemble;
         if (flags.rewardModel) {
