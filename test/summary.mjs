@@ -5,6 +5,7 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dirs = [
+  'packages/base',
   'packages/data',
   'packages/model',
   'packages/experiment',

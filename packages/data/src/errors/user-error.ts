@@ -1,35 +1,4 @@
-// Errors a user can cause (bad file, bad flag, bad config). The CLI prints their message
-// on one line and exits with code 2; everything else is a bug and keeps its stack trace.
-
-export interface UserErrorLocation {
-  /** File the problem was found in. */
-  file?: string;
-  /** 1-based line number within `file`. */
-  line?: number;
-  /** Field, column or flag name. */
-  field?: string;
-}
-
-/** A mistake in the user's input: message names where and what was expected. */
-export class UserError extends Error {
-  readonly exitCode = 2;
-  readonly location: UserErrorLocation;
-
-  constructor(message: string, location: UserErrorLocation = {}) {
-    const where = [
-      location.file !== undefined
-        ? location.file + (location.line !== undefined ? `:${location.line}` : '')
-        : '',
-      location.field !== undefined ? `field '${location.field}'` : '',
-    ]
-      .filter((s) => s.length > 0)
-      .join(', ');
-    super(where.length > 0 ? `${where}: ${message}` : message);
-    this.name = 'UserError';
-    this.location = location;
-  }
-}
-
-export function isUserError(err: unknown): err is UserError {
-  return err instanceof Error && (err as { name?: string }).name === 'UserError' && 'exitCode' in err;
-}
+// UserError is defined in @glorank/base (the leaf every package may import, so the tracking
+// store need not depend on @glorank/data for it); data's modules keep importing it from here.
+export type { UserErrorLocation } from '@glorank/base';
+export { isUserError, UserError } from '@glorank/base';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import type { ArtifactInput, ArtifactKind } from '../types.js';
 
 export async function sha256File(file: string): Promise<string> {

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isUserError } from '@glorank/data';
+import { isUserError } from '@glorank/base';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { migrate } from '../schema/migrate.js';
 import { openRunStore } from '../store/open-run-store.js';

@@ -3,7 +3,7 @@
 // `running`; a process that dies stops them and the next reader marks the run `crashed`,
 // while every batch flushed before stays. It fits @glorank/model's TrainLogger structurally.
 import os from 'node:os';
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import { describeArtifactFile } from '../artifacts/file-artifact.js';
 import type {
   Artifact,

@@ -1,7 +1,7 @@
 // Applies pending migrations in one transaction, serialised across processes (SQLite's
 // write lock, a PostgreSQL advisory lock), so many loggers opening a fresh store at once
 // create the schema exactly once.
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import type { SqlDriver } from '../store/sql-driver.js';
 import { MIGRATIONS, migrationSql, SCHEMA_VERSION } from './migrations.js';
 

@@ -2,7 +2,7 @@
 // runs/glorank.db), PostgreSQL for postgres:// URLs. Opening migrates the schema.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import { migrate } from '../schema/migrate.js';
 import type { RunStore } from '../types.js';
 import { PostgresDriver } from './postgres-driver.js';

@@ -1,6 +1,6 @@
 // Builds the WHERE / ORDER BY of listRuns from typed filter and sort options. Values always
 // travel as parameters; only whitelisted column names are spliced into the SQL.
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import type { CompareOp, ListRunsOptions, MetricAgg, RunSortField, RunStatus } from '../types.js';
 import { RUN_STATUSES } from '../types.js';
 import type { SqlParam } from './sql-driver.js';

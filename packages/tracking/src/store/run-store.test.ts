@@ -1,6 +1,6 @@
 // The RunStore contract, run against every backend (SQLite always, PostgreSQL when
 // configured): same inputs, same answers.
-import { isUserError } from '@glorank/data';
+import { isUserError } from '@glorank/base';
 import { expect, it } from 'vitest';
 import { describeEachBackend } from '../test-support/store-backends.js';
 import type { RunStore } from '../types.js';

@@ -1,6 +1,6 @@
 // The RunStore over any SqlDriver: one implementation, so SQLite and PostgreSQL behave alike
 // and one test suite covers both. Every read of runs first marks overdue runs crashed.
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import type {
   Artifact,
   ArtifactInput,

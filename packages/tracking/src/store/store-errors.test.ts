@@ -3,7 +3,7 @@
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isUserError } from '@glorank/data';
+import { isUserError } from '@glorank/base';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openRunStore, redactLocation } from './open-run-store.js';
 import { storeUnavailable } from './store-errors.js';

@@ -3,7 +3,7 @@
 // PostgreSQL server that is down or refuses the login) becomes a UserError naming the store,
 // so the CLI prints one line and exits 2 instead of a driver stack trace. Anything else (a bug,
 // a constraint the store's own SQL broke) passes through untouched.
-import { UserError } from '@glorank/data';
+import { UserError } from '@glorank/base';
 import type { BulkColumn, SqlDriver, SqlExecutor, SqlParam } from './sql-driver.js';
 
 // better-sqlite3 codes (extended ones such as SQLITE_IOERR_SHORT_READ share the prefix).

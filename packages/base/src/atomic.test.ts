@@ -3,8 +3,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../errors/user-error.js';
 import { buildDirAtomic, removeStaleTemps, writeFileAtomic } from './atomic.js';
+import { UserError } from './user-error.js';
 
 async function tmpdir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'glorank-atomic-'));
