@@ -35,11 +35,13 @@ export function requestMetrics(
   cutoff: number,
 ): RequestMetrics | null {
   const label = new Map<number, number>();
+  // P = sum of the candidates' labels (PROTOCOL.md): the number of positives for 0/1 labels,
+  // the total gain of relevance for graded ones; hits below likewise sum labels.
   let positives = 0;
   for (let i = 0; i < request.candidates.length; i++) {
     const y = request.labels[i] as number;
     label.set(request.candidates[i] as number, y);
-    if (y > 0) positives++;
+    if (y > 0) positives += y;
   }
   if (positives === 0) return null;
   const L = cutoff;
@@ -52,7 +54,7 @@ export function requestMetrics(
     if (y === undefined) throw new Error(`slate item ${item} is not a candidate of request ${request.id}`);
     dcg += gain(y) / Math.log2(i + 2);
     if (y > 0) {
-      hits++;
+      hits += y;
       apSum += hits / (i + 1);
     }
   }
