@@ -153,6 +153,235 @@ function transposeFunc(): string {
   ].join('\n');
 }
 
+/**
+ * exp(x) for f32 (`t` = 'f32') or four lanes (`t` = 'f32x4'), Cephes expf: x = n ln2 + r,
+ * |r| <= ln2/2, exp(r) = 1 + r + r^2 P(r), scaled by 2^n through the exponent bits.
+ * Relative error about 1e-7; inputs below -87.3 give about 1e-38 where Math.exp gives 0.
+ */
+function expCode(t: 'f32' | 'f32x4', x: string): string {
+  const k = (v: number) => (t === 'f32' ? `(f32.const ${v})` : `(v128.const f32x4 ${v} ${v} ${v} ${v})`);
+  const op = (name: string, ...args: string[]) => `(${t}.${name} ${args.join(' ')})`;
+  const xs = `${t === 'f32' ? 'ex' : 'vx'}`;
+  const ns = `${t === 'f32' ? 'en' : 'vn'}`;
+  const rs = `${t === 'f32' ? 'er' : 'vr'}`;
+  const lines = [
+    s(xs, op('max', op('min', x, k(88.3762626647949)), k(-87.3365478515625))),
+    s(ns, op('nearest', op('mul', g(xs), k(1.44269504088896341)))),
+    s(rs, op('sub', op('sub', g(xs), op('mul', g(ns), k(0.693359375))), op('mul', g(ns), k(-2.1219444e-4)))),
+  ];
+  let poly = k(1.98756915e-4);
+  for (const c of [1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]) {
+    poly = op('add', op('mul', poly, g(rs)), k(c));
+  }
+  const y = op('add', op('add', op('mul', op('mul', poly, g(rs)), g(rs)), g(rs)), k(1));
+  const scale =
+    t === 'f32'
+      ? `(f32.reinterpret_i32 (i32.shl (i32.add (i32.trunc_f32_s ${g(ns)}) (i32.const 127)) (i32.const 23)))`
+      : `(i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s ${g(ns)}) (v128.const i32x4 127 127 127 127)) (i32.const 23))`;
+  return `(block (result ${t === 'f32' ? 'f32' : 'v128'}) ${lines.join(' ')} ${op('mul', y, scale)})`;
+}
+
+const EXP_LOCALS =
+  '(local $ex f32) (local $en f32) (local $er f32) (local $vx v128) (local $vn v128) (local $vr v128)';
+
+/**
+ * softmax: in place over `batch` x `rows` rows of `cols` f32 at p, after adding a mask row:
+ * row r of slice t adds mask + (t / heads) * mbs + r * mrs (byte strides; 0 broadcasts)
+ * when hasMask. max, exp(x - max), sum, then x / sum, as tfjs's cpu softmax does.
+ */
+function softmaxFunc(): string {
+  const cond4 = `(i32.le_u ${add(g('j'), c32(4))} ${g('cols')})`;
+  const condTail = `(i32.lt_u ${g('j')} ${g('cols')})`;
+  const at = add(g('row'), mul(g('j'), c32(4)));
+  const mat = add(g('mrow'), mul(g('j'), c32(4)));
+  const lanes = (op: string, v: string) =>
+    [0, 1, 2, 3].map((l) => `(f32x4.extract_lane ${l} ${g(v)})`).reduce((x, y) => `(f32.${op} ${x} ${y})`);
+  return [
+    '(func (export "softmax") (param $p i32) (param $batch i32) (param $heads i32) (param $rows i32) (param $cols i32)',
+    '  (param $mask i32) (param $mbs i32) (param $mrs i32) (param $hasMask i32)',
+    '  (local $t i32) (local $r i32) (local $j i32) (local $row i32) (local $mrow i32) (local $mx f32) (local $sum f32)',
+    `  (local $vmx v128) (local $vsum v128) (local $ve v128) (local $e f32) ${EXP_LOCALS}`,
+    s('row', g('p')),
+    s('t', c32(0)),
+    whileLoop(`(i32.lt_u ${g('t')} ${g('batch')})`, [
+      s('r', c32(0)),
+      whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
+        s('mrow', add(add(g('mask'), mul(`(i32.div_u ${g('t')} ${g('heads')})`, g('mbs'))), mul(g('r'), g('mrs')))),
+        `(if ${g('hasMask')} (then`,
+        s('j', c32(0)),
+        whileLoop(cond4, [`(v128.store ${at} (f32x4.add (v128.load ${at}) (v128.load ${mat})))`, inc('j', c32(4))]),
+        whileLoop(condTail, [`(f32.store ${at} (f32.add (f32.load ${at}) (f32.load ${mat})))`, inc('j', c32(1))]),
+        '))',
+        // Row max: four lanes, then the tail.
+        s('vmx', '(v128.const f32x4 -inf -inf -inf -inf)'),
+        s('j', c32(0)),
+        whileLoop(cond4, [s('vmx', `(f32x4.max ${g('vmx')} (v128.load ${at}))`), inc('j', c32(4))]),
+        s('mx', lanes('max', 'vmx')),
+        whileLoop(condTail, [s('mx', `(f32.max ${g('mx')} (f32.load ${at}))`), inc('j', c32(1))]),
+        s('vmx', `(f32x4.splat ${g('mx')})`),
+        // exp(x - max) in place and its sum.
+        s('vsum', '(v128.const f32x4 0 0 0 0)'),
+        s('j', c32(0)),
+        whileLoop(cond4, [
+          s('ve', expCode('f32x4', `(f32x4.sub (v128.load ${at}) ${g('vmx')})`)),
+          `(v128.store ${at} ${g('ve')})`,
+          s('vsum', `(f32x4.add ${g('vsum')} ${g('ve')})`),
+          inc('j', c32(4)),
+        ]),
+        s('sum', lanes('add', 'vsum')),
+        whileLoop(condTail, [
+          s('e', expCode('f32', `(f32.sub (f32.load ${at}) ${g('mx')})`)),
+          `(f32.store ${at} ${g('e')})`,
+          s('sum', `(f32.add ${g('sum')} ${g('e')})`),
+          inc('j', c32(1)),
+        ]),
+        s('vsum', `(f32x4.splat ${g('sum')})`),
+        s('j', c32(0)),
+        whileLoop(cond4, [`(v128.store ${at} (f32x4.div (v128.load ${at}) ${g('vsum')}))`, inc('j', c32(4))]),
+        whileLoop(condTail, [`(f32.store ${at} (f32.div (f32.load ${at}) ${g('sum')}))`, inc('j', c32(1))]),
+        inc('row', mul(g('cols'), c32(4))),
+        inc('r', c32(1)),
+      ]),
+      inc('t', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
+/** softmaxGrad: d[i] = y[i] * (d[i] - sum_j d[j] y[j]) in place, per row of `cols` over `rows` rows. */
+function softmaxGradFunc(): string {
+  const cond4 = `(i32.le_u ${add(g('j'), c32(4))} ${g('cols')})`;
+  const condTail = `(i32.lt_u ${g('j')} ${g('cols')})`;
+  const yAt = add(g('y'), mul(g('j'), c32(4)));
+  const dAt = add(g('d'), mul(g('j'), c32(4)));
+  const lanes = [0, 1, 2, 3].map((l) => `(f32x4.extract_lane ${l} ${g('vdot')})`).reduce((x, y) => `(f32.add ${x} ${y})`);
+  return [
+    '(func (export "softmaxGrad") (param $y i32) (param $d i32) (param $rows i32) (param $cols i32)',
+    '  (local $r i32) (local $j i32) (local $dot f32) (local $vdot v128)',
+    s('r', c32(0)),
+    whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
+      s('vdot', '(v128.const f32x4 0 0 0 0)'),
+      s('j', c32(0)),
+      whileLoop(cond4, [
+        s('vdot', `(f32x4.add ${g('vdot')} (f32x4.mul (v128.load ${dAt}) (v128.load ${yAt})))`),
+        inc('j', c32(4)),
+      ]),
+      s('dot', lanes),
+      whileLoop(condTail, [s('dot', `(f32.add ${g('dot')} (f32.mul (f32.load ${dAt}) (f32.load ${yAt})))`), inc('j', c32(1))]),
+      s('vdot', `(f32x4.splat ${g('dot')})`),
+      s('j', c32(0)),
+      whileLoop(cond4, [
+        `(v128.store ${dAt} (f32x4.mul (v128.load ${yAt}) (f32x4.sub (v128.load ${dAt}) ${g('vdot')})))`,
+        inc('j', c32(4)),
+      ]),
+      whileLoop(condTail, [
+        `(f32.store ${dAt} (f32.mul (f32.load ${yAt}) (f32.sub (f32.load ${dAt}) ${g('dot')})))`,
+        inc('j', c32(1)),
+      ]),
+      inc('y', mul(g('cols'), c32(4))),
+      inc('d', mul(g('cols'), c32(4))),
+      inc('r', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
+/**
+ * layerNorm: per row of `cols`: mean, centred, var = mean(centred^2), rstd = 1 / sqrt(var +
+ * eps), out = centred * rstd * gamma + beta; saves mean and rstd per row for the gradient.
+ */
+function layerNormFunc(): string {
+  const cond = `(i32.lt_u ${g('j')} ${g('cols')})`;
+  const xAt = add(g('xr'), mul(g('j'), c32(4)));
+  const oAt = add(g('or'), mul(g('j'), c32(4)));
+  const jAt = (base: string) => add(g(base), mul(g('j'), c32(4)));
+  return [
+    '(func (export "layerNorm") (param $x i32) (param $gamma i32) (param $beta i32) (param $out i32)',
+    '  (param $mean i32) (param $rstd i32) (param $rows i32) (param $cols i32) (param $eps f32)',
+    '  (local $r i32) (local $j i32) (local $xr i32) (local $or i32) (local $m f32) (local $v f32) (local $c f32) (local $rs f32) (local $fc f32)',
+    s('fc', `(f32.convert_i32_u ${g('cols')})`),
+    s('r', c32(0)),
+    whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
+      s('xr', add(g('x'), mul(mul(g('r'), g('cols')), c32(4)))),
+      s('or', add(g('out'), mul(mul(g('r'), g('cols')), c32(4)))),
+      s('m', '(f32.const 0)'),
+      s('j', c32(0)),
+      whileLoop(cond, [s('m', `(f32.add ${g('m')} (f32.load ${xAt}))`), inc('j', c32(1))]),
+      s('m', `(f32.div ${g('m')} ${g('fc')})`),
+      s('v', '(f32.const 0)'),
+      s('j', c32(0)),
+      whileLoop(cond, [
+        s('c', `(f32.sub (f32.load ${xAt}) ${g('m')})`),
+        s('v', `(f32.add ${g('v')} (f32.mul ${g('c')} ${g('c')}))`),
+        inc('j', c32(1)),
+      ]),
+      s('rs', `(f32.div (f32.const 1) (f32.sqrt (f32.add (f32.div ${g('v')} ${g('fc')}) ${g('eps')})))`),
+      `(f32.store ${add(g('mean'), mul(g('r'), c32(4)))} ${g('m')})`,
+      `(f32.store ${add(g('rstd'), mul(g('r'), c32(4)))} ${g('rs')})`,
+      s('j', c32(0)),
+      whileLoop(cond, [
+        `(f32.store ${oAt} (f32.add (f32.mul (f32.mul (f32.sub (f32.load ${xAt}) ${g('m')}) ${g('rs')}) (f32.load ${jAt('gamma')})) (f32.load ${jAt('beta')})))`,
+        inc('j', c32(1)),
+      ]),
+      inc('r', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
+/**
+ * layerNormGrad: with xhat = (x - mean) rstd and g = dy gamma,
+ * dx = rstd (g - mean(g) - xhat mean(g xhat)); dgamma = sum_rows dy xhat; dbeta = sum_rows dy.
+ * dgamma and dbeta are overwritten.
+ */
+function layerNormGradFunc(): string {
+  const cond = `(i32.lt_u ${g('j')} ${g('cols')})`;
+  const at = (base: string) => add(g(base), mul(g('j'), c32(4)));
+  const xhat = `(f32.mul (f32.sub (f32.load ${at('xr')}) ${g('m')}) ${g('rs')})`;
+  const gj = `(f32.mul (f32.load ${at('dyr')}) (f32.load ${at('gamma')}))`;
+  return [
+    '(func (export "layerNormGrad") (param $dy i32) (param $x i32) (param $gamma i32) (param $mean i32) (param $rstd i32)',
+    '  (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $rows i32) (param $cols i32)',
+    '  (local $r i32) (local $j i32) (local $xr i32) (local $dyr i32) (local $dxr i32) (local $m f32) (local $rs f32)',
+    '  (local $sg f32) (local $sgx f32) (local $fc f32) (local $xh f32)',
+    s('fc', `(f32.convert_i32_u ${g('cols')})`),
+    s('j', c32(0)),
+    whileLoop(cond, [
+      `(f32.store ${at('dgamma')} (f32.const 0))`,
+      `(f32.store ${at('dbeta')} (f32.const 0))`,
+      inc('j', c32(1)),
+    ]),
+    s('r', c32(0)),
+    whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
+      s('xr', add(g('x'), mul(mul(g('r'), g('cols')), c32(4)))),
+      s('dyr', add(g('dy'), mul(mul(g('r'), g('cols')), c32(4)))),
+      s('dxr', add(g('dx'), mul(mul(g('r'), g('cols')), c32(4)))),
+      s('m', `(f32.load ${add(g('mean'), mul(g('r'), c32(4)))})`),
+      s('rs', `(f32.load ${add(g('rstd'), mul(g('r'), c32(4)))})`),
+      s('sg', '(f32.const 0)'),
+      s('sgx', '(f32.const 0)'),
+      s('j', c32(0)),
+      whileLoop(cond, [
+        s('xh', xhat),
+        s('sg', `(f32.add ${g('sg')} ${gj})`),
+        s('sgx', `(f32.add ${g('sgx')} (f32.mul ${gj} ${g('xh')}))`),
+        `(f32.store ${at('dgamma')} (f32.add (f32.load ${at('dgamma')}) (f32.mul (f32.load ${at('dyr')}) ${g('xh')})))`,
+        `(f32.store ${at('dbeta')} (f32.add (f32.load ${at('dbeta')}) (f32.load ${at('dyr')})))`,
+        inc('j', c32(1)),
+      ]),
+      s('sg', `(f32.div ${g('sg')} ${g('fc')})`),
+      s('sgx', `(f32.div ${g('sgx')} ${g('fc')})`),
+      s('j', c32(0)),
+      whileLoop(cond, [
+        `(f32.store ${at('dxr')} (f32.mul ${g('rs')} (f32.sub (f32.sub ${gj} ${g('sg')}) (f32.mul ${xhat} ${g('sgx')}))))`,
+        inc('j', c32(1)),
+      ]),
+      inc('r', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
 /** The whole module's text. */
 export function wasmKernelsWat(): string {
   labels = 0;
@@ -162,6 +391,10 @@ export function wasmKernelsWat(): string {
     matmulFunc(),
     batchFunc(),
     transposeFunc(),
+    softmaxFunc(),
+    softmaxGradFunc(),
+    layerNormFunc(),
+    layerNormGradFunc(),
     ')',
     '',
   ].join('\n');

@@ -50,6 +50,41 @@ interface KernelExports {
     ldb: number,
   ): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
+  softmax(
+    p: number,
+    batch: number,
+    heads: number,
+    rows: number,
+    cols: number,
+    mask: number,
+    mbs: number,
+    mrs: number,
+    hasMask: number,
+  ): void;
+  softmaxGrad(y: number, d: number, rows: number, cols: number): void;
+  layerNorm(
+    x: number,
+    gamma: number,
+    beta: number,
+    out: number,
+    mean: number,
+    rstd: number,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  layerNormGrad(
+    dy: number,
+    x: number,
+    gamma: number,
+    mean: number,
+    rstd: number,
+    dx: number,
+    dgamma: number,
+    dbeta: number,
+    rows: number,
+    cols: number,
+  ): void;
 }
 
 /** One instance per backend (per wasm memory), with a scratch block on that backend's heap. */
@@ -148,6 +183,162 @@ function batchMatMul(
   return out;
 }
 
+/** Kernel names of the fused ops (called through the engine by nn/fused.ts). */
+export const FUSED_ATTENTION = 'GlorankAttention';
+export const FUSED_ATTENTION_GRAD = 'GlorankAttentionGrad';
+export const FUSED_LAYER_NORM = 'GlorankLayerNorm';
+export const FUSED_LAYER_NORM_GRAD = 'GlorankLayerNormGrad';
+
+/** [B, H, T, D] dims of a rank-4 tensor. */
+function dims4(t: TensorInfo): [number, number, number, number] {
+  return t.shape as [number, number, number, number];
+}
+
+/**
+ * Attention core: q [B, H, Tq, D] (already scaled), k and v [B, H, Tk, D], optional additive
+ * mask [B or 1, Tq or 1, Tk]. Outputs the context [B, H, Tq, D] and the probabilities
+ * [B, H, Tq, Tk] (saved for the gradient).
+ */
+const attentionKernel: KernelFunc = ({ inputs, backend: b }) => {
+  const backend = b as unknown as WasmBackendLike;
+  const kern = kernelsFor(backend);
+  if (kern === null)
+    throw new Error(`${FUSED_ATTENTION}: the wasm kernels are not available on this backend`);
+  const { q, k, v, mask } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo; mask?: TensorInfo };
+  const [B, H, Tq, D] = dims4(q);
+  const Tk = dims4(k)[2];
+  const ctx = backend.makeOutput([B, H, Tq, D], 'float32');
+  const probs = backend.makeOutput([B, H, Tq, Tk], 'float32');
+  const BH = B * H;
+  if (BH * Tq * Tk === 0) return [ctx, probs];
+  const kT = kern.scratch(BH * D * Tk * 4);
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  const pPtr = off(probs);
+  kern.exports.transpose(off(k), kT, BH, Tk, D);
+  kern.exports.bmm(off(q), kT, pPtr, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
+  if (mask !== undefined) {
+    const [mB, mQ] = mask.shape as [number, number, number];
+    kern.exports.softmax(
+      pPtr,
+      BH,
+      H,
+      Tq,
+      Tk,
+      off(mask),
+      mB === 1 ? 0 : mQ * Tk * 4,
+      mQ === 1 ? 0 : Tk * 4,
+      1,
+    );
+  } else {
+    kern.exports.softmax(pPtr, BH, H, Tq, Tk, 0, 0, 0, 0);
+  }
+  kern.exports.bmm(pPtr, off(v), off(ctx), BH, Tq * Tk * 4, Tk * D * 4, Tq, Tk, D, Tk * 4, 4, D * 4);
+  return [ctx, probs];
+};
+
+/** Gradient of the attention core: dq, dk, dv from dctx and the saved q, k, v, probabilities. */
+const attentionGradKernel: KernelFunc = ({ inputs, backend: b }) => {
+  const backend = b as unknown as WasmBackendLike;
+  const kern = kernelsFor(backend);
+  if (kern === null)
+    throw new Error(`${FUSED_ATTENTION_GRAD}: the wasm kernels are not available on this backend`);
+  const { dy, q, k, v, probs } = inputs as Record<'dy' | 'q' | 'k' | 'v' | 'probs', TensorInfo>;
+  const [B, H, Tq, D] = dims4(q);
+  const Tk = dims4(k)[2];
+  const dq = backend.makeOutput([B, H, Tq, D], 'float32');
+  const dk = backend.makeOutput([B, H, Tk, D], 'float32');
+  const dv = backend.makeOutput([B, H, Tk, D], 'float32');
+  const BH = B * H;
+  if (BH * Tq * Tk * D === 0) {
+    for (const t of [dq, dk, dv]) {
+      const n = util.sizeFromShape(t.shape);
+      if (n > 0)
+        new Float32Array(
+          (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer,
+          backend.getMemoryOffset(t.dataId),
+          n,
+        ).fill(0);
+    }
+    return [dq, dk, dv];
+  }
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  // Scratch: v transposed [BH, D, Tk], then dP [BH, Tq, Tk] (turned into dScores in place).
+  const vT = kern.scratch((BH * D * Tk + BH * Tq * Tk) * 4);
+  const dP = vT + BH * D * Tk * 4;
+  const pPtr = off(probs);
+  kern.exports.transpose(off(v), vT, BH, Tk, D);
+  kern.exports.bmm(off(dy), vT, dP, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
+  // dv = P^T dy: A = P read transposed (row stride 4 bytes, inner stride Tk * 4).
+  kern.exports.bmm(pPtr, off(dy), off(dv), BH, Tq * Tk * 4, Tq * D * 4, Tk, Tq, D, 4, Tk * 4, D * 4);
+  kern.exports.softmaxGrad(pPtr, dP, BH * Tq, Tk);
+  kern.exports.bmm(dP, off(k), off(dq), BH, Tq * Tk * 4, Tk * D * 4, Tq, Tk, D, Tk * 4, 4, D * 4);
+  kern.exports.bmm(dP, off(q), off(dk), BH, Tq * Tk * 4, Tq * D * 4, Tk, Tq, D, 4, Tk * 4, D * 4);
+  return [dq, dk, dv];
+};
+
+/** Layer norm over the last axis: outputs y, and per-row mean and 1/std (saved for the gradient). */
+const layerNormKernel: KernelFunc = ({ inputs, backend: b, attrs }) => {
+  const backend = b as unknown as WasmBackendLike;
+  const kern = kernelsFor(backend);
+  if (kern === null)
+    throw new Error(`${FUSED_LAYER_NORM}: the wasm kernels are not available on this backend`);
+  const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', TensorInfo>;
+  const { eps } = attrs as unknown as { eps: number };
+  const cols = x.shape[x.shape.length - 1] as number;
+  const rows = util.sizeFromShape(x.shape) / Math.max(cols, 1);
+  const y = backend.makeOutput(x.shape, 'float32');
+  const mean = backend.makeOutput([rows], 'float32');
+  const rstd = backend.makeOutput([rows], 'float32');
+  if (rows * cols === 0) return [y, mean, rstd];
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  kern.exports.layerNorm(off(x), off(gamma), off(beta), off(y), off(mean), off(rstd), rows, cols, eps);
+  return [y, mean, rstd];
+};
+
+const layerNormGradKernel: KernelFunc = ({ inputs, backend: b }) => {
+  const backend = b as unknown as WasmBackendLike;
+  const kern = kernelsFor(backend);
+  if (kern === null)
+    throw new Error(`${FUSED_LAYER_NORM_GRAD}: the wasm kernels are not available on this backend`);
+  const { dy, x, gamma, mean, rstd } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'rstd', TensorInfo>;
+  const cols = x.shape[x.shape.length - 1] as number;
+  const rows = util.sizeFromShape(x.shape) / Math.max(cols, 1);
+  const dx = backend.makeOutput(x.shape, 'float32');
+  const dgamma = backend.makeOutput([cols], 'float32');
+  const dbeta = backend.makeOutput([cols], 'float32');
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  if (cols > 0) {
+    kern.exports.layerNormGrad(
+      off(dy),
+      off(x),
+      off(gamma),
+      off(mean),
+      off(rstd),
+      off(dx),
+      off(dgamma),
+      off(dbeta),
+      rows,
+      cols,
+    );
+  }
+  return [dx, dgamma, dbeta];
+};
+
+const FUSED_KERNELS: [string, KernelFunc][] = [
+  [FUSED_ATTENTION, attentionKernel],
+  [FUSED_ATTENTION_GRAD, attentionGradKernel],
+  [FUSED_LAYER_NORM, layerNormKernel],
+  [FUSED_LAYER_NORM_GRAD, layerNormGradKernel],
+];
+
+/** True when the fused kernels can run on the active backend (wasm with its memory reachable). */
+export function fusedKernelsAvailable(backend: unknown): boolean {
+  const be = backend as Partial<WasmBackendLike> | null;
+  if (be === null || typeof be !== 'object' || be.wasm === undefined || be.getMemoryOffset === undefined)
+    return false;
+  return getKernel(FUSED_ATTENTION, 'wasm') !== undefined && kernelsFor(be as WasmBackendLike) !== null;
+}
+
 let installedMatMul: KernelConfig | null = null;
 
 /**
@@ -156,6 +347,12 @@ let installedMatMul: KernelConfig | null = null;
  */
 export function installWasmKernels(): void {
   const original = getKernel(BatchMatMul, 'wasm');
+  if (original !== undefined) {
+    for (const [kernelName, kernelFunc] of FUSED_KERNELS) {
+      if (getKernel(kernelName, 'wasm') === undefined)
+        registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    }
+  }
   if (original === undefined || original === installedMatMul) return;
   const fallback = original.kernelFunc;
   const kernelFunc: KernelFunc = (args) => {
@@ -185,5 +382,7 @@ export function wasmKernelsInstalled(): string[] {
   const names: string[] = [];
   if (installedMatMul !== null && getKernel(BatchMatMul, 'wasm') === installedMatMul)
     names.push('BatchMatMul (SIMD)');
+  for (const [kernelName] of FUSED_KERNELS)
+    if (getKernel(kernelName, 'wasm') !== undefined) names.push(kernelName);
   return names;
 }

@@ -2,15 +2,16 @@
 // additive masks: 0 where a query may look, MASK_VALUE where it may not. A large finite
 // value instead of -Infinity keeps fully masked rows (padding queries) free of NaN.
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionCore } from './fused.js';
 import { Dense } from './layers.js';
 import type { ParamStore } from './params.js';
 
 export const MASK_VALUE = -1e9;
 
 /**
- * Projected keys and values split into heads: k is [batch, heads, headDim, keys] (already
- * transposed: wasm's batched matmul is about 2x slower with transposeB), v is
- * [batch, heads, keys, headDim].
+ * Projected keys and values split into heads, both [batch, heads, keys, headDim] (so a
+ * decoding step appends its key with a concat along axis 2: whole rows, where the earlier
+ * pre-transposed key layout appended one float per row and was the slowest op of sampling).
  */
 export interface KeysValues {
   k: tf.Tensor4D;
@@ -59,16 +60,15 @@ export class MultiHeadAttention {
     this.out = new Dense(store, `${name}/out`, dim, dim);
   }
 
-  /** [batch, t, dim] -> [batch, heads, t, headDim], or [batch, heads, headDim, t] when `keys`. */
-  private splitHeads(x: tf.Tensor, keys = false): tf.Tensor4D {
+  /** [batch, t, dim] -> [batch, heads, t, headDim]. */
+  private splitHeads(x: tf.Tensor): tf.Tensor4D {
     const [b, t] = x.shape as [number, number, number];
-    const perm = keys ? [0, 2, 3, 1] : [0, 2, 1, 3];
-    return tf.transpose(tf.reshape(x, [b, t, this.heads, this.headDim]), perm) as tf.Tensor4D;
+    return tf.transpose(tf.reshape(x, [b, t, this.heads, this.headDim]), [0, 2, 1, 3]) as tf.Tensor4D;
   }
 
   /** Project a memory [batch, keys, dim] once, so decoding steps can reuse it. */
   keysValues(memory: tf.Tensor): KeysValues {
-    return { k: this.splitHeads(this.k.apply(memory), true), v: this.splitHeads(this.v.apply(memory)) };
+    return { k: this.splitHeads(this.k.apply(memory)), v: this.splitHeads(this.v.apply(memory)) };
   }
 
   /**
@@ -78,10 +78,8 @@ export class MultiHeadAttention {
   attend(queries: tf.Tensor, kv: KeysValues, mask?: tf.Tensor): tf.Tensor {
     const [b, t] = queries.shape as [number, number, number];
     const q = this.splitHeads(tf.mul(this.q.apply(queries), 1 / Math.sqrt(this.headDim)));
-    let scores: tf.Tensor = tf.matMul(q, kv.k); // [batch, heads, q, keys]
-    if (mask !== undefined) scores = tf.add(scores, tf.expandDims(mask, 1));
-    const weights = tf.softmax(scores);
-    const ctx = tf.matMul(weights as tf.Tensor4D, kv.v); // [batch, heads, q, headDim]
+    // softmax(q k^T + mask) v: one fused kernel each way on wasm (nn/fused.ts).
+    const ctx = attentionCore(q, kv.k, kv.v, mask); // [batch, heads, q, headDim]
     const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [b, t, this.dim]);
     return this.out.apply(merged);
   }

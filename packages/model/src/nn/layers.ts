@@ -1,9 +1,11 @@
 // Basic layers as explicit tfjs-core ops (so they train on wasm, cpu and tfjs-node alike):
 // Dense, Embedding, LayerNorm and the position-wise feed-forward block. Layer norm is
-// written as plain ops because tfjs's fused version has a very slow gradient on wasm.
+// nn/fused.ts's (one wasm kernel each way; plain ops elsewhere), not tfjs's, whose
+// gradient is very slow on wasm.
 // Each layer takes its parameters from a ParamStore under a name prefix.
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmKernels } from '../backend/wasm-kernels.js';
+import { layerNorm } from './fused.js';
 import type { ParamStore } from './params.js';
 import { installWasmRowGather } from './wasm-gather.js';
 
@@ -86,15 +88,6 @@ export class LayerNorm {
   }
 }
 
-/** Layer norm as plain differentiable ops (mean, square, rsqrt), usable without a store. */
-export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-5): tf.Tensor {
-  const mean = tf.mean(x, -1, true);
-  const centered = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centered), -1, true);
-  const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, gamma), beta);
-}
-
 export type Activation = 'relu' | 'gelu';
 
 /** GELU, tanh approximation (as GPT-2 and PyTorch's approximate='tanh'). */
@@ -128,3 +121,5 @@ export class FeedForward {
     return this.down.apply(activate(this.up.apply(x), this.activation));
   }
 }
+
+export { layerNorm };

@@ -92,7 +92,7 @@ export class DecoderBlock {
       past === null
         ? own
         : {
-            k: tf.concat([past.k, own.k], 3) as tf.Tensor4D,
+            k: tf.concat([past.k, own.k], 2) as tf.Tensor4D,
             v: tf.concat([past.v, own.v], 2) as tf.Tensor4D,
           };
     const x1 = tf.add(x, this.selfAttn.attend(h1, cache));

@@ -57,7 +57,13 @@ export function installWasmRowGather(): void {
       for (let i = 0; i < n; i++) {
         const r = idx[i] as number;
         if (r < 0 || r >= rows) throw new RangeError(`gather: index ${r} is outside [0, ${rows})`);
-        dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+        if (rowSize < 16) {
+          // Short rows (a 1-D gather): a subarray per row costs more than the copy.
+          for (let j = 0, from = r * rowSize, to = i * rowSize; j < rowSize; j++)
+            dst[to + j] = src[from + j] as number;
+        } else {
+          dst.set(src.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize);
+        }
       }
       return out;
     },
