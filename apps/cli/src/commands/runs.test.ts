@@ -1,5 +1,5 @@
 // `glorank runs` end to end through the built CLI against a seeded SQLite store.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openRunStore } from '@glorank/tracking';
@@ -76,5 +76,54 @@ describe('glorank runs', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     }
+  });
+
+  it('a mistyped --db is one line and exit 2, and creates neither a store nor its folders', async () => {
+    const typo = path.join(dir, 'tpyo', 'runs', 'glorank.db');
+    for (const sub of [['ls'], ['show', '1'], ['export', '1'], ['tag', '1', 'x'], ['rm', '1']]) {
+      const r = await runCli(['runs', ...sub, '--db', typo]);
+      expect(r.code, sub.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(typo);
+    }
+    expect(existsSync(path.join(dir, 'tpyo'))).toBe(false);
+  });
+
+  it('terminal escape codes in run names, tags and logs are printed as visible text', async () => {
+    const file = path.join(dir, 'hostile.db');
+    const store = await openRunStore(file);
+    const evil = '\u001b]0;pwned\u0007\u001b[2J\u001b[1Aname\u202eevil\r';
+    const r = await store.createRun({ name: evil, experiment: `exp${evil}`, tags: [`tag${evil}`] });
+    await store.appendLogs(r.id, [{ message: `log${evil}` }]);
+    await store.close();
+    for (const args of [['runs', 'ls'], ['runs', 'show', String(r.id)], ['runs', 'tag', String(r.id), 'x']]) {
+      const out = await runCli([...args, '--db', file]);
+      expect(out.code, args.join(' ')).toBe(0);
+      // No control character reaches the terminal except the newlines between lines.
+      expect(out.stdout.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+      expect(out.stdout).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\x1b[1Aname\\u202eevil');
+    }
+    // --json keeps the exact text (JSON escapes it).
+    const json = JSON.parse((await runCli(['runs', 'show', String(r.id), '--json', '--db', file])).stdout);
+    expect(json.run.name).toBe(evil);
+  });
+
+  it('a store with damaged pages is one line naming the file and exit 2, not a stack trace', async () => {
+    const file = path.join(dir, 'damaged.db');
+    const store = await openRunStore(file);
+    const r = await store.createRun({ name: 'r', experiment: 'e' });
+    await store.appendLogs(
+      r.id,
+      Array.from({ length: 400 }, (_, i) => ({ message: `line ${i} ${'x'.repeat(200)}` })),
+    );
+    await store.close();
+    const bytes = statSync(file).size;
+    const fd = openSync(file, 'r+');
+    for (let at = Math.floor(bytes / 2 / 4096) * 4096; at < bytes; at += 4096) writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, at);
+    closeSync(fd);
+    const out = await runCli(['runs', 'show', String(r.id), '--logs', '1000', '--db', file]);
+    expect(out.code).toBe(2);
+    expect(out.stderr.trim().split('\n')).toHaveLength(1);
+    expect(out.stderr).toMatch(new RegExp(`^glorank: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: run store cannot be read`));
   });
 });
