@@ -166,7 +166,7 @@ function expCode(t: 'f32' | 'f32x4', x: string): string {
   const rs = `${t === 'f32' ? 'er' : 'vr'}`;
   const lines = [
     s(xs, op('max', op('min', x, k(88.3762626647949)), k(-87.3365478515625))),
-    s(ns, op('nearest', op('mul', g(xs), k(1.44269504088896341)))),
+    s(ns, op('nearest', op('mul', g(xs), k(Math.LOG2E)))),
     s(rs, op('sub', op('sub', g(xs), op('mul', g(ns), k(0.693359375))), op('mul', g(ns), k(-2.1219444e-4)))),
   ];
   let poly = k(1.98756915e-4);
@@ -206,11 +206,20 @@ function softmaxFunc(): string {
     whileLoop(`(i32.lt_u ${g('t')} ${g('batch')})`, [
       s('r', c32(0)),
       whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
-        s('mrow', add(add(g('mask'), mul(`(i32.div_u ${g('t')} ${g('heads')})`, g('mbs'))), mul(g('r'), g('mrs')))),
+        s(
+          'mrow',
+          add(add(g('mask'), mul(`(i32.div_u ${g('t')} ${g('heads')})`, g('mbs'))), mul(g('r'), g('mrs'))),
+        ),
         `(if ${g('hasMask')} (then`,
         s('j', c32(0)),
-        whileLoop(cond4, [`(v128.store ${at} (f32x4.add (v128.load ${at}) (v128.load ${mat})))`, inc('j', c32(4))]),
-        whileLoop(condTail, [`(f32.store ${at} (f32.add (f32.load ${at}) (f32.load ${mat})))`, inc('j', c32(1))]),
+        whileLoop(cond4, [
+          `(v128.store ${at} (f32x4.add (v128.load ${at}) (v128.load ${mat})))`,
+          inc('j', c32(4)),
+        ]),
+        whileLoop(condTail, [
+          `(f32.store ${at} (f32.add (f32.load ${at}) (f32.load ${mat})))`,
+          inc('j', c32(1)),
+        ]),
         '))',
         // Row max: four lanes, then the tail.
         s('vmx', '(v128.const f32x4 -inf -inf -inf -inf)'),
@@ -254,7 +263,9 @@ function softmaxGradFunc(): string {
   const condTail = `(i32.lt_u ${g('j')} ${g('cols')})`;
   const yAt = add(g('y'), mul(g('j'), c32(4)));
   const dAt = add(g('d'), mul(g('j'), c32(4)));
-  const lanes = [0, 1, 2, 3].map((l) => `(f32x4.extract_lane ${l} ${g('vdot')})`).reduce((x, y) => `(f32.add ${x} ${y})`);
+  const lanes = [0, 1, 2, 3]
+    .map((l) => `(f32x4.extract_lane ${l} ${g('vdot')})`)
+    .reduce((x, y) => `(f32.add ${x} ${y})`);
   return [
     '(func (export "softmaxGrad") (param $y i32) (param $d i32) (param $rows i32) (param $cols i32)',
     '  (local $r i32) (local $j i32) (local $dot f32) (local $vdot v128)',
@@ -267,7 +278,10 @@ function softmaxGradFunc(): string {
         inc('j', c32(4)),
       ]),
       s('dot', lanes),
-      whileLoop(condTail, [s('dot', `(f32.add ${g('dot')} (f32.mul (f32.load ${dAt}) (f32.load ${yAt})))`), inc('j', c32(1))]),
+      whileLoop(condTail, [
+        s('dot', `(f32.add ${g('dot')} (f32.mul (f32.load ${dAt}) (f32.load ${yAt})))`),
+        inc('j', c32(1)),
+      ]),
       s('vdot', `(f32x4.splat ${g('dot')})`),
       s('j', c32(0)),
       whileLoop(cond4, [
