@@ -210,6 +210,7 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
   // Cold items: content-only pipelines already placed them; otherwise map content -> fused.
   let coldMethod: TokenizerReport['coldStart']['method'] = 'none';
   let ridge: RidgeMap | null = null;
+  let coldWithoutContent = 0;
   if (coldRows.length > 0) {
     progress('cold-start', 0, 1);
     if (!useCollab && contentVectors !== null) coldMethod = 'content-pipeline';
@@ -217,9 +218,27 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
       ridge = fitRidgeMap(contentVectors, vectors, warmRows, { rng: rng.fork('ridge') });
       applyRidgeMap(ridge, contentVectors, coldRows, vectors);
       coldMethod = 'ridge-map';
-    } else {
-      // Nothing known about them: the warm mean (the PCA origin); disambiguation separates them.
-      for (const r of coldRows) vectors.data.fill(0, r * vectors.cols, (r + 1) * vectors.cols);
+    }
+    // Cold items with no content at all (no metadata file, or an empty row) have nothing to map
+    // from. Placing them all at one point gave every one the same codes but the disambiguation
+    // token, one collision group the decoder cannot tell apart; instead each takes the vector of
+    // a seeded random warm item (prior: a new item is like a random known one), so their codes
+    // are distinct and spread like the warm catalogue's.
+    const pickWarm = rng.fork('cold-without-content');
+    const cols = vectors.cols;
+    for (const r of coldRows) {
+      const hasContent =
+        contentVectors !== null &&
+        (content.matrix.indptr[r + 1] as number) > (content.matrix.indptr[r] as number);
+      if (hasContent) continue;
+      const w = warmRows[pickWarm.int(warmRows.length)] as number;
+      vectors.data.copyWithin(r * cols, w * cols, (w + 1) * cols);
+      coldWithoutContent++;
+    }
+    if (coldWithoutContent > 0) {
+      warn(
+        `${coldWithoutContent} cold items have no content features: each got the vector of a random warm item (pass item metadata, e.g. --meta, to code them from content)`,
+      );
     }
     lap('cold-start');
   }
@@ -297,7 +316,8 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
       total: n,
       warm: warmRows.length,
       cold: coldRows.length,
-      coldCoded: coldMethod === 'none' ? 0 : coldRows.length,
+      coldCoded: coldRows.length - coldWithoutContent,
+      coldWithoutContent,
       withoutContent: content.emptyItems,
     },
     trainingInteractions: train.rows.length,

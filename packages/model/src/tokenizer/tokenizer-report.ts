@@ -35,7 +35,10 @@ export interface TokenizerReport {
     /** Items the codebooks were trained on (with training interactions when collaborative is used). */
     warm: number;
     cold: number;
+    /** Cold items coded from their content (ridge map or content pipeline). */
     coldCoded: number;
+    /** Cold items without any content feature, placed at a seeded random warm item's vector. */
+    coldWithoutContent: number;
     withoutContent: number;
   };
   trainingInteractions: number;
