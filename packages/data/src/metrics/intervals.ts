@@ -1,17 +1,61 @@
 // Seed aggregation for result tables: mean and a two-sided 95% Student-t interval, and
 // the paired difference between two methods run on the same seeds.
 
-// Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
-const T975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
+/**
+ * P(|T| <= t) for Student's t with integer `df` degrees of freedom: the finite series of
+ * Abramowitz & Stegun 26.7.3 (odd df) and 26.7.4 (even df), exact up to rounding. Written
+ * here because the one exact JS implementation (@stdlib) brings over 200 packages and
+ * jStat's inverse is off by about 1e-8.
+ */
+export function studentTAbsCdf(t: number, df: number): number {
+  if (!Number.isInteger(df) || df < 1)
+    throw new RangeError(`degrees of freedom must be a positive integer, got ${df}`);
+  if (t < 0) return -studentTAbsCdf(-t, df);
+  if (t === Number.POSITIVE_INFINITY) return 1;
+  const theta = Math.atan(t / Math.sqrt(df));
+  const s = Math.sin(theta);
+  const c2 = Math.cos(theta) ** 2;
+  if (df % 2 === 1) {
+    // (2/pi) [theta + sin(theta) (cos + 2/3 cos^3 + ... + (2*4*..*(df-3))/(1*3*..*(df-2)) cos^(df-2))]
+    let sum = 0;
+    let term = Math.cos(theta);
+    if (df >= 3) sum = term;
+    for (let k = 3; k <= df - 2; k += 2) {
+      term *= (c2 * (k - 1)) / k;
+      sum += term;
+    }
+    return (2 / Math.PI) * (theta + s * sum);
+  }
+  // sin(theta) [1 + 1/2 cos^2 + (1*3)/(2*4) cos^4 + ... + (1*3*..*(df-3))/(2*4*..*(df-2)) cos^(df-2)]
+  let sum = 1;
+  let term = 1;
+  for (let k = 2; k <= df - 2; k += 2) {
+    term *= (c2 * (k - 1)) / k;
+    sum += term;
+  }
+  return s * sum;
+}
 
-/** t_{0.975, df}; the normal quantile beyond 30 degrees of freedom is close enough (< 2%). */
+const t975 = new Map<number, number>();
+
+/** t_{0.975, df}, the two-sided 95% quantile of Student's t, to double precision (bisection on the exact CDF). */
 export function studentT975(df: number): number {
   if (!Number.isInteger(df) || df < 1)
     throw new RangeError(`degrees of freedom must be a positive integer, got ${df}`);
-  return df <= 30 ? (T975[df - 1] as number) : 1.96 + 2.4 / df;
+  const known = t975.get(df);
+  if (known !== undefined) return known;
+  let lo = 0;
+  let hi = 2;
+  while (studentTAbsCdf(hi, df) < 0.95) hi *= 2;
+  // Halve until the bracket stops shrinking (its ends are adjacent doubles).
+  for (;;) {
+    const mid = (lo + hi) / 2;
+    if (mid === lo || mid === hi) break;
+    if (studentTAbsCdf(mid, df) < 0.95) lo = mid;
+    else hi = mid;
+  }
+  t975.set(df, hi);
+  return hi;
 }
 
 export interface MeanInterval {
