@@ -64,8 +64,8 @@ describe('buildResultsTable', () => {
     expect(prm.seeds).toEqual([1, 2, 3]);
     expect(prm.metrics.precision.values).toEqual([20, 22, 24]);
     expect(prm.metrics.precision.mean).toBe(22);
-    // std = 2, t(2) = 4.303: half-width 4.303 * 2 / sqrt(3)
-    expect(prm.metrics.precision.halfWidth).toBeCloseTo((4.303 * 2) / Math.sqrt(3), 6);
+    // std = 2, t(2) = 4.30265 (exact: 0.95 * sqrt(2 / 0.0975)): half-width t(2) * 2 / sqrt(3)
+    expect(prm.metrics.precision.halfWidth).toBeCloseTo((0.95 * Math.sqrt(2 / 0.0975) * 2) / Math.sqrt(3), 6);
     expect(table.rows[0]!.metrics.precision.halfWidth).toBe(0);
   });
 
@@ -75,7 +75,7 @@ describe('buildResultsTable', () => {
     const rl = table.rows[2]!.difference!;
     // per-seed differences 10, 9, 11: mean 10, std 1
     expect(rl.precision.mean).toBeCloseTo(10, 12);
-    expect(rl.precision.halfWidth).toBeCloseTo(4.303 / Math.sqrt(3), 6);
+    expect(rl.precision.halfWidth).toBeCloseTo((0.95 * Math.sqrt(2 / 0.0975)) / Math.sqrt(3), 6);
     expect(table.rows[0]!.difference!.reward.mean).toBeCloseTo(-1.2, 12);
   });
 

@@ -32,8 +32,8 @@ describe('resultsTable', () => {
     expect(t.rows.map((r) => r.method)).toEqual(['dnn', 'glorank', 'prm']);
     const dnn = t.rows[0]!.cells['test/ndcg']!;
     expect(dnn.mean).toBe(42);
-    // std 2, t(2) = 4.303, half-width = 4.303 * 2 / sqrt(3)
-    expect(dnn.halfWidth).toBeCloseTo((4.303 * 2) / Math.sqrt(3), 10);
+    // std 2, t(2) = 4.30265 (exact: 0.95 * sqrt(2 / 0.0975)), half-width = t(2) * 2 / sqrt(3)
+    expect(dnn.halfWidth).toBeCloseTo((0.95 * Math.sqrt(2 / 0.0975) * 2) / Math.sqrt(3), 10);
     expect(t.rows[1]!.cells['test/ndcg']!.mean).toBeCloseTo(47, 10);
     expect(t.rows[1]!.runIds).toEqual([4, 5, 6]);
     expect(t.rows[2]!.cells['test/ndcg']).toBeNull();
