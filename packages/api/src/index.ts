@@ -1,11 +1,10 @@
 // Public API of @glorank/api: the dashboard's tRPC router over the run store and the datasets
-// folder, the context it runs in, and the slates artifact format producers write.
+// folder, the context it runs in, and the reader of the slates artifact (its format is @glorank/data's).
 
 export type { ArtifactView, OpenedArtifact } from './artifacts/artifact-access.js';
 export { downloadHeaders, openArtifact } from './artifacts/artifact-access.js';
 export { ArtifactPathError, resolveInsideRoot } from './artifacts/safe-path.js';
-export type { SlateRow, SlatesFile } from './artifacts/slates-file.js';
-export { parseSlates, readSlatesFile, SLATES_FORMAT } from './artifacts/slates-file.js';
+export { readSlatesFile } from './artifacts/slates-file.js';
 export type { ApiContext, ApiContextOptions } from './context.js';
 export { createApiContext } from './context.js';
 export type { MethodEvaluation, SubsetResult } from './evaluation/slate-evaluation.js';

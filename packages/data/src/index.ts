@@ -13,6 +13,8 @@ export {
   leakAudit,
   precisionAtL,
 } from './audit/leak-audit.js';
+export type { LoggedSlateStats } from './audit/logged-slates.js';
+export { loggedSlateStats, simulatorWarning } from './audit/logged-slates.js';
 export type { ItemCodes } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
 export type { DatasetSummary, LengthStats } from './dataset/inspect.js';
@@ -73,6 +75,14 @@ export type {
   Split,
   UserTable,
 } from './schema/types.js';
+export type { ParsedSlates, SlateRow, SlatesFile } from './slates/slates-file.js';
+export {
+  parseSlates,
+  parseSlatesText,
+  readSlates,
+  SLATES_FORMAT,
+  writeSlates,
+} from './slates/slates-file.js';
 export type { ClickModelParams } from './synthetic/click-model.js';
 export { ClickModel, loadClickModel } from './synthetic/click-model.js';
 export type { SyntheticDataset, SyntheticOptions } from './synthetic/generate.js';

@@ -32,8 +32,6 @@ export type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
 export { evaluateRun } from './run-evaluation.js';
 export type { ExperimentEvent, ExperimentResult, RunExperimentOptions } from './runner.js';
 export { experimentDirOf, runExperiment } from './runner.js';
-export type { SlateRow, SlatesFile } from './slates-file.js';
-export { readSlates, SLATES_FORMAT } from './slates-file.js';
 export type { StageRecord, StageSpec } from './stage-store.js';
 export { StageStore, stageHash } from './stage-store.js';
 export type {

@@ -3,11 +3,17 @@
 // them on the method's tracked run.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type RerankRequest, writeFileAtomic } from '@glorank/data';
+import {
+  type RerankRequest,
+  readSlates,
+  SLATES_FORMAT,
+  type SlateRow,
+  writeFileAtomic,
+  writeSlates,
+} from '@glorank/data';
 import type { MethodConfig, MethodName } from './config.js';
 import { CHECKPOINT_DIR, type MethodInputs, trainMethod } from './methods.js';
 import { evaluateRun, type RewardSimulator, type RunEvaluationResult } from './run-evaluation.js';
-import { readSlates, SLATES_FORMAT, type SlateRow, writeSlates } from './slates-file.js';
 import type { StageRecord } from './stage-store.js';
 import { metricPoints, type TrackedRun } from './tracker.js';
 

@@ -2,7 +2,7 @@
 // each as Markdown, JSON and Arrow in <experiment>/results/, plus every method's slates merged
 // into one slates artifact.
 import path from 'node:path';
-import { type MetricKey, writeFileAtomic } from '@glorank/data';
+import { type MetricKey, type SlatesFile, writeFileAtomic, writeSlates } from '@glorank/data';
 import type { ExperimentConfig, MethodName } from './config.js';
 import { GLORANK_METHODS } from './methods.js';
 import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
@@ -13,7 +13,6 @@ import {
   type TableContext,
 } from './results-table.js';
 import type { RunEvaluationResult } from './run-evaluation.js';
-import { type SlatesFile, writeSlates } from './slates-file.js';
 
 export interface ReportFiles {
   markdown: string;

@@ -5,7 +5,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadClickModel, METRIC_KEYS, readDataset, UserError, writeFileAtomic } from '@glorank/data';
+import {
+  loadClickModel,
+  METRIC_KEYS,
+  readDataset,
+  readSlates,
+  SLATES_FORMAT,
+  type SlateRow,
+  UserError,
+  writeFileAtomic,
+} from '@glorank/data';
 import {
   type BackendChoice,
   type ItemCodes,
@@ -33,7 +42,6 @@ import { CHECKPOINT_DIR, GLORANK_METHODS, methodNeeds } from './methods.js';
 import { type ReportFiles, writeReport } from './report.js';
 import type { ResultsTable } from './results-table.js';
 import type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
-import { readSlates, SLATES_FORMAT, type SlateRow } from './slates-file.js';
 import { type StageRecord, StageStore } from './stage-store.js';
 import { flatParams, type RunTracker, type TrackedRun } from './tracker.js';
 

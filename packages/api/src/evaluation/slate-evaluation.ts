@@ -7,10 +7,10 @@ import {
   PROTOCOL_METRICS,
   type ProtocolMetric,
   type RerankRequest,
+  type SlateRow,
   slateMetrics,
   UserError,
 } from '@glorank/data';
-import type { SlateRow } from '../artifacts/slates-file.js';
 
 /** The metrics of the evaluation table: the protocol's (defined once in @glorank/data). */
 export const EVAL_METRICS = PROTOCOL_METRICS;
