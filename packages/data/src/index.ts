@@ -13,6 +13,8 @@ export {
   leakAudit,
   precisionAtL,
 } from './audit/leak-audit.js';
+export type { LoggedSlateStats } from './audit/logged-slates.js';
+export { loggedSlateStats, simulatorWarning } from './audit/logged-slates.js';
 export type { ItemCodes } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
 export type { DatasetSummary, LengthStats } from './dataset/inspect.js';

@@ -3,7 +3,15 @@
 // model of a synthetic dataset, or a frozen evaluator given with --simulator).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DATASET_FILES, loadClickModel, readDataset, type Split, UserError } from '@glorank/data';
+import {
+  DATASET_FILES,
+  loadClickModel,
+  loggedSlateStats,
+  readDataset,
+  type Split,
+  simulatorWarning,
+  UserError,
+} from '@glorank/data';
 import {
   type BackendChoice,
   evaluateGloRank,
@@ -72,10 +80,14 @@ Examples:
       const dataset = await readDataset(datasetDir);
       let simulator: RewardFunction | null = null;
       let source = 'no simulator';
+      let warning: string | null = null;
       if (flags.simulator) {
         const { evaluator } = await loadEvaluator(path.resolve(flags.simulator));
         simulator = (rs, ss) => evaluator.rewards(rs, ss);
         source = `evaluator ${flags.simulator}`;
+        // A learned simulator only knows what its logs (train + valid slates) could teach it.
+        warning = simulatorWarning(loggedSlateStats(dataset.requests, ['train', 'valid']));
+        if (warning) process.stderr.write(`glorank eval: WARNING ${warning}\n`);
       } else if (existsSync(path.join(datasetDir, DATASET_FILES.clickModel))) {
         const clickModel = await loadClickModel(datasetDir);
         simulator = (rs, ss) =>
@@ -91,7 +103,7 @@ Examples:
       const seconds = (Date.now() - started) / 1000;
       if (flags.json) {
         process.stdout.write(
-          `${JSON.stringify({ checkpoint: path.resolve(checkpoint), dataset: datasetDir, backend: backend.name, rewardSource: source, seconds, ...result }, null, 2)}\n`,
+          `${JSON.stringify({ checkpoint: path.resolve(checkpoint), dataset: datasetDir, backend: backend.name, rewardSource: source, simulatorWarning: warning, seconds, ...result }, null, 2)}\n`,
         );
         return;
       }
