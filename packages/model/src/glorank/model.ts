@@ -8,13 +8,18 @@
 // with their position.
 import type { RerankRequest } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
-import type { StepScorer } from '../decoding/decode.js';
 import { CandidateTrie } from '../decoding/trie.js';
 import { causalMask, type KeysValues, MASK_VALUE } from '../nn/attention.js';
 import type { Activation } from '../nn/layers.js';
 import { Dense, Embedding, LayerNorm, matMul2d } from '../nn/layers.js';
 import type { ParamStore } from '../nn/params.js';
 import { DecoderBlock } from '../nn/transformer.js';
+import {
+  IncrementalDecoder,
+  type IncrementalDecoderOptions,
+  rowCandidates,
+  type StepContext,
+} from './incremental-decoder.js';
 import { candidateCodes, type ItemCodes } from './item-codes.js';
 import { type Encoded, type EncoderInputs, RequestEncoder } from './request-encoder.js';
 
@@ -73,28 +78,6 @@ export interface StepMasks {
   reach: Float32Array[];
   /** Candidate slots the reach mask was built for. */
   candidates: number;
-}
-
-/** What the evidence term needs at a set of decoding positions. */
-interface StepContext {
-  /** Candidate memories of each row, [rows, dim, N]. */
-  memoryT: tf.Tensor3D;
-  candidates: number;
-  /** Additive mask of reachable candidates, [rows x positions x N]. */
-  reach: Float32Array;
-  /** Per level, code of every candidate slot of every row, [rows x N]. */
-  codes: Int32Array[];
-}
-
-/** Candidate ids of each row's request, [rows x N]. */
-function rowCandidates(x: EncoderInputs, rowRequest: ArrayLike<number>): Int32Array {
-  const N = x.candidateSlots;
-  const out = new Int32Array(rowRequest.length * N);
-  for (let r = 0; r < rowRequest.length; r++) {
-    const q = rowRequest[r] as number;
-    out.set(x.candidateIds.subarray(q * N, (q + 1) * N), r * N);
-  }
-  return out;
 }
 
 export class GloRankModel {
@@ -196,7 +179,8 @@ export class GloRankModel {
    * of each previous token, plus slot and level embeddings. `tokens` is [rows x known].
    * `candidateIds` [rows x N] maps local tokens (positions) to items.
    */
-  private decoderInputs(
+  /** @internal (IncrementalDecoder) */
+  decoderInputs(
     tokens: Int32Array,
     rows: number,
     known: number,
@@ -238,7 +222,8 @@ export class GloRankModel {
   }
 
   /** Decoder hidden states [rows, positions, dim]. `memory` is per block (projected keys/values). */
-  private decodeHidden(x: tf.Tensor3D, memory: KeysValues[], memoryMask: tf.Tensor): tf.Tensor3D {
+  /** @internal (IncrementalDecoder) */
+  decodeHidden(x: tf.Tensor3D, memory: KeysValues[], memoryMask: tf.Tensor): tf.Tensor3D {
     let h: tf.Tensor = x;
     const causal = causalMask(x.shape[1]);
     this.blocks.forEach((block, i) => {
@@ -254,7 +239,8 @@ export class GloRankModel {
    * candidate memories m_k: a token's score then also reflects how good the request's
    * items carrying that token are (a copy mechanism over the global vocabulary).
    */
-  private logits(level: number, h: tf.Tensor3D, ctx: StepContext | null): tf.Tensor2D {
+  /** @internal (IncrementalDecoder) */
+  logits(level: number, h: tf.Tensor3D, ctx: StepContext | null): tf.Tensor2D {
     const [rows, P, d] = h.shape;
     const h2 = tf.reshape(h, [rows * P, d]) as tf.Tensor2D;
     const head = this.heads[level] as Dense;
@@ -304,7 +290,8 @@ export class GloRankModel {
   }
 
   /** Candidate memories transposed for the evidence scores: [batch, dim, N]. */
-  private memoryT(enc: Encoded, x: EncoderInputs): tf.Tensor3D {
+  /** @internal (IncrementalDecoder) */
+  memoryT(enc: Encoded, x: EncoderInputs): tf.Tensor3D {
     const H = x.historySlots;
     const N = x.candidateSlots;
     const cand = tf.slice(enc.memory, [0, H, 0], [x.batch, N, this.config.dim]);
@@ -312,7 +299,8 @@ export class GloRankModel {
   }
 
   /** Per level, the code of every candidate slot of every row, [rows x N] (0 for padding). */
-  private candidateCodesByLevel(x: EncoderInputs, rowRequest: ArrayLike<number>): Int32Array[] {
+  /** @internal (IncrementalDecoder) */
+  candidateCodesByLevel(x: EncoderInputs, rowRequest: ArrayLike<number>): Int32Array[] {
     const N = x.candidateSlots;
     const rows = rowRequest.length;
     const lv = this.codes.levels;
@@ -418,149 +406,16 @@ export class GloRankModel {
   }
 
   /**
-   * A StepScorer for the decoders over the requests of `x` (encoded once here) with their
-   * tries. Call `dispose` when decoding is done.
-   *
-   * With `cache` (the default) decoding is incremental: each call runs the decoder blocks
-   * for the newest position only, on the self-attention keys/values the previous call kept
-   * for each row's parent, found by request and prefix (a sampled row continues itself, a
-   * beam its parent beam). A call whose rows have no parent in the previous call (or
-   * `cache: false`) recomputes the whole prefix; both give the same logits.
+   * An incremental decoder over the requests of `x` (encoded once here) with their tries:
+   * `scorer` is the StepScorer for the decoders, `dispose` releases its tensors when decoding
+   * is done, `calls` counts incremental and full-prefix calls (see IncrementalDecoder).
    */
   stepScorer(
     x: EncoderInputs,
     tries: readonly CandidateTrie[],
-    options: { cache?: boolean } = {},
-  ): { scorer: StepScorer; dispose: () => void; calls: { incremental: number; full: number } } {
-    const useCache = options.cache ?? true;
-    const calls = { incremental: 0, full: 0 };
-    let enc: Encoded | null = null;
-    let kv: KeysValues[] = [];
-    let memT: tf.Tensor3D | null = null;
-    tf.tidy(() => {
-      const e = this.encode(x);
-      enc = { memory: tf.keep(e.memory), mask: tf.keep(e.mask) };
-      kv = this.memoryKV(e).map((m) => ({ k: tf.keep(m.k), v: tf.keep(m.v) }));
-      if (this.evidence.length > 0) memT = tf.keep(this.memoryT(e, x));
-    });
-    const encoded = enc as unknown as Encoded;
-    const N = x.candidateSlots;
-    const d = this.config.dim;
-    // The encoder memory gathered for the current rows (reused while the rows' requests repeat).
-    let memRows: { ids: Int32Array; kv: KeysValues[]; mask: tf.Tensor; memT: tf.Tensor3D | null } | null =
-      null;
-    // The previous call: its step, each row's key (request and prefix), per-block caches.
-    let prev: { step: number; keys: Map<string, number>; caches: KeysValues[] } | null = null;
-    const keyOf = (id: number, prefixes: Int32Array, r: number, step: number, len: number): string =>
-      `${id}:${prefixes.subarray(r * step, r * step + len).join(',')}`;
-    const releaseMemRows = (): void => {
-      if (memRows === null) return;
-      for (const m of memRows.kv) tf.dispose([m.k, m.v]);
-      tf.dispose(memRows.mask);
-      if (memRows.memT !== null) tf.dispose(memRows.memT);
-      memRows = null;
-    };
-    const releaseCaches = (): void => {
-      if (prev !== null) for (const c of prev.caches) tf.dispose([c.k, c.v]);
-      prev = null;
-    };
-    const sameIds = (a: Int32Array, b: Int32Array): boolean =>
-      a.length === b.length && a.every((v, i) => v === b[i]);
-    const scorer: StepScorer = (step, rows, prefixes) => {
-      const n = rows.length;
-      if (memRows === null || !sameIds(memRows.ids, rows)) {
-        releaseMemRows();
-        const idx = tf.tensor1d(rows, 'int32');
-        const mt = memT as tf.Tensor3D | null;
-        memRows = {
-          ids: Int32Array.from(rows),
-          kv: kv.map((m) => ({ k: tf.gather(m.k, idx), v: tf.gather(m.v, idx) })),
-          mask: tf.gather(encoded.mask, idx),
-          memT: mt === null ? null : tf.gather(mt, idx),
-        };
-        idx.dispose();
-      }
-      const mem = memRows as unknown as NonNullable<typeof memRows>;
-      let parents: Int32Array | null = null;
-      const last = prev as { step: number; keys: Map<string, number>; caches: KeysValues[] } | null;
-      if (useCache && step > 0 && last !== null && last.step === step - 1) {
-        parents = new Int32Array(n);
-        for (let r = 0; r < n; r++) {
-          const p = last.keys.get(keyOf(rows[r] as number, prefixes, r, step, step - 1));
-          if (p === undefined) {
-            parents = null;
-            break;
-          }
-          parents[r] = p;
-        }
-      }
-      const incremental = useCache && (step === 0 || parents !== null);
-      if (incremental) calls.incremental++;
-      else calls.full++;
-      const caches: KeysValues[] = [];
-      const logits = tf.tidy(() => {
-        const candidateIds = rowCandidates(x, rows);
-        const inputs = this.decoderInputs(prefixes, n, step, step + 1, candidateIds, N);
-        let hLast: tf.Tensor3D;
-        if (incremental) {
-          let h: tf.Tensor = tf.slice(inputs, [0, step, 0], [n, 1, d]);
-          const idx = parents === null ? null : tf.tensor1d(parents, 'int32');
-          this.blocks.forEach((block, i) => {
-            const from = last?.caches[i];
-            const past =
-              idx === null || from === undefined
-                ? null
-                : { k: tf.gather(from.k, idx), v: tf.gather(from.v, idx) };
-            const o = block.step(h, past as KeysValues | null, mem.kv[i] as KeysValues, mem.mask);
-            h = o.out;
-            caches.push({ k: tf.keep(o.cache.k), v: tf.keep(o.cache.v) });
-          });
-          hLast = this.norm.apply(h) as tf.Tensor3D;
-        } else {
-          const h = this.decodeHidden(inputs, mem.kv, mem.mask);
-          hLast = tf.slice(h, [0, step, 0], [n, 1, d]) as tf.Tensor3D;
-        }
-        let ctx: StepContext | null = null;
-        if (mem.memT !== null) {
-          const reach = new Float32Array(n * N).fill(MASK_VALUE);
-          for (let r = 0; r < n; r++) {
-            const cursor = (tries[rows[r] as number] as CandidateTrie).cursor();
-            for (let t = 0; t < step; t++) cursor.push(prefixes[r * step + t] as number);
-            const ok = cursor.reachable();
-            for (let k = 0; k < ok.length; k++) if (ok[k]) reach[r * N + k] = 0;
-          }
-          ctx = {
-            memoryT: mem.memT,
-            candidates: N,
-            reach,
-            codes: this.candidateCodesByLevel(x, rows),
-          };
-        }
-        return this.logits(step % this.levels, hLast, ctx).dataSync() as Float32Array;
-      });
-      releaseCaches();
-      if (incremental) {
-        const keys = new Map<string, number>();
-        for (let r = 0; r < n; r++) keys.set(keyOf(rows[r] as number, prefixes, r, step, step), r);
-        prev = { step, keys, caches };
-      }
-      return logits;
-    };
-    return {
-      scorer,
-      calls,
-      dispose: () => {
-        releaseCaches();
-        releaseMemRows();
-        encoded.memory.dispose();
-        encoded.mask.dispose();
-        (memT as tf.Tensor3D | null)?.dispose();
-        for (const m of kv) {
-          m.k.dispose();
-          m.v.dispose();
-        }
-      },
-    };
+    options: IncrementalDecoderOptions = {},
+  ): IncrementalDecoder {
+    return new IncrementalDecoder(this, x, tries, options);
   }
 
   dispose(): void {
