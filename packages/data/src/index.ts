@@ -15,10 +15,12 @@ export {
 } from './audit/leak-audit.js';
 export type { LoggedSlateStats } from './audit/logged-slates.js';
 export { loggedSlateStats, simulatorWarning } from './audit/logged-slates.js';
-export type { ItemCodes } from './dataset/codes-file.js';
+export type { CodesTable } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
 export type { DatasetSummary, LengthStats } from './dataset/inspect.js';
 export { inspectDataset } from './dataset/inspect.js';
+export type { ItemCodes } from './dataset/item-codes.js';
+export { candidateCodes, itemCodes } from './dataset/item-codes.js';
 export { readDataset, readManifest } from './dataset/read-dataset.js';
 export type { RequestColumns } from './dataset/request-columns.js';
 export { requestsFromColumns } from './dataset/request-columns.js';

@@ -1,8 +1,9 @@
+import { itemCodes } from '@glorank/data';
 import { describe, expect, it } from 'vitest';
 import { codebookSummary, itemCode, itemsUnderPrefix, prefixChildren } from './codebook.js';
 
 // 5 items, 2 levels: (0,1) (0,2) (1,1) (0,1) (2,0)
-const c = { levels: 2, items: 5, codes: Int16Array.from([0, 1, 0, 2, 1, 1, 0, 1, 2, 0]) };
+const c = itemCodes([0, 1, 0, 2, 1, 1, 0, 1, 2, 0], 2);
 
 describe('semantic-ID tree', () => {
   it('lists children of the root and of a prefix with item counts', () => {

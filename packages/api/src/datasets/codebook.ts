@@ -1,13 +1,7 @@
 // The semantic-ID explorer: items' codes (codes.arrow, [items, levels]) seen as a tree, one
 // level per code position. A node is a code prefix; its children are the codes used at the
 // next level under it; its leaves are the items whose ID starts with that prefix.
-
-export interface ItemCodes {
-  levels: number;
-  /** Row-major [items, levels], indexed by dense item id. */
-  codes: Int16Array | Int32Array;
-  items: number;
-}
+import type { ItemCodes } from '@glorank/data';
 
 export interface PrefixNode {
   /** Code at level `prefix.length`. */

@@ -4,9 +4,14 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type DatasetManifest, type LoadedDataset, readDataset, readManifest } from '@glorank/data';
+import {
+  type DatasetManifest,
+  type ItemCodes,
+  type LoadedDataset,
+  readDataset,
+  readManifest,
+} from '@glorank/data';
 import { TRPCError } from '@trpc/server';
-import type { ItemCodes } from './codebook.js';
 import { type DatasetStats, datasetStats } from './dataset-stats.js';
 import { readItemCodes } from './item-codes.js';
 

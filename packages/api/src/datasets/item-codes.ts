@@ -1,8 +1,7 @@
 // Reads a dataset's codes.arrow (the tokenizer's output, via @glorank/data's checked reader)
 // into the layout the semantic-ID explorer walks, and checks it covers the dataset's items.
 import path from 'node:path';
-import { readCodes, UserError } from '@glorank/data';
-import type { ItemCodes } from './codebook.js';
+import { type ItemCodes, itemCodes, readCodes, UserError } from '@glorank/data';
 
 export async function readItemCodes(dir: string, items: number): Promise<ItemCodes> {
   const file = path.join(dir, 'codes.arrow');
@@ -13,5 +12,11 @@ export async function readItemCodes(dir: string, items: number): Promise<ItemCod
       file,
     });
   }
-  return { levels, codes, items: rows };
+  try {
+    return itemCodes(codes, levels);
+  } catch (err) {
+    // A negative code: the file is not a tokenizer output.
+    if (err instanceof RangeError) throw new UserError(err.message, { file, field: 'codes' });
+    throw err;
+  }
 }

@@ -7,7 +7,8 @@ import { UserError } from '../errors/user-error.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkColumns, codeColumns, schemaOf } from '../schema/arrow-schemas.js';
 
-export interface ItemCodes {
+/** The rows of codes.arrow: item i's semantic ID is row i. */
+export interface CodesTable {
   /** Tokens per item. */
   levels: number;
   /** Row-major [items, levels]; row i is item i's semantic ID. */
@@ -15,7 +16,7 @@ export interface ItemCodes {
 }
 
 /** Write codes.arrow atomically; rows are items 0..n-1 in order. */
-export async function writeCodes(file: string, value: ItemCodes): Promise<void> {
+export async function writeCodes(file: string, value: CodesTable): Promise<void> {
   const { levels, codes } = value;
   if (!Number.isInteger(levels) || levels < 1 || codes.length % levels !== 0) {
     throw new RangeError(`writeCodes: ${codes.length} codes do not split into rows of ${levels}`);
@@ -32,7 +33,7 @@ export async function writeCodes(file: string, value: ItemCodes): Promise<void> 
 }
 
 /** Read codes.arrow, checking its columns and that rows are items 0..n-1. */
-export async function readCodes(file: string): Promise<ItemCodes> {
+export async function readCodes(file: string): Promise<CodesTable> {
   const table = await readArrowTable(file);
   const field = table.schema.fields.find((f) => f.name === 'codes');
   const levels = field && 'listSize' in field.type ? (field.type as FixedSizeList).listSize : 0;
