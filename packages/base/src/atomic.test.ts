@@ -80,5 +80,22 @@ describe('atomic writes', () => {
       expect(await removeStaleTemps(root)).toEqual([`.ck.tmp-${dead}-abcdef01`]);
       expect(await fs.readFile(path.join(root, 'ck', 'manifest.json'), 'utf8')).toBe('old whole');
     });
+
+    it('the next forced build after such a kill restores, then replaces, the output', async () => {
+      const root = await tmpdir();
+      const dead = deadPid();
+      const aside = path.join(root, `.ck.tmp-${dead}-abcdef02.old`);
+      await fs.mkdir(aside);
+      await fs.writeFile(path.join(aside, 'manifest.json'), 'old whole');
+      await buildDirAtomic(
+        path.join(root, 'ck'),
+        async (tmp) => fs.writeFile(path.join(tmp, 'manifest.json'), 'new'),
+        {
+          force: true,
+        },
+      );
+      expect(await fs.readdir(root)).toEqual(['ck']);
+      expect(await fs.readFile(path.join(root, 'ck', 'manifest.json'), 'utf8')).toBe('new');
+    });
   });
 });

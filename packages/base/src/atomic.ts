@@ -88,6 +88,8 @@ export async function buildDirAtomic<T>(
   fill: (tmpDir: string) => Promise<T>,
   options: { force?: boolean } = {},
 ): Promise<T> {
+  // Sweep first: a killed replacement may have to move the old output back into place.
+  await removeStaleTemps(path.dirname(path.resolve(dir)));
   const exists = await fs
     .stat(dir)
     .then(() => true)
@@ -96,7 +98,6 @@ export async function buildDirAtomic<T>(
     throw new UserError(`output directory already exists (use --force to replace it)`, { file: dir });
   }
   await fs.mkdir(path.dirname(path.resolve(dir)), { recursive: true });
-  await removeStaleTemps(path.dirname(path.resolve(dir)));
   const tmp = tempSibling(path.resolve(dir));
   await fs.mkdir(tmp, { recursive: true });
   let result: T;
