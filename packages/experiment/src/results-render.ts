@@ -2,7 +2,7 @@
 // text), and as an Arrow file with one row per (method, metric) and the run context in the
 // schema metadata, for notebooks and the dashboard.
 
-import { METRIC_KEYS, type MeanInterval, type MetricKey } from '@glorank/data';
+import { formatLeakAudit, METRIC_KEYS, type MeanInterval, type MetricKey } from '@glorank/data';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { metricLabel, type ResultsTable } from './results-table.js';
 
@@ -33,7 +33,8 @@ function protocolLine(t: ResultsTable): string {
   const p = t.context.protocol;
   return (
     `kCore=${p.kCore}, history=${p.historyLength}, L=${p.slateSize}, N=${p.candidates}, ` +
-    `rating>=${p.ratingThreshold}, coldQuantile=${p.coldStartQuantile}, retriever=${p.retriever}, seed=${p.seed}`
+    `rating>=${p.ratingThreshold}, coldQuantile=${p.coldStartQuantile}, retriever=${p.retriever}, ` +
+    `candidates=${p.candidatesMode ?? 'top-retriever'}, trainStride=${p.trainStride ?? p.slateSize}, seed=${p.seed}`
   );
 }
 
@@ -100,6 +101,9 @@ export function renderResultsMarkdown(table: ResultsTable): string {
     `Mean ± 95% Student-t half-width over seeds ${c.seeds.join(', ')}; code ${c.codeVersion}; experiment \`${c.experiment}\`.`,
     '',
   );
+  // Every results table carries its benchmark's sanity check (issue 12).
+  if (c.leakAudit) out.push('```', ...formatLeakAudit(c.leakAudit), '```', '');
+  if (c.simulatorWarning) out.push(`**Simulator warning:** ${c.simulatorWarning}.`, '');
   return out.join('\n');
 }
 

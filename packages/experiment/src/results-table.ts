@@ -2,6 +2,7 @@
 // of every protocol metric and the average reward, and the paired difference (same seeds) to
 // the best baseline. Built from per-run evaluations; rendered by results-render.ts.
 import {
+  type LeakAudit,
   METRIC_KEYS,
   type MeanInterval,
   type MetricKey,
@@ -49,6 +50,10 @@ export interface TableContext {
   /** How the average reward was computed ('true click model', 'frozen evaluator sha256:...'). */
   simulator: string;
   seeds: number[];
+  /** The dataset's leak audit (learning-free rankers per split), printed under every table. */
+  leakAudit?: LeakAudit;
+  /** Set when the learned simulator's logged slates cannot teach position or list effects. */
+  simulatorWarning?: string | null;
 }
 
 export interface MethodRow {

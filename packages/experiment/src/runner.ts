@@ -6,12 +6,15 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  leakAudit,
   loadClickModel,
+  loggedSlateStats,
   METRIC_KEYS,
   readDataset,
   readSlates,
   SLATES_FORMAT,
   type SlateRow,
+  simulatorWarning,
   UserError,
   writeFileAtomic,
 } from '@glorank/data';
@@ -398,6 +401,11 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         codeVersion: codeNote(version, otherCode),
         simulator: simulator.description,
         seeds: config.seeds,
+        leakAudit:
+          manifest.leakAudit ??
+          leakAudit(dataset.requests, { slateSize: L, popularity: dataset.items.popularity }),
+        simulatorWarning:
+          simulatorKind === 'evaluator' ? simulatorWarning(loggedSlateStats(dataset.requests)) : null,
       },
       slates: { format: SLATES_FORMAT, dataset: manifest.name, slateSize: L, rows: slateRows },
     });
