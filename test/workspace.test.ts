@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   '@glorank/data': ['@glorank/base'],
   '@glorank/tracking': ['@glorank/base'],
   '@glorank/model': ['@glorank/base', '@glorank/data'],
-  '@glorank/experiment': ['@glorank/base', '@glorank/data', '@glorank/model'],
+  '@glorank/experiment': ['@glorank/base', '@glorank/data', '@glorank/model', '@glorank/tracking'],
   '@glorank/api': ['@glorank/base', '@glorank/data', '@glorank/tracking'],
   '@glorank/dashboard': ['@glorank/api'],
   glorank: [

@@ -34,6 +34,8 @@ export type { ExperimentEvent, ExperimentResult, RunExperimentOptions } from './
 export { experimentDirOf, runExperiment } from './runner.js';
 export type { StageRecord, StageSpec } from './stage-store.js';
 export { StageStore, stageHash } from './stage-store.js';
+export type { StoreTrackerOptions } from './store-tracker.js';
+export { storeTracker } from './store-tracker.js';
 export type {
   ComparisonMethod,
   ComparisonOptions,
@@ -41,4 +43,4 @@ export type {
   MethodScore,
 } from './synthetic-comparison.js';
 export { COMPARISON_METHODS, runSyntheticComparison } from './synthetic-comparison.js';
-export type { ArtifactKind, RunTracker, TrackedRun, TrackedRunInfo } from './tracker.js';
+export type { RunTracker, TrackedRun, TrackedRunInfo } from './tracker.js';

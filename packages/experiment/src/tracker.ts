@@ -1,9 +1,11 @@
-// How an experiment records its runs without importing @glorank/tracking: the caller passes a
-// RunTracker (the CLI wraps the tracking store's RunLogger); each (method, seed) is one run
-// with params the dashboard groups by and metric keys it tabulates.
+// How an experiment records its runs: the caller passes a RunTracker (storeTracker over the
+// tracking store, or none); each (method, seed) is one run with params the dashboard groups
+// by and metric keys it tabulates. A port rather than the store itself, so the runner is
+// tested without a database.
 
 import { METRIC_KEYS, type MetricKey } from '@glorank/data';
 import type { TrainLogger } from '@glorank/model';
+import type { ArtifactKind } from '@glorank/tracking';
 import type { MethodConfig } from './config.js';
 
 /** What the tracker is told about a run it should record (one per method and seed). */
@@ -17,8 +19,6 @@ export interface TrackedRunInfo {
   backend: string;
   codeVersion: string;
 }
-
-export type ArtifactKind = 'checkpoint' | 'eval-table' | 'config' | 'report' | 'dataset' | 'other';
 
 export interface TrackedRun {
   logger: TrainLogger;

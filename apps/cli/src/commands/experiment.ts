@@ -9,11 +9,11 @@ import {
   type ExperimentEvent,
   experimentDirOf,
   loadExperimentConfig,
-  type RunTracker,
   runExperiment,
+  storeTracker,
 } from '@glorank/experiment';
 import type { BackendChoice } from '@glorank/model';
-import { openRunStore, RunLogger, type RunStore } from '@glorank/tracking';
+import { openRunStore, type RunStore } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
 import { backendOption } from '../support/options.js';
 import { storagePaths } from '../support/paths.js';
@@ -33,35 +33,6 @@ function dataRootOf(flag: string | undefined): string {
   if (flag) return path.resolve(flag);
   if (process.env.GLORANK_REAL_DATA) return path.resolve(process.env.GLORANK_REAL_DATA);
   return path.resolve('datasets', 'raw');
-}
-
-function trackerFor(store: RunStore, runsDir: string): RunTracker {
-  return async (info) => {
-    const logger = await RunLogger.start(store, {
-      experiment: info.experiment,
-      name: info.name,
-      config: info.config as never,
-      params: info.params,
-      tags: info.tags,
-      codeVersion: info.codeVersion,
-      datasetHash: info.datasetHash,
-      backend: info.backend,
-    });
-    return {
-      logger,
-      artifact: async (file, kind) => {
-        // Paths inside the runs folder are stored relative to it, so the folder can move.
-        const inside = !path.relative(runsDir, path.resolve(file)).startsWith('..');
-        await logger.addArtifactFile(file, kind, inside ? { relativeTo: runsDir } : {});
-      },
-      finish: async () => {
-        await logger.finish();
-      },
-      fail: async (error) => {
-        await logger.fail(error);
-      },
-    };
-  };
 }
 
 function stageLine(e: Extract<ExperimentEvent, { type: 'stage' }>): string {
@@ -95,7 +66,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
       datasetsDir: paths.datasetsDir,
       backend: opts.backend as BackendChoice,
       fresh: opts.fresh === true,
-      ...(store ? { tracker: trackerFor(store, paths.runsDir) } : {}),
+      ...(store ? { tracker: storeTracker(store, paths.runsDir) } : {}),
       onEvent: (e) => {
         if (quiet) return;
         if (e.type === 'info') {
