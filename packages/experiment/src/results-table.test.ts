@@ -1,3 +1,4 @@
+import { leakAudit } from '@glorank/data';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
@@ -90,6 +91,40 @@ describe('buildResultsTable', () => {
     expect(md).toContain('retriever=bpr');
     expect(md).toContain('code 0.1.0+test');
     expect(md).toContain('90 scored, 10 skipped');
+  });
+
+  it("prints the dataset's leak audit and the simulator warning under the table", () => {
+    const popularity = Int32Array.from([1, 2, 3, 4]);
+    const request = {
+      id: 0,
+      user: 0,
+      split: 'test' as const,
+      coldStart: false,
+      ts: 0,
+      history: new Int32Array(0),
+      candidates: Int32Array.from([0, 1, 2, 3]),
+      labels: Float32Array.from([0, 0, 1, 1]),
+      initialScores: Float32Array.from([4, 3, 2, 1]),
+      exposed: Int32Array.from([2, 3]),
+    };
+    const audited = buildResultsTable({
+      subset: 'test',
+      context: {
+        ...context,
+        leakAudit: leakAudit([request], { slateSize: 2, popularity }),
+        simulatorWarning: 'only 0.0% of the 5 logged slates mix clicks and non-clicks',
+      },
+      methods: ['initial', 'prm', 'glorank-rl'],
+      baselines: ['initial', 'prm'],
+      primaryMetric: 'reward',
+      runs,
+    });
+    const md = renderResultsMarkdown(audited);
+    expect(md).toMatch(/leak audit: P@2 x100/);
+    expect(md).toMatch(/test\s+1\s+50\.0\s+0\.0\s+100\.0/);
+    expect(md).toContain('WARNING test: retriever bottom-L');
+    expect(md).toContain('**Simulator warning:** only 0.0% of the 5 logged slates');
+    expect(renderResultsMarkdown(table)).not.toContain('leak audit');
   });
 
   it('writes JSON without NaN and an Arrow file an Arrow reader takes', () => {
