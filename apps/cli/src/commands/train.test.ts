@@ -57,7 +57,7 @@ describe('glorank train and eval', () => {
     const again = await cli(['train', 'sft', ds, '--config', config, '--out', sftDir, '--no-track']);
     expect(again.code).toBe(2);
     expect(again.stderr.trim().split('\n')).toHaveLength(1);
-    expect(again.stderr).toMatch(/sft: output already exists; pass --resume .* or --force/);
+    expect(again.stderr).toMatch(/sft, field '--out': output already exists; pass --resume .* or --force/);
     expect(await fs.readFile(path.join(sftDir, 'arrays.bin'))).toEqual(before);
     const forced = await cli([
       'train',

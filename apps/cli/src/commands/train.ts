@@ -169,8 +169,9 @@ Examples:
           searchDemos?: string;
         },
       ) => {
-        // The config first: a mistake there should not wait for the dataset to load.
+        // The config and an occupied --out first: a mistake there should not wait for loading.
         const base = await configOf(flags);
+        if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
         const backend = await selectBackend(flags.backend as BackendChoice);
         const dir = path.resolve(datasetDir);
         const dataset = await readDataset(dir);
@@ -258,6 +259,7 @@ Examples:
     )
     .action(async (datasetDir: string, flags: CommonFlags & { withValid?: boolean }) => {
       const config = await configOf(flags);
+      if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
       const backend = await selectBackend(flags.backend as BackendChoice);
       const dir = path.resolve(datasetDir);
       const dataset = await readDataset(dir);
@@ -321,6 +323,7 @@ Examples:
           resume?: boolean;
         },
       ) => {
+        if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
         const backend = await selectBackend(flags.backend as BackendChoice);
         const from = path.resolve(flags.from);
         const sft = await loadGloRankCheckpoint(from);
