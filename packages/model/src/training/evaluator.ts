@@ -60,7 +60,7 @@ export interface EvaluatorConfig {
    * Rank of the pairwise neighbour term u(c_i) . v(c_j) over first-level codes. At the
    * codebook size (16) it can hold any code-pair table: complements are a permutation of
    * topics, look-alikes the diagonal, which a low rank cannot both express (rank 8 gave a
-   * pair-effect correlation with the truth of 0.10, rank 16 0.24; packages/model/README.md).
+   * pair-effect correlation with the truth of 0.10, rank 16 0.24; docs/results.md).
    */
   pairRank: number;
 }

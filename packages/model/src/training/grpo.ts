@@ -47,7 +47,7 @@ export interface GrpoConfig {
    * default, as in Dr. GRPO), the advantage is the reward minus the group mean, so a group of
    * near-ties under a noisy learned reward stays near zero instead of being blown up to unit
    * scale: with the std the policy chased the evaluator's noise and lowered the true reward
-   * on the synthetic benchmark (packages/model/README.md).
+   * on the synthetic benchmark (docs/results.md).
    */
   normalizeStd: boolean;
   /** Threads computing each policy gradient (data-parallel over the round's requests; see SftConfig.workers). */
