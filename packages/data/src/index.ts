@@ -57,11 +57,14 @@ export type { TextEncoding } from './readers/line-reader.js';
 export type { ColumnSpec } from './schema/arrow-schemas.js';
 export {
   checkColumns,
+  codebookColumns,
   codeColumns,
   DATASET_FILES,
   INTERACTION_COLUMNS,
   ITEM_COLUMNS,
   REQUEST_COLUMNS,
+  RESULTS_COLUMNS,
+  schemaOf,
   USER_ATTRIBUTE_PREFIX,
   USER_COLUMNS,
 } from './schema/arrow-schemas.js';

@@ -2,7 +2,14 @@
 // text), and as an Arrow file with one row per (method, metric) and the run context in the
 // schema metadata, for notebooks and the dashboard.
 
-import { formatLeakAudit, METRIC_KEYS, type MeanInterval, type MetricKey } from '@glorank/data';
+import {
+  checkColumns,
+  formatLeakAudit,
+  METRIC_KEYS,
+  type MeanInterval,
+  type MetricKey,
+  RESULTS_COLUMNS,
+} from '@glorank/data';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { metricLabel, type ResultsTable } from './results-table.js';
 
@@ -176,5 +183,7 @@ export function resultsToArrow(tables: readonly ResultsTable[]): Uint8Array {
     ],
   ]);
   if (tables[0]) metadata.set('glorank.manifest_hash', tables[0].context.manifestHash);
+  // The columns are @glorank/data's contract; a drift here fails every report, not a reader.
+  checkColumns('results.arrow', table.schema, RESULTS_COLUMNS);
   return tableToIPC(new Table(new Schema(table.schema.fields, metadata), table.batches), 'file');
 }

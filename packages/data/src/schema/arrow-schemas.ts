@@ -88,6 +88,36 @@ export function codeColumns(levels: number): readonly ColumnSpec[] {
   ];
 }
 
+/** codebooks.arrow (tokenizer output): one row per (level, code), its item count and centroid. */
+export function codebookColumns(dims: number): readonly ColumnSpec[] {
+  return [
+    col('level', new Int16()),
+    col('code', new Int16()),
+    col('items', new Int32()),
+    col('centroid', new FixedSizeList(dims, new Field('value', new Float32(), false))),
+  ];
+}
+
+/**
+ * results.arrow of an experiment: long format, one row per (subset, method, metric), NaN where
+ * a value is undefined (one seed, no paired baseline); the tables' context is schema metadata.
+ */
+export const RESULTS_COLUMNS: readonly ColumnSpec[] = [
+  col('dataset', new Utf8()),
+  col('subset', new Utf8()),
+  col('method', new Utf8()),
+  col('baseline', new Bool()),
+  col('metric', new Utf8()),
+  col('mean', new Float64()),
+  col('half_width', new Float64()),
+  col('std', new Float64()),
+  col('seeds', new Int32()),
+  col('diff_mean', new Float64()),
+  col('diff_half_width', new Float64()),
+  col('wall_seconds', new Float64()),
+  col('backend', new Utf8()),
+];
+
 export function schemaOf(columns: readonly ColumnSpec[]): Schema {
   return new Schema(columns.map((c) => new Field(c.name, c.type, c.nullable)));
 }

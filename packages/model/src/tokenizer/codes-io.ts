@@ -4,16 +4,23 @@
 // also sees their codebooks and report. `readSemanticIds` is what GloRank training loads.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { readCodes as readCodesFile, UserError, writeCodes, writeFileAtomic } from '@glorank/data';
 import {
-  Field,
+  checkColumns,
+  codebookColumns,
+  readCodes as readCodesFile,
+  schemaOf,
+  UserError,
+  writeCodes,
+  writeFileAtomic,
+} from '@glorank/data';
+import {
   FixedSizeList,
   Float32,
   Int16,
   Int32,
   makeData,
   RecordBatch,
-  Schema,
+  type Schema,
   Struct,
   Table,
   tableFromIPC,
@@ -41,13 +48,9 @@ export interface CodesOnDisk {
   datasetHash: string;
 }
 
+/** codebooks.arrow's columns are @glorank/data's (codebookColumns). */
 function codebookSchema(dims: number): Schema {
-  return new Schema([
-    new Field('level', new Int16(), false),
-    new Field('code', new Int16(), false),
-    new Field('items', new Int32(), false),
-    new Field('centroid', new FixedSizeList(dims, new Field('value', new Float32(), false)), false),
-  ]);
+  return schemaOf(codebookColumns(dims));
 }
 
 /** codebooks.arrow bytes: one row per (level, code) with its centroid and item count. */
@@ -181,6 +184,7 @@ export async function readCodebooks(dir: string): Promise<CodebooksOnDisk> {
   if (!level || !items || !centroid || dims < 1) {
     throw new UserError('expected columns level, code, items, centroid FixedSizeList<Float32>', { file });
   }
+  checkColumns(file, table.schema, codebookColumns(dims));
   const out: CodebooksOnDisk = { dims, levels: [] };
   const flat = new Float32Array(table.numRows * dims);
   let at = 0;
