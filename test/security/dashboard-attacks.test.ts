@@ -4,14 +4,19 @@
 // names no header can carry), oversized and malformed inputs, and tokens. Plain HTTP from
 // Node (a browser cannot set Host), so these run without Chromium.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { openRunStore, type RunStore } from '@glorank/tracking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type RunningDashboard, startDashboard } from '../dashboard/fixture/dashboard-server.js';
+import {
+  freePort,
+  type RunningDashboard,
+  runCli,
+  startDashboard,
+} from '../dashboard/fixture/dashboard-server.js';
 
 interface Reply {
   status: number;
@@ -280,6 +285,16 @@ describe('production dashboard under attack', () => {
       const page = await send(server.url, `/runs/${ids.hostile}`);
       expect(page.status).toBe(200);
       expect(page.body).not.toContain('<img src=x onerror=alert(1)>');
+    });
+  });
+
+  describe('flags', () => {
+    it('a mistyped --db is refused in one line and creates nothing', async () => {
+      const typo = path.join(root, 'tpyo', 'glorank.db');
+      const r = await runCli(['dashboard', '--port', String(await freePort()), '--db', typo]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(typo);
+      expect(existsSync(path.join(root, 'tpyo'))).toBe(false);
     });
   });
 
