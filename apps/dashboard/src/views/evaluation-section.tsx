@@ -7,8 +7,6 @@ import { useQuery } from '@/client/use-query';
 import { ErrorMessage } from '@/components/status-message';
 import { formatInterval, formatNumber } from '@/lib/format-values';
 
-const METRICS = ['precision', 'recall', 'f1', 'ndcg', 'map'] as const;
-
 export function EvaluationSection({ id }: { id: number }) {
   const q = useQuery(`evaluation:${id}`, () => trpc.run.evaluation.query({ id }));
   if (q.error) return <ErrorMessage error={q.error} title="Evaluation unavailable" />;
@@ -67,7 +65,7 @@ export function EvaluationSection({ id }: { id: number }) {
                   <th className="num">seeds</th>
                   <th>subset</th>
                   <th className="num">requests</th>
-                  {METRICS.map((m) => (
+                  {t.metrics.map((m) => (
                     <th key={m} className="num">
                       {m}
                     </th>
@@ -86,7 +84,7 @@ export function EvaluationSection({ id }: { id: number }) {
                         <td className="num">{label === 'all test' ? m.seeds : ''}</td>
                         <td>{label as string}</td>
                         <td className="num">{sub.requests}</td>
-                        {METRICS.map((k) => (
+                        {t.metrics.map((k) => (
                           <td key={k} className="num">
                             {formatInterval(sub.metrics[k].mean, sub.metrics[k].halfWidth)}
                           </td>

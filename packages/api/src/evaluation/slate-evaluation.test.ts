@@ -1,6 +1,6 @@
 import type { RerankRequest } from '@glorank/data';
 import { describe, expect, it } from 'vitest';
-import { evaluateSlates } from './slate-evaluation.js';
+import { evaluateSlatesFile } from './slate-evaluation.js';
 
 function request(id: number, candidates: number[], labels: number[], coldStart = false): RerankRequest {
   return {
@@ -24,9 +24,9 @@ const requests = new Map([
   [2, request(2, [20, 21, 22, 23], [0, 1, 0, 0], true)],
 ]);
 
-describe('evaluateSlates', () => {
+describe('evaluateSlatesFile', () => {
   it('hand-worked precision and recall per method, overall and cold-start', () => {
-    const out = evaluateSlates({
+    const out = evaluateSlatesFile({
       file: 'slates.json',
       requests,
       rows: [
@@ -50,7 +50,7 @@ describe('evaluateSlates', () => {
   });
 
   it('aggregates seeds into a mean and Student-t interval', () => {
-    const out = evaluateSlates({
+    const out = evaluateSlatesFile({
       file: 'slates.json',
       requests,
       rows: [
@@ -61,14 +61,14 @@ describe('evaluateSlates', () => {
     const p = out[0]!.all.metrics.precision;
     expect(out[0]!.seeds).toBe(2);
     expect(p.mean).toBeCloseTo(75, 10);
-    // std of {100, 50} = 35.355; t(1) = 12.706; half-width = 12.706 * 35.355 / sqrt(2) = 317.65
-    expect(p.halfWidth).toBeCloseTo((12.706 * Math.SQRT2 * 25) / Math.SQRT2, 2);
+    // std of {100, 50} = 35.355; t(1) = tan(0.475 pi) = 12.7062; half-width = 12.7062 * 35.355 / sqrt(2) = 317.655
+    expect(p.halfWidth).toBeCloseTo((Math.tan(0.475 * Math.PI) * Math.SQRT2 * 25) / Math.SQRT2, 2);
     expect(out[0]!.coldStart).toBeNull();
   });
 
   it('names the row whose request is not in the dataset', () => {
     expect(() =>
-      evaluateSlates({ file: 's.json', requests, rows: [{ requestId: 9, method: 'a', slate: [1] }] }),
+      evaluateSlatesFile({ file: 's.json', requests, rows: [{ requestId: 9, method: 'a', slate: [1] }] }),
     ).toThrow(/s\.json, field 'rows\.0\.requestId': request 9 is not in the dataset/);
   });
 });

@@ -39,7 +39,8 @@ export interface EvaluateSlatesOptions {
   file: string;
 }
 
-export function evaluateSlates(options: EvaluateSlatesOptions): MethodEvaluation[] {
+/** Per method, the protocol metrics of a slates file's rows over seeds (not the model's evaluateSlates). */
+export function evaluateSlatesFile(options: EvaluateSlatesOptions): MethodEvaluation[] {
   const { rows, requests, file } = options;
   const cutoff = options.cutoff ?? rows.reduce((m, r) => Math.max(m, r.slate.length), 0);
   // method -> seed -> rows, in first-seen order so the table follows the producer's order.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ResultRun, resultsTable } from './results-table.js';
+import { type ResultRun, trackedResultsTable } from './results-table.js';
 
 const run = (
   id: number,
@@ -15,7 +15,7 @@ const run = (
   metrics: ndcg === null ? {} : { 'test/ndcg': { last: ndcg } },
 });
 
-describe('resultsTable', () => {
+describe('trackedResultsTable', () => {
   const runs = [
     run(1, 'dnn', 1, 40),
     run(2, 'dnn', 2, 42),
@@ -28,7 +28,7 @@ describe('resultsTable', () => {
   ];
 
   it('aggregates finished runs per method with mean and interval', () => {
-    const t = resultsTable(runs, { keys: ['test/ndcg'] });
+    const t = trackedResultsTable(runs, { keys: ['test/ndcg'] });
     expect(t.rows.map((r) => r.method)).toEqual(['dnn', 'glorank', 'prm']);
     const dnn = t.rows[0]!.cells['test/ndcg']!;
     expect(dnn.mean).toBe(42);
@@ -40,7 +40,7 @@ describe('resultsTable', () => {
   });
 
   it('adds the paired difference to a reference method on shared seeds', () => {
-    const t = resultsTable(runs, { keys: ['test/ndcg'], reference: 'dnn' });
+    const t = trackedResultsTable(runs, { keys: ['test/ndcg'], reference: 'dnn' });
     const g = t.rows[1]!.cells['test/ndcg']!.vsReference!;
     // differences 5, 4, 6
     expect(g.mean).toBeCloseTo(5, 10);
@@ -49,6 +49,6 @@ describe('resultsTable', () => {
   });
 
   it('ignores an unknown reference', () => {
-    expect(resultsTable(runs, { keys: ['test/ndcg'], reference: 'nope' }).reference).toBeNull();
+    expect(trackedResultsTable(runs, { keys: ['test/ndcg'], reference: 'nope' }).reference).toBeNull();
   });
 });

@@ -25,7 +25,7 @@ export interface ResultRow {
   cells: Record<string, ResultCell | null>;
 }
 
-export interface ResultsTable {
+export interface TrackedResultsTable {
   keys: string[];
   rows: ResultRow[];
   reference: string | null;
@@ -35,10 +35,11 @@ export function methodOf(run: ResultRun): string {
   return run.params['method'] ?? run.name;
 }
 
-export function resultsTable(
+/** Not the experiment report's table (@glorank/experiment's buildResultsTable): this one is built from tracked runs. */
+export function trackedResultsTable(
   runs: readonly ResultRun[],
   options: { keys: readonly string[]; reference?: string | null },
-): ResultsTable {
+): TrackedResultsTable {
   const byMethod = new Map<string, ResultRun[]>();
   for (const run of runs) {
     if (run.status !== 'finished') continue;

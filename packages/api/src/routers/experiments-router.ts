@@ -3,7 +3,7 @@
 import type { RunSummary } from '@glorank/tracking';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
-import { resultsTable } from '../experiments/results-table.js';
+import { trackedResultsTable } from '../experiments/results-table.js';
 import { notFound, publicProcedure, router } from '../trpc.js';
 import { metricKey } from './inputs.js';
 
@@ -45,7 +45,7 @@ export const experimentsRouter = router({
       const prefix = input.prefix ?? (prefixes.includes('test') ? 'test' : (prefixes[0] ?? ''));
       const keys =
         input.keys ?? allKeys.filter((k) => (prefix === '' ? !k.includes('/') : k.startsWith(`${prefix}/`)));
-      const table = resultsTable(runs, { keys, reference: input.reference ?? null });
+      const table = trackedResultsTable(runs, { keys, reference: input.reference ?? null });
       const statusCounts: Record<string, number> = {};
       for (const r of runs) statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
       return { experiment, prefix, prefixes, allKeys, statusCounts, runCount: runs.length, ...table };

@@ -6,7 +6,12 @@ import { z } from 'zod';
 import { artifactFile, viewArtifacts } from '../artifacts/artifact-access.js';
 import { readSlatesFile } from '../artifacts/slates-file.js';
 import type { ApiContext } from '../context.js';
-import { evaluateSlates, type MethodEvaluation } from '../evaluation/slate-evaluation.js';
+import {
+  EVAL_METRICS,
+  type EvalMetric,
+  evaluateSlatesFile,
+  type MethodEvaluation,
+} from '../evaluation/slate-evaluation.js';
 import { splitTable } from '../evaluation/split-table.js';
 import { notFound, publicProcedure, router } from '../trpc.js';
 import { MAX_POINTS_PER_CURVE, maxPoints, metricKey, runId, xAxis } from './inputs.js';
@@ -23,6 +28,8 @@ export interface SlatesEvaluation {
   dataset: string | null;
   /** Why the table could not be computed (missing dataset, bad file ...). */
   problem: string | null;
+  /** Columns of `methods[].all.metrics`, in display order (the protocol's metric names). */
+  metrics: readonly EvalMetric[];
   methods: MethodEvaluation[];
 }
 
@@ -113,6 +120,7 @@ export const runRouter = router({
         path: a.path,
         dataset: null,
         problem: null,
+        metrics: EVAL_METRICS,
         methods: [],
       };
       slates.push(out);
@@ -126,7 +134,7 @@ export const runRouter = router({
           continue;
         }
         const { byRequest } = await ctx.datasets.dataset(name);
-        out.methods = evaluateSlates({
+        out.methods = evaluateSlatesFile({
           rows: table.rows,
           requests: byRequest,
           file: a.path,
