@@ -105,7 +105,10 @@ async function writeMl100k(dir: string, rng: Rng): Promise<void> {
   for (let u = 1; u <= 300; u++) {
     const seen = new Set<number>();
     while (seen.size < 40) seen.add(1 + rng.int(400));
-    for (const i of seen) lines.push(`${u}\t${i}\t${1 + rng.int(5)}\t${(t += 1 + rng.int(500))}`);
+    for (const i of seen) {
+      t += 1 + rng.int(500);
+      lines.push(`${u}\t${i}\t${1 + rng.int(5)}\t${t}`);
+    }
   }
   await writeFile(path.join(dir, 'u.data'), `${lines.join('\n')}\n`);
   const items = Array.from({ length: 400 }, (_, k) => {
