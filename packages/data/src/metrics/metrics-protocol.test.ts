@@ -32,9 +32,11 @@ function req(candidates: number[], labels: number[]): RerankRequest {
 describe('metrics per PROTOCOL.md (hand-worked)', () => {
   // Candidates 1..8, positives 1, 3, 5, 7 (P = 4); L = 3, slate [3, 2, 5]: hits at ranks 1 and 3.
   const binary = req([1, 2, 3, 4, 5, 6, 7, 8], [1, 0, 1, 0, 1, 0, 1, 0]);
-  const m = requestMetrics(binary, [3, 2, 5], 3)!;
+  // Computed inside each test: an error thrown while collecting would count as no test at all.
+  const metrics = () => requestMetrics(binary, [3, 2, 5], 3)!;
 
   it('F1 is the harmonic mean of precision and recall (P != R)', () => {
+    const m = metrics();
     expect(m.precision).toBeCloseTo(2 / 3, 12);
     expect(m.recall).toBeCloseTo(2 / 4, 12);
     // 2 * (2/3) * (1/2) / (2/3 + 1/2) = 4/7; the arithmetic mean would be 7/12.
@@ -42,6 +44,7 @@ describe('metrics per PROTOCOL.md (hand-worked)', () => {
   });
 
   it('MAP divides by min(L, P) when P > L', () => {
+    const m = metrics();
     // (Precision@1 + Precision@3) / min(3, 4) = (1 + 2/3) / 3; dividing by P = 4 gives 5/12.
     expect(m.map).toBeCloseTo(5 / 9, 12);
   });
@@ -79,6 +82,37 @@ describe('metrics per PROTOCOL.md (hand-worked)', () => {
     expect(x.ndcg).toBeCloseTo(dcg / idcg, 12);
   });
 
+  it('counts only the first L slate items', () => {
+    // Slate [3, 2, 4, 5] at L = 3: item 5 (a positive) is beyond the cut-off.
+    const x = requestMetrics(binary, [3, 2, 4, 5], 3)!;
+    expect(x.precision).toBeCloseTo(1 / 3, 12);
+    expect(x.map).toBeCloseTo(1 / 3, 12);
+    expect(x.ndcg).toBeCloseTo(1 / (1 + 1 / Math.log2(3) + 1 / Math.log2(4)), 12);
+  });
+
+  it('a slate without hits scores 0 everywhere (F1 0, not 0/0)', () => {
+    const x = requestMetrics(binary, [2, 4, 6], 3)!;
+    expect(x).toEqual({ precision: 0, recall: 0, f1: 0, ndcg: 0, map: 0 });
+  });
+
+  it('a slate item that is not a candidate is an error', () => {
+    expect(() => requestMetrics(binary, [3, 42], 3)).toThrow(/slate item 42 is not a candidate of request 7/);
+  });
+
+  it('slateMetrics needs one slate per request; all skipped gives zeros, not NaN', () => {
+    expect(() => slateMetrics([binary], [], 3)).toThrow(/1 requests but 0 slates/);
+    const none = req([1, 2], [0, 0]);
+    expect(slateMetrics([none], [[1, 2]], 2)).toEqual({
+      precision: 0,
+      recall: 0,
+      f1: 0,
+      ndcg: 0,
+      map: 0,
+      count: 0,
+      skipped: 1,
+    });
+  });
+
   it('macro-averages over requests with a positive, x100, and counts the skipped', () => {
     const none = req([1, 2], [0, 0]);
     const s = slateMetrics(
@@ -92,6 +126,11 @@ describe('metrics per PROTOCOL.md (hand-worked)', () => {
     expect(s.count).toBe(1);
     expect(s.skipped).toBe(1);
     expect(s.f1).toBeCloseTo(400 / 7, 9);
+    const dcg = 1 + 1 / Math.log2(4);
+    const idcg = 1 + 1 / Math.log2(3) + 1 / Math.log2(4);
+    expect(s.ndcg).toBeCloseTo((100 * dcg) / idcg, 9);
+    expect(s.precision).toBeCloseTo(200 / 3, 9);
+    expect(s.recall).toBeCloseTo(50, 9);
     expect(s.map).toBeCloseTo(500 / 9, 9);
   });
 });

@@ -21,21 +21,25 @@ function req(id: number, candidates: number[], labels: number[]): RerankRequest 
 describe('requestMetrics (hand-worked)', () => {
   // Candidates 10..15, positives 11, 13, 14 (P = 3); slate of L = 3: [11, 10, 13].
   const r = req(1, [10, 11, 12, 13, 14, 15], [0, 1, 0, 1, 1, 0]);
-  const m = requestMetrics(r, [11, 10, 13], 3)!;
+  // Computed inside each test: an error thrown while collecting would count as no test at all.
+  const metrics = () => requestMetrics(r, [11, 10, 13], 3)!;
 
   it('precision, recall and F1', () => {
+    const m = metrics();
     expect(m.precision).toBeCloseTo(2 / 3, 12);
     expect(m.recall).toBeCloseTo(2 / 3, 12);
     expect(m.f1).toBeCloseTo(2 / 3, 12);
   });
 
   it('NDCG with binary gains', () => {
+    const m = metrics();
     const dcg = 1 / Math.log2(2) + 1 / Math.log2(4);
     const idcg = 1 / Math.log2(2) + 1 / Math.log2(3) + 1 / Math.log2(4);
     expect(m.ndcg).toBeCloseTo(dcg / idcg, 12);
   });
 
   it('MAP divides by min(L, P)', () => {
+    const m = metrics();
     // hits at ranks 1 and 3: (1/1 + 2/3) / min(3, 3)
     expect(m.map).toBeCloseTo((1 + 2 / 3) / 3, 12);
   });
