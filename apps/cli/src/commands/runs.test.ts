@@ -100,6 +100,7 @@ describe('glorank runs', () => {
       const out = await runCli([...args, '--db', file]);
       expect(out.code, args.join(' ')).toBe(0);
       // No control character reaches the terminal except the newlines between lines.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must be absent.
       expect(out.stdout.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
       expect(out.stdout).toContain('\\x1b]0;pwned\\x07\\x1b[2J\\x1b[1Aname\\u202eevil');
     }
