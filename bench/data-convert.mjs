@@ -6,7 +6,7 @@
 // and prints ratings/s, peak RSS and the ratio of each to the bare pass.
 //
 //   node bench/data-convert.mjs [--ratings 1000000] [--users 6040] [--items 3706]
-//                               [--retriever popularity|bpr] [--bpr-epochs 20] [--keep]
+//                               [--retriever popularity|bpr|cooccurrence] [--bpr-epochs 20] [--keep]
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
