@@ -7,9 +7,8 @@ import { isUserError, METRIC_KEYS, UserError } from '@glorank/data';
 import { resolveTrainConfig } from '@glorank/model';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-
-const posInt = () => z.int().min(1);
-const learningRate = () => z.number().gt(0).lte(1);
+import { METHOD_NAMES, METHOD_SCHEMAS, methodTrainSections } from './methods.js';
+import { posInt } from './schema-helpers.js';
 
 /** Overrides of the request protocol (ARCHITECTURE.md); unset fields keep @glorank/data's defaults. */
 const protocolSchema = z
@@ -73,80 +72,7 @@ const tokenizerSchema = z.strictObject({
   options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
 });
 
-const trainBudget = {
-  epochs: z.int().min(0).default(4),
-  batchSize: posInt().default(64),
-  learningRate: learningRate().default(3e-3),
-  /** Stop after this many updates in total (0: no limit besides epochs). */
-  maxSteps: z.int().min(0).default(0),
-  /** Model width (embedding and hidden size). */
-  dim: posInt().default(32),
-};
-
-const initialMethod = z.strictObject({ method: z.literal('initial') });
-const dnnMethod = z.strictObject({ method: z.literal('dnn'), ...trainBudget, hidden: posInt().default(64) });
-const dlcmMethod = z.strictObject({
-  method: z.literal('dlcm'),
-  ...trainBudget,
-  hidden: posInt().default(32),
-});
-const prmMethod = z.strictObject({
-  method: z.literal('prm'),
-  ...trainBudget,
-  heads: posInt().default(2),
-  layers: posInt().default(1),
-});
-const seq2slateMethod = z.strictObject({
-  method: z.literal('seq2slate'),
-  ...trainBudget,
-  hidden: posInt().default(32),
-});
-// GloRank's own sections (model, sft, rl, decode, rewardModel) are those of its training
-// config (training/config.ts) and are validated by it, so both front ends accept the same fields.
-const trainSection = () => z.record(z.string(), z.unknown()).optional();
-const glorankSftLike = {
-  /** GloRankModelConfig fields (dim, heads, hidden, encoderLayers, decoderLayers, historyLength ...). */
-  model: trainSection(),
-  /** SftConfig fields (epochs, batchSize, learningRate ...). */
-  sft: trainSection(),
-  /** DecodeConfig fields (decoding: greedy | beam, beamWidth). */
-  decode: trainSection(),
-  /** Stop SFT after this many updates (0: no limit besides epochs). */
-  maxSteps: z.int().min(0).default(0),
-};
-const glorankLocalMethod = z.strictObject({ method: z.literal('glorank-local'), ...glorankSftLike });
-const glorankSftMethod = z.strictObject({ method: z.literal('glorank-sft'), ...glorankSftLike });
-const glorankRlMethod = z.strictObject({
-  method: z.literal('glorank-rl'),
-  /** GrpoConfig fields (steps, batchSize, group, clip, klCoef, innerEpochs ...); SFT is the glorank-sft entry. */
-  rl: trainSection(),
-  decode: trainSection(),
-  /** Stop RL after this many rounds (0: rl.steps). */
-  maxSteps: z.int().min(0).default(0),
-});
-
-export const METHOD_NAMES = [
-  'initial',
-  'dnn',
-  'dlcm',
-  'prm',
-  'seq2slate',
-  'glorank-local',
-  'glorank-sft',
-  'glorank-rl',
-] as const;
-export type MethodName = (typeof METHOD_NAMES)[number];
-
-const methodObject = z.discriminatedUnion('method', [
-  initialMethod,
-  dnnMethod,
-  dlcmMethod,
-  prmMethod,
-  seq2slateMethod,
-  glorankLocalMethod,
-  glorankSftMethod,
-  glorankRlMethod,
-]);
+const methodObject = z.discriminatedUnion('method', METHOD_SCHEMAS);
 
 // A bare name ("- dnn") is shorthand for the method with its defaults.
 const methodSchema = z.preprocess((v) => (typeof v === 'string' ? { method: v } : v), methodObject);
@@ -190,11 +116,8 @@ export const experimentConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     cfg.methods.forEach((m, i) => {
-      if (m.method === 'glorank-local' || m.method === 'glorank-sft') {
-        checkTrainSections({ model: m.model, sft: m.sft, decode: m.decode }, ['methods', i], ctx);
-      } else if (m.method === 'glorank-rl') {
-        checkTrainSections({ rl: m.rl, decode: m.decode }, ['methods', i], ctx);
-      }
+      const sections = methodTrainSections(m);
+      if (sections !== null) checkTrainSections(sections, ['methods', i], ctx);
     });
     const { seed: _r, ...reward } = cfg.rewardModel;
     checkTrainSections({ rewardModel: reward }, ['rewardModel'], ctx, true);
@@ -239,7 +162,6 @@ function checkTrainSections(
 
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
 export type DatasetConfig = ExperimentConfig['dataset'];
-export type MethodConfig = ExperimentConfig['methods'][number];
 export type TokenizerConfig = ExperimentConfig['tokenizer'];
 export type EvaluatorConfig = ExperimentConfig['rewardModel'];
 export type ProtocolOverrides = z.output<typeof protocolSchema>;

@@ -3,23 +3,12 @@
 // here; nothing else is importable.
 
 export { codeVersion } from './code-version.js';
-export type {
-  DatasetConfig,
-  ExperimentConfig,
-  LoadedExperimentConfig,
-  MethodConfig,
-  MethodName,
-} from './config.js';
-export {
-  experimentConfigSchema,
-  loadExperimentConfig,
-  METHOD_NAMES,
-  parseExperimentConfig,
-} from './config.js';
+export type { DatasetConfig, ExperimentConfig, LoadedExperimentConfig } from './config.js';
+export { experimentConfigSchema, loadExperimentConfig, parseExperimentConfig } from './config.js';
 export type { ExperimentLock } from './experiment-lock.js';
 export { acquireExperimentLock } from './experiment-lock.js';
-export type { MethodInputs, TrainedMethod } from './methods.js';
-export { GLORANK_METHODS, trainMethod } from './methods.js';
+export type { MethodConfig, MethodInputs, MethodName, MethodNeeds, TrainedMethod } from './methods.js';
+export { GLORANK_METHODS, METHOD_NAMES, METHODS, methodNeeds, trainMethod } from './methods.js';
 export { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
 export type {
   MethodRow,

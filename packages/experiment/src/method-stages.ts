@@ -11,8 +11,13 @@ import {
   writeFileAtomic,
   writeSlates,
 } from '@glorank/data';
-import type { MethodConfig, MethodName } from './config.js';
-import { CHECKPOINT_DIR, type MethodInputs, trainMethod } from './methods.js';
+import {
+  CHECKPOINT_DIR,
+  type MethodConfig,
+  type MethodInputs,
+  type MethodName,
+  trainMethod,
+} from './methods.js';
 import { evaluateRun, type RewardSimulator, type RunEvaluationResult } from './run-evaluation.js';
 import type { StageRecord } from './stage-store.js';
 import { metricPoints, type TrackedRun } from './tracker.js';

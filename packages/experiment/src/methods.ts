@@ -1,7 +1,9 @@
-// Methods selectable by name in an experiment config: how each one is trained from the
-// shared inputs (dataset, seed, logger, and for GloRank the item codes, the reward model and
-// the SFT checkpoint it starts RL from) into a Reranker. One registry, so the harness treats
-// the baselines and GloRank alike.
+// The method registry: every method an experiment config can name, as one entry holding its
+// config schema (fields and defaults), whether it counts as a baseline, which upstream stages
+// it needs, which GloRank training sections the config check passes to resolveTrainConfig, and
+// how it is trained from the shared inputs (dataset, seed, logger, and for GloRank the item
+// codes, the reward model and the SFT checkpoint it starts RL from) into a Reranker. The
+// config schema, the stage graph, the report and the trainer all read this table.
 import path from 'node:path';
 import type { LoadedDataset, RerankRequest } from '@glorank/data';
 import {
@@ -24,10 +26,8 @@ import {
   trainPrm,
   trainSeq2Slate,
 } from '@glorank/model';
-import type { MethodConfig, MethodName } from './config.js';
-
-/** Methods that are GloRank (not baselines) for the paired-difference column. */
-export const GLORANK_METHODS: readonly MethodName[] = ['glorank-sft', 'glorank-rl'];
+import { z } from 'zod';
+import { learningRate, posInt } from './schema-helpers.js';
 
 export interface MethodNeeds {
   /** Semantic-ID codes from the tokenize stage. */
@@ -36,20 +36,6 @@ export interface MethodNeeds {
   rewardModel: boolean;
   /** The GloRank SFT checkpoint of the same seed (RL starts from it). */
   sft: boolean;
-}
-
-export function methodNeeds(config: MethodConfig): MethodNeeds {
-  const method = config.method;
-  // SFT on evaluator-picked demonstrations (sft.demonstrations: search) needs the reward model too.
-  const searched =
-    (method === 'glorank-local' || method === 'glorank-sft') &&
-    (config.sft as Record<string, unknown> | undefined)?.['demonstrations'] === 'search';
-  return {
-    // The local-index ablation shares GloRank's backbone, items embedded from their codes.
-    codes: method === 'glorank-local' || method === 'glorank-sft' || method === 'glorank-rl',
-    rewardModel: method === 'glorank-rl' || searched,
-    sft: method === 'glorank-rl',
-  };
 }
 
 export interface MethodInputs {
@@ -66,7 +52,7 @@ export interface MethodInputs {
   /** The glorank-sft train stage folder of the same seed, for glorank-rl. */
   sftDir?: string;
   /** The glorank-sft entry of the experiment (its model and sft sections), for glorank-rl. */
-  sftConfig?: MethodConfig;
+  sftConfig?: GloRankMethodConfig;
 }
 
 /** Where a trained method's checkpoint lives inside its stage folder. */
@@ -86,6 +72,31 @@ export interface TrainedMethod {
   dispose?(): void;
 }
 
+interface MethodEntry<S extends z.ZodObject> {
+  /** The config entry's fields and defaults (`method` is its literal name). */
+  schema: S;
+  /** A baseline for the paired-difference column unless the config lists its baselines. */
+  baseline: boolean;
+  needs(config: z.output<S>): MethodNeeds;
+  /** Sections of GloRank's training config the entry carries, checked by resolveTrainConfig. */
+  trainSections?(config: z.output<S>): Record<string, unknown>;
+  train(config: z.output<S>, inputs: MethodInputs): Promise<TrainedMethod>;
+}
+
+const entry = <S extends z.ZodObject>(e: MethodEntry<S>): MethodEntry<S> => e;
+
+const NEEDS_NOTHING: MethodNeeds = { codes: false, rewardModel: false, sft: false };
+
+const trainBudget = {
+  epochs: z.int().min(0).default(4),
+  batchSize: posInt().default(64),
+  learningRate: learningRate().default(3e-3),
+  /** Stop after this many updates in total (0: no limit besides epochs). */
+  maxSteps: z.int().min(0).default(0),
+  /** Model width (embedding and hidden size). */
+  dim: posInt().default(32),
+};
+
 function fitSummary(fit: FitSummary): Record<string, number> {
   return {
     steps: fit.steps,
@@ -96,66 +107,173 @@ function fitSummary(fit: FitSummary): Record<string, number> {
   };
 }
 
-export async function trainMethod(config: MethodConfig, inputs: MethodInputs): Promise<TrainedMethod> {
-  const ctx = { dataset: inputs.dataset, seed: inputs.seed, logger: inputs.logger };
-  const L = inputs.slateSize;
-  switch (config.method) {
-    case 'initial':
-      return { reranker: new InitialOrderReranker(), summary: {} };
-    case 'dnn': {
-      const { method: _m, ...o } = config;
-      const { reranker, fit } = trainDnn(ctx, { ...o, slateSize: L });
-      return {
-        reranker,
-        summary: fitSummary(fit),
-        save: (d) => reranker.save(d),
-        dispose: () => reranker.dispose(),
-      };
-    }
-    case 'dlcm': {
-      const { method: _m, ...o } = config;
-      const { reranker, fit } = trainDlcm(ctx, { ...o, slateSize: L });
-      return {
-        reranker,
-        summary: fitSummary(fit),
-        save: (d) => reranker.save(d),
-        dispose: () => reranker.dispose(),
-      };
-    }
-    case 'prm': {
-      const { method: _m, ...o } = config;
-      const { reranker, fit } = trainPrm(ctx, { ...o, slateSize: L });
-      return {
-        reranker,
-        summary: fitSummary(fit),
-        save: (d) => reranker.save(d),
-        dispose: () => reranker.dispose(),
-      };
-    }
-    case 'seq2slate': {
-      const { method: _m, ...o } = config;
-      const { reranker, fit } = trainSeq2Slate(ctx, { ...o, slateSize: L });
-      return {
-        reranker,
-        summary: fitSummary(fit),
-        save: (d) => reranker.save(d),
-        dispose: () => reranker.dispose(),
-      };
-    }
-    case 'glorank-local':
-    case 'glorank-sft':
-    case 'glorank-rl':
-      return trainGloRank(config, inputs);
-  }
+type ListModelTrainer<O> = (
+  ctx: { dataset: LoadedDataset; seed: number; logger: TrainLogger },
+  options: O,
+) => {
+  reranker: Reranker & { save(dir: string): Promise<void>; dispose(): void };
+  fit: FitSummary;
+};
+
+/** A tfjs list-model baseline trained with its config entry (less `method`) and the slate size. */
+function listModel<C extends { method: string }, O>(train: ListModelTrainer<O>) {
+  return async (config: C, inputs: MethodInputs): Promise<TrainedMethod> => {
+    const { method: _m, ...o } = config;
+    const ctx = { dataset: inputs.dataset, seed: inputs.seed, logger: inputs.logger };
+    const { reranker, fit } = train(ctx, { ...o, slateSize: inputs.slateSize } as O);
+    return {
+      reranker,
+      summary: fitSummary(fit),
+      save: (d) => reranker.save(d),
+      dispose: () => reranker.dispose(),
+    };
+  };
 }
 
-async function trainGloRank(
-  config: Extract<MethodConfig, { method: 'glorank-local' | 'glorank-sft' | 'glorank-rl' }>,
-  inputs: MethodInputs,
-): Promise<TrainedMethod> {
+// GloRank's own sections (model, sft, rl, decode, rewardModel) are those of its training
+// config (training/config.ts) and are validated by it, so both front ends accept the same fields.
+const trainSection = () => z.record(z.string(), z.unknown()).optional();
+const glorankSftLike = {
+  /** GloRankModelConfig fields (dim, heads, hidden, encoderLayers, decoderLayers, historyLength ...). */
+  model: trainSection(),
+  /** SftConfig fields (epochs, batchSize, learningRate ...). */
+  sft: trainSection(),
+  /** DecodeConfig fields (decoding: greedy | beam, beamWidth). */
+  decode: trainSection(),
+  /** Stop SFT after this many updates (0: no limit besides epochs). */
+  maxSteps: z.int().min(0).default(0),
+};
+
+/** SFT on evaluator-picked demonstrations (sft.demonstrations: search) needs the reward model too. */
+function sftNeeds(config: { sft?: Record<string, unknown> | undefined }): MethodNeeds {
+  // The local-index ablation shares GloRank's backbone, items embedded from their codes.
+  return { codes: true, rewardModel: config.sft?.['demonstrations'] === 'search', sft: false };
+}
+
+const glorankLocalSchema = z.strictObject({ method: z.literal('glorank-local'), ...glorankSftLike });
+const glorankSftSchema = z.strictObject({ method: z.literal('glorank-sft'), ...glorankSftLike });
+const glorankRlSchema = z.strictObject({
+  method: z.literal('glorank-rl'),
+  /** GrpoConfig fields (steps, batchSize, group, clip, klCoef, innerEpochs ...); SFT is the glorank-sft entry. */
+  rl: trainSection(),
+  decode: trainSection(),
+  /** Stop RL after this many rounds (0: rl.steps). */
+  maxSteps: z.int().min(0).default(0),
+});
+export type GloRankMethodConfig = z.output<
+  typeof glorankLocalSchema | typeof glorankSftSchema | typeof glorankRlSchema
+>;
+
+const sftSections = (m: { model?: unknown; sft?: unknown; decode?: unknown }) => ({
+  model: m.model,
+  sft: m.sft,
+  decode: m.decode,
+});
+
+export const METHODS = {
+  initial: entry({
+    schema: z.strictObject({ method: z.literal('initial') }),
+    baseline: true,
+    needs: () => NEEDS_NOTHING,
+    train: async () => ({ reranker: new InitialOrderReranker(), summary: {} }),
+  }),
+  dnn: entry({
+    schema: z.strictObject({ method: z.literal('dnn'), ...trainBudget, hidden: posInt().default(64) }),
+    baseline: true,
+    needs: () => NEEDS_NOTHING,
+    train: listModel(trainDnn),
+  }),
+  dlcm: entry({
+    schema: z.strictObject({ method: z.literal('dlcm'), ...trainBudget, hidden: posInt().default(32) }),
+    baseline: true,
+    needs: () => NEEDS_NOTHING,
+    train: listModel(trainDlcm),
+  }),
+  prm: entry({
+    schema: z.strictObject({
+      method: z.literal('prm'),
+      ...trainBudget,
+      heads: posInt().default(2),
+      layers: posInt().default(1),
+    }),
+    baseline: true,
+    needs: () => NEEDS_NOTHING,
+    train: listModel(trainPrm),
+  }),
+  seq2slate: entry({
+    schema: z.strictObject({ method: z.literal('seq2slate'), ...trainBudget, hidden: posInt().default(32) }),
+    baseline: true,
+    needs: () => NEEDS_NOTHING,
+    train: listModel(trainSeq2Slate),
+  }),
+  'glorank-local': entry({
+    schema: glorankLocalSchema,
+    // The ablation is compared like a baseline: the paired column measures GloRank against it.
+    baseline: true,
+    needs: sftNeeds,
+    trainSections: sftSections,
+    train: (config, inputs): Promise<TrainedMethod> => trainGloRank(config, inputs),
+  }),
+  'glorank-sft': entry({
+    schema: glorankSftSchema,
+    baseline: false,
+    needs: sftNeeds,
+    trainSections: sftSections,
+    train: (config, inputs): Promise<TrainedMethod> => trainGloRank(config, inputs),
+  }),
+  'glorank-rl': entry({
+    schema: glorankRlSchema,
+    baseline: false,
+    needs: () => ({ codes: true, rewardModel: true, sft: true }),
+    trainSections: (m) => ({ rl: m.rl, decode: m.decode }),
+    train: (config, inputs): Promise<TrainedMethod> => trainGloRank(config, inputs),
+  }),
+};
+
+export type MethodName = keyof typeof METHODS;
+export type MethodConfig = { [K in MethodName]: z.output<(typeof METHODS)[K]['schema']> }[MethodName];
+
+/** Every method name, in the registry's order. */
+export const METHOD_NAMES = Object.keys(METHODS) as [MethodName, ...MethodName[]];
+
+/** The config entry schemas, one per method, for the experiment config's discriminated union. */
+export const METHOD_SCHEMAS = [
+  METHODS.initial.schema,
+  METHODS.dnn.schema,
+  METHODS.dlcm.schema,
+  METHODS.prm.schema,
+  METHODS.seq2slate.schema,
+  METHODS['glorank-local'].schema,
+  METHODS['glorank-sft'].schema,
+  METHODS['glorank-rl'].schema,
+] as const;
+
+/** The registry entry of a config entry's method (one cast, here, instead of a switch per use). */
+function entryOf(config: MethodConfig): MethodEntry<z.ZodObject> {
+  return METHODS[config.method] as unknown as MethodEntry<z.ZodObject>;
+}
+
+/** Methods that are GloRank (not baselines) for the paired-difference column. */
+export const GLORANK_METHODS: readonly MethodName[] = METHOD_NAMES.filter((m) => !METHODS[m].baseline);
+
+export function methodNeeds(config: MethodConfig): MethodNeeds {
+  return entryOf(config).needs(config);
+}
+
+/** The GloRank training sections of a config entry that are present. */
+export function methodTrainSections(config: MethodConfig): Record<string, unknown> | null {
+  const sections = entryOf(config).trainSections?.(config);
+  return sections ? Object.fromEntries(Object.entries(sections).filter(([, v]) => v !== undefined)) : null;
+}
+
+export function trainMethod(config: MethodConfig, inputs: MethodInputs): Promise<TrainedMethod> {
+  return entryOf(config).train(config, inputs);
+}
+
+async function trainGloRank(config: GloRankMethodConfig, inputs: MethodInputs): Promise<TrainedMethod> {
   if (!inputs.codesDir) throw new Error(`internal: ${config.method} needs the tokenize stage`);
   const out = path.join(inputs.outDir, CHECKPOINT_DIR);
-  const sections = (m: MethodConfig | undefined): Record<string, unknown> =>
+  const sections = (m: GloRankMethodConfig | undefined): Record<string, unknown> =>
     m && (m.method === 'glorank-sft' || m.method === 'glorank-local')
       ? Object.fromEntries(
           Object.entries({ model: m.model, sft: m.sft, decode: m.decode }).filter(([, v]) => v),

@@ -3,8 +3,8 @@
 // into one slates artifact.
 import path from 'node:path';
 import { type MetricKey, type SlatesFile, writeFileAtomic, writeSlates } from '@glorank/data';
-import type { ExperimentConfig, MethodName } from './config.js';
-import { GLORANK_METHODS } from './methods.js';
+import type { ExperimentConfig } from './config.js';
+import { GLORANK_METHODS, type MethodName } from './methods.js';
 import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
 import {
   buildResultsTable,

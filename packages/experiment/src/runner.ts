@@ -30,7 +30,7 @@ import {
   writeTokenizerOutputs,
 } from '@glorank/model';
 import { codeVersion as readCodeVersion } from './code-version.js';
-import type { ExperimentConfig, MethodConfig, MethodName } from './config.js';
+import type { ExperimentConfig } from './config.js';
 import { datasetStage, publishCodes, publishDataset } from './dataset-stage.js';
 import { clickModelSimulator, frozenEvaluatorSimulator, trainEvaluatorInto } from './evaluator-stages.js';
 import { acquireExperimentLock } from './experiment-lock.js';
@@ -41,7 +41,14 @@ import {
   type TrainSummary,
   trainAndRank,
 } from './method-stages.js';
-import { CHECKPOINT_DIR, GLORANK_METHODS, methodNeeds } from './methods.js';
+import {
+  CHECKPOINT_DIR,
+  GLORANK_METHODS,
+  type GloRankMethodConfig,
+  type MethodConfig,
+  type MethodName,
+  methodNeeds,
+} from './methods.js';
 import { type ReportFiles, writeReport } from './report.js';
 import type { ResultsTable } from './results-table.js';
 import type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
@@ -345,7 +352,9 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
                   outDir: tmp,
                   ...(codesDir ? { codesDir } : {}),
                   ...(rewardModel ? { rewardModelDir: path.join(rewardModel.dir, CHECKPOINT_DIR) } : {}),
-                  ...(sft ? { sftDir: sft.dir, sftConfig: configOf(config, 'glorank-sft') } : {}),
+                  ...(sft
+                    ? { sftDir: sft.dir, sftConfig: configOf(config, 'glorank-sft') as GloRankMethodConfig }
+                    : {}),
                 });
               },
             });

@@ -6,7 +6,7 @@
 import { METRIC_KEYS, type MetricKey } from '@glorank/data';
 import type { TrainLogger } from '@glorank/model';
 import type { ArtifactKind } from '@glorank/tracking';
-import type { MethodConfig } from './config.js';
+import type { MethodConfig } from './methods.js';
 
 /** What the tracker is told about a run it should record (one per method and seed). */
 export interface TrackedRunInfo {
