@@ -150,8 +150,15 @@ describe('experiment end to end (synthetic, tiny)', () => {
     const initial = reward('initial');
     const rl = reward('glorank-rl');
     for (const [i, v] of rl.values.entries()) expect(v).toBeGreaterThan(initial.values[i]!);
-    // The table's paired difference of GloRank SFT+RL to the best baseline is reported.
+    // The table's paired difference to the best baseline is the mean of the per-seed
+    // differences with a t(2) interval, recomputed here from the seeds' values.
     const row = out.tables.test.rows.find((r) => r.method === 'glorank-rl')!;
-    expect(Number.isFinite(row.difference?.['reward']?.mean)).toBe(true);
+    const best = reward(out.tables.test.bestBaseline);
+    const d = rl.values.map((v, i) => v - best.values[i]!);
+    const mean = d.reduce((a, b) => a + b, 0) / d.length;
+    const sd = Math.sqrt(d.reduce((a, b) => a + (b - mean) ** 2, 0) / (d.length - 1));
+    const t2 = 0.95 * Math.sqrt(2 / 0.0975); // exact t(0.975, 2)
+    expect(row.difference?.['reward']?.mean).toBeCloseTo(mean, 9);
+    expect(row.difference?.['reward']?.halfWidth).toBeCloseTo((t2 * sd) / Math.sqrt(3), 9);
   });
 });

@@ -3,8 +3,11 @@
 //   - SFT on evaluator-picked demonstrations beats the initial (retriever) order, and so
 //     does SFT+RL: positive seed by seed, pooled paired 95% interval (900 test requests)
 //     above 0;
-//   - RL post-training against the learned evaluator raises the pooled mean over SFT
-//     (a margin inside the noise so far; see the RL test).
+//   - GloRank SFT and SFT+RL beat the best baseline of the README's table (PRM, trained as
+//     experiments/synthetic.yaml trains it) the same way: the README's headline;
+//   - RL post-training against the learned evaluator raises the pooled mean over SFT and
+//     does not lower the true reward by more than the noise the README states (pooled
+//     interval +0.0046 +- 0.0051: its lower end must stay above -0.005).
 // About 4-5 minutes per seed on 2 cores (wasm). The data are the demo's size: at 200 users and 20 candidates the evaluator is too weak for either margin
 // (docs/results.md). The local-index ablation is compared by
 // `node bench/glorank-synthetic.mjs` (it needs another SFT per seed).
@@ -52,7 +55,7 @@ describe('GloRank on the synthetic benchmark (true expected reward, 3 seeds)', (
           synthetic: { ...DATA, seed },
           seed,
           config: CONFIG,
-          methods: ['initial', 'glorank-sft', 'glorank-rl'],
+          methods: ['initial', 'prm', 'glorank-sft', 'glorank-rl'],
         }),
       );
     }
@@ -69,11 +72,27 @@ describe('GloRank on the synthetic benchmark (true expected reward, 3 seeds)', (
   // +0.0087 and -0.0001 on seeds 1-3 (each inside its own interval), so this pins what
   // holds: on average RL raises the true reward, and its pooled interval reaches above 0,
   // i.e. RL does not lower it. GRPO with the std division fails both (-0.02 on seed 1).
-  it('RL against the learned evaluator does not lower the true reward (pooled mean above SFT)', () => {
+  it('RL against the learned evaluator raises the pooled mean over SFT and does not lower the true reward beyond the stated noise', () => {
     const { pooled } = differences('glorank-rl', 'glorank-sft');
     const ci = meanInterval(pooled);
     expect(ci.mean).toBeGreaterThan(0);
-    expect(ci.mean + ci.halfWidth).toBeGreaterThan(0);
+    // Non-inferiority at the README's noise level (pooled half-width about 0.005): a policy
+    // that lowered the true reward by 0.005 clicks per slate or more fails here.
+    expect(ci.mean - ci.halfWidth).toBeGreaterThan(-0.005);
+  });
+
+  it("GloRank SFT beats the best baseline (PRM) outside noise: the README's headline", () => {
+    const { perSeed, pooled } = differences('glorank-sft', 'prm');
+    for (const d of perSeed) expect(d).toBeGreaterThan(0);
+    const ci = meanInterval(pooled);
+    expect(ci.mean - ci.halfWidth).toBeGreaterThan(0);
+  });
+
+  it('GloRank SFT+RL beats the best baseline (PRM) outside noise', () => {
+    const { perSeed, pooled } = differences('glorank-rl', 'prm');
+    for (const d of perSeed) expect(d).toBeGreaterThan(0);
+    const ci = meanInterval(pooled);
+    expect(ci.mean - ci.halfWidth).toBeGreaterThan(0);
   });
 
   it('SFT+RL beats the initial order outside noise', () => {

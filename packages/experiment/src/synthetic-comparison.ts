@@ -25,11 +25,13 @@ import {
   tokenizeDataset,
   trainGloRankRl,
   trainGloRankSft,
+  trainPrm,
   trainRewardModel,
 } from '@glorank/model';
 
 export const COMPARISON_METHODS = [
   'initial',
+  'prm',
   'local-sft',
   'glorank-sft',
   'glorank-rl',
@@ -176,7 +178,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
   const needEvaluator =
     methods.includes('glorank-rl') ||
     methods.includes('evaluator-greedy') ||
-    (config.sft.demonstrations === 'search' && methods.some((m) => m !== 'initial'));
+    (config.sft.demonstrations === 'search' && methods.some((m) => m !== 'initial' && m !== 'prm'));
   if (needEvaluator) {
     note('reward model');
     evaluator = trainRewardModel({
@@ -205,6 +207,31 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     scores.initial = score(
       test.map((r) => initialSlate(r, L)),
       Date.now(),
+    );
+  }
+  if (methods.includes('prm')) {
+    // The best baseline of the demo's table (README), trained as experiments/synthetic.yaml does.
+    const t0 = Date.now();
+    const { reranker } = trainPrm(
+      { dataset: ds, seed: o.seed, logger },
+      {
+        epochs: 2,
+        batchSize: 64,
+        learningRate: 3e-3,
+        maxSteps: 0,
+        dim: 32,
+        heads: 2,
+        layers: 1,
+        slateSize: L,
+      },
+    );
+    const ranked = reranker.rank(test, L);
+    reranker.dispose();
+    scores.prm = score(
+      ranked.map((items, i) =>
+        Int32Array.from(items, (item) => (test[i] as RerankRequest).candidates.indexOf(item)),
+      ),
+      t0,
     );
   }
   // 'search' demonstrations: the evaluator picks them, once for both SFT runs.
