@@ -51,28 +51,6 @@ describe('glorank train and eval', () => {
     const sftOut = JSON.parse(sft.stdout);
     expect(sftOut.result.finished).toBe(true);
     expect(sftOut.result.steps).toBeGreaterThan(0);
-    // Issue 17: training into an existing checkpoint refuses without --force (or --resume)
-    // and leaves it byte for byte as it was.
-    const before = await fs.readFile(path.join(sftDir, 'arrays.bin'));
-    const again = await cli(['train', 'sft', ds, '--config', config, '--out', sftDir, '--no-track']);
-    expect(again.code).toBe(2);
-    expect(again.stderr.trim().split('\n')).toHaveLength(1);
-    expect(again.stderr).toMatch(/sft, field '--out': output already exists; pass --resume .* or --force/);
-    expect(await fs.readFile(path.join(sftDir, 'arrays.bin'))).toEqual(before);
-    const forced = await cli([
-      'train',
-      'sft',
-      ds,
-      '--config',
-      config,
-      '--out',
-      sftDir,
-      '--force',
-      '--no-track',
-      '--json',
-    ]);
-    expect(forced.code).toBe(0);
-    expect(JSON.parse(forced.stdout).result.finished).toBe(true);
     const rlDir = path.join(root, 'rl');
     const rl = await cli([
       'train',
@@ -120,6 +98,37 @@ describe('glorank train and eval', () => {
     const missing = await cli(['eval', path.join(root, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/not a checkpoint/);
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('an existing --out is refused without --force (or --resume), in one line, and left untouched', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-train-'));
+    const occupied = path.join(root, 'ck');
+    await fs.mkdir(occupied);
+    await fs.writeFile(path.join(occupied, 'manifest.json'), 'the old checkpoint');
+    for (const args of [
+      ['train', 'sft', path.join(root, 'ds'), '--out', occupied, '--no-track'],
+      ['train', 'reward-model', path.join(root, 'ds'), '--out', occupied],
+      ['train', 'rl', '--from', path.join(root, 'sft'), '--out', occupied, '--no-track'],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/ck, field '--out': output already exists; pass --resume .* or --force/);
+    }
+    expect(await fs.readFile(path.join(occupied, 'manifest.json'), 'utf8')).toBe('the old checkpoint');
+    // --force gets past the check (and then fails on the missing dataset, as it should).
+    const forced = await cli([
+      'train',
+      'sft',
+      path.join(root, 'ds'),
+      '--out',
+      occupied,
+      '--force',
+      '--no-track',
+    ]);
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).not.toMatch(/already exists/);
     await fs.rm(root, { recursive: true, force: true });
   });
 });
