@@ -48,13 +48,3 @@ export async function openRegularFile(file: string): Promise<{ handle: FileHandl
     throw err;
   }
 }
-
-/** The whole text of a regular file (see openRegularFile). */
-export async function readRegularText(file: string): Promise<{ text: string; stat: Stats }> {
-  const { handle, stat } = await openRegularFile(file);
-  try {
-    return { text: await handle.readFile('utf8'), stat };
-  } finally {
-    await handle.close();
-  }
-}
