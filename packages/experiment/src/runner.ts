@@ -14,6 +14,7 @@ import {
   readSlates,
   SLATES_FORMAT,
   type SlateRow,
+  type Split,
   simulatorWarning,
   UserError,
   writeFileAtomic,
@@ -248,6 +249,22 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       if (publishedDir) await publishCodes(rec.dir, publishedDir);
     }
 
+    /** A learned list-wise evaluator trained on `splits` (the simulator, the RL reward model). */
+    const evaluatorStage = (
+      kind: 'simulator' | 'reward-model',
+      section: Record<string, unknown>,
+      seed: number,
+      splits: Split[],
+    ): Promise<StageRecord<{ sha256: string }>> =>
+      runStage<{ sha256: string }>({
+        kind,
+        label: `evaluator-seed${seed}`,
+        config: { model: section, seed, splits, slateSize: L, backend: backend.name },
+        inputs: { dataset: datasetHash, codes: codesHash as string },
+        run: async (tmp) =>
+          trainEvaluatorInto(tmp, { dataset, codes: codes as ItemCodes, section, seed, splits }),
+      });
+
     // 3. The evaluation simulator: the true click model, or a frozen evaluator trained with
     // its own seed on train+valid (never the RL reward model).
     let simulator: RewardSimulator;
@@ -255,26 +272,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       simulator = clickModelSimulator(await loadClickModel(datasetDir), datasetHash);
     } else {
       const { seed: simSeed, ...section } = config.evaluation.simulatorModel;
-      const rec = await runStage<{ sha256: string }>({
-        kind: 'simulator',
-        label: `evaluator-seed${simSeed}`,
-        config: {
-          model: section,
-          seed: simSeed,
-          splits: ['train', 'valid'],
-          slateSize: L,
-          backend: backend.name,
-        },
-        inputs: { dataset: datasetHash, codes: codesHash as string },
-        run: async (tmp) =>
-          trainEvaluatorInto(tmp, {
-            dataset,
-            codes: codes as ItemCodes,
-            section,
-            seed: simSeed,
-            splits: ['train', 'valid'],
-          }),
-      });
+      const rec = await evaluatorStage('simulator', section, simSeed, ['train', 'valid']);
       simulator = await frozenEvaluatorSimulator(
         path.join(rec.dir, CHECKPOINT_DIR),
         rec.summary.sha256,
@@ -286,20 +284,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
     let rewardModel: StageRecord<{ sha256: string }> | null = null;
     if (needReward) {
       const { seed: rewardSeed, ...section } = config.rewardModel;
-      rewardModel = await runStage<{ sha256: string }>({
-        kind: 'reward-model',
-        label: `evaluator-seed${rewardSeed}`,
-        config: { model: section, seed: rewardSeed, splits: ['train'], slateSize: L, backend: backend.name },
-        inputs: { dataset: datasetHash, codes: codesHash as string },
-        run: async (tmp) =>
-          trainEvaluatorInto(tmp, {
-            dataset,
-            codes: codes as ItemCodes,
-            section,
-            seed: rewardSeed,
-            splits: ['train'],
-          }),
-      });
+      rewardModel = await evaluatorStage('reward-model', section, rewardSeed, ['train']);
     }
 
     // 5. Train and evaluate every method with every seed.
