@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../errors/user-error.js';
 import { Rng } from '../random/rng.js';
 import { CLICK_MODEL_KIND, ClickModel, type ClickModelParams, loadClickModel } from './click-model.js';
@@ -29,7 +29,11 @@ const params: ClickModelParams = {
 };
 
 describe('ClickModel', () => {
-  const model = new ClickModel(params);
+  // Built before each test: an error thrown while collecting would count as no test at all.
+  let model: ClickModel;
+  beforeEach(() => {
+    model = new ClickModel(params);
+  });
 
   it('matches hand-computed click probabilities for a complementary pair', () => {
     // rel(item0) = 2*1 - 1 = 1, rel(item2) = -1; each gets +0.5 from its complementary neighbour.
