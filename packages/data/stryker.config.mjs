@@ -16,7 +16,7 @@ export default {
   coverageAnalysis: 'perTest',
   // Two cores shared with other work: one test process at a time.
   concurrency: 1,
-  timeoutMS: 60_000,
+  timeoutMS: 15_000,
   timeoutFactor: 3,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
