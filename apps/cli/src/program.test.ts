@@ -35,4 +35,18 @@ describe('glorank CLI', () => {
     // The chosen backend is the first available one in the documented order.
     expect(report.chosenBackend).toBe(available[0]);
   });
+
+  it('doctor --json names the kernels and threads on wasm', async () => {
+    const r = await cli(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as {
+      chosenBackend: string;
+      kernels: string[];
+      kernelThreads: number | null;
+    };
+    if (report.chosenBackend !== 'wasm') return; // tfjs-node machines report the native library's kernels
+    expect(report.kernels).toEqual(
+      expect.arrayContaining(['BatchMatMul (SIMD)', 'GlorankAttention', 'GlorankLayerNorm']),
+    );
+    expect(report.kernelThreads).toBe(1);
+  });
 });

@@ -15,6 +15,9 @@ export interface DoctorReport {
   memoryGiB: number;
   backends: { name: string; available: boolean; reason?: string }[];
   chosenBackend: string;
+  /** GloRank's own kernels on the chosen backend, and the threads one kernel runs on (null: the native library decides). */
+  kernels: string[];
+  kernelThreads: number | null;
   gpu: { visible: boolean; devices: string[] };
   packages: Record<string, string | null>;
   storage: ReturnType<typeof storagePaths>;
@@ -58,6 +61,8 @@ export async function doctorReport(): Promise<DoctorReport> {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     backends: probes.map((p) => (p.reason ? { ...p, reason: p.reason } : p)),
     chosenBackend: chosen.name,
+    kernels: chosen.kernels,
+    kernelThreads: chosen.kernelThreads,
     gpu: { visible: devices.length > 0, devices },
     packages: {
       glorank: CLI_VERSION,
@@ -89,6 +94,8 @@ export function registerDoctor(program: Command): void {
         ...r.backends.map(
           (b) => `  ${b.available ? 'ok ' : 'no '} ${b.name}${b.reason ? `  (${b.reason})` : ''}`,
         ),
+        `kernels     ${r.kernels.length > 0 ? r.kernels.join(', ') : 'tfjs only'}`,
+        `threads     ${r.kernelThreads === null ? 'chosen by the native library' : `${r.kernelThreads} per kernel`}; gradients on more threads with --workers N (data-parallel)`,
         `gpu         ${r.gpu.visible ? r.gpu.devices.join(', ') : 'none visible'}`,
         ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(30)} ${v ?? 'not installed'}`),
         `runs        ${r.storage.runsDir}`,

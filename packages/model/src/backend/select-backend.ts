@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients.js';
 import { UserError } from '@glorank/data';
-import { installWasmKernels } from './wasm-kernels.js';
+import { installWasmKernels, wasmKernelsInstalled, wasmThreads } from './wasm-kernels.js';
 import { registerWasmSegmentSum } from './wasm-segment-sum.js';
 
 /** Backends in the order `auto` tries them. */
@@ -26,6 +26,14 @@ export interface BackendInfo {
   /** Every backend tried before (and including) the chosen one. */
   probes: BackendProbe[];
   tfjsVersion: string;
+  /** GloRank's own kernels registered on this backend (wasm: SIMD BatchMatMul, fused attention and layer norm). */
+  kernels: string[];
+  /**
+   * Threads one kernel runs on: 1 on wasm (tfjs-wasm's threaded build needs a browser Worker,
+   * tfjs issue #3830; gradients go multi-threaded through data-parallel workers instead,
+   * SftConfig.workers / GrpoConfig.workers); null where the native library decides (tfjs-node).
+   */
+  kernelThreads: number | null;
 }
 
 const TF_NAMES: Record<BackendName, string> = {
@@ -91,7 +99,14 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
     const probe = await tryActivate(name);
     probes.push(probe);
     if (probe.available) {
-      active = { name, tfName: TF_NAMES[name], probes, tfjsVersion: tf.version_core };
+      active = {
+        name,
+        tfName: TF_NAMES[name],
+        probes,
+        tfjsVersion: tf.version_core,
+        kernels: name === 'wasm' ? wasmKernelsInstalled() : [],
+        kernelThreads: name === 'wasm' ? wasmThreads(tf.backend()) : name === 'cpu' ? 1 : null,
+      };
       return active;
     }
   }

@@ -377,6 +377,12 @@ export function installWasmKernels(): void {
   installedMatMul = config;
 }
 
+/** Threads tfjs-wasm's own kernels use (1 unless its threaded build loaded). */
+export function wasmThreads(backend: unknown): number {
+  const tfjs = (backend as { wasm?: { tfjs?: { getThreadsCount?: () => number } } } | null)?.wasm?.tfjs;
+  return typeof tfjs?.getThreadsCount === 'function' ? tfjs.getThreadsCount() : 1;
+}
+
 /** What `glorank doctor` reports: GloRank's kernels registered on the wasm backend. */
 export function wasmKernelsInstalled(): string[] {
   const names: string[] = [];
