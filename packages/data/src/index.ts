@@ -15,6 +15,8 @@ export {
 } from './audit/leak-audit.js';
 export type { LoggedSlateStats } from './audit/logged-slates.js';
 export { loggedSlateStats, simulatorWarning } from './audit/logged-slates.js';
+export type { ConfigKind } from './config/config-file.js';
+export { parseConfigText, readConfigFile, validateConfig } from './config/config-file.js';
 export type { CodesTable } from './dataset/codes-file.js';
 export { readCodes, writeCodes } from './dataset/codes-file.js';
 export type { DatasetSummary, LengthStats } from './dataset/inspect.js';

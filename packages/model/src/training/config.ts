@@ -2,9 +2,7 @@
 // decoding), read from YAML or JSON and validated with zod. Every section and field is
 // optional; defaults are the DEFAULT_* objects. Mistakes are UserErrors naming the file
 // and the field.
-import { readFile } from 'node:fs/promises';
-import { UserError } from '@glorank/data';
-import { parse as parseYaml } from 'yaml';
+import { readConfigFile, UserError } from '@glorank/data';
 import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, type GloRankModelConfig } from '../glorank/model.js';
 import { DEFAULT_DECODE_CONFIG, type DecodeConfig } from '../glorank/reranker.js';
@@ -132,26 +130,14 @@ export function resolveTrainConfig(raw: unknown, source = 'config'): GloRankTrai
   };
 }
 
-/** Read a YAML or JSON configuration file and resolve it against the defaults. */
+/**
+ * Read a YAML or JSON configuration file (the config-file reader every front end uses: errors
+ * name file, line and field) and resolve it against the defaults.
+ */
 export async function loadTrainConfig(file: string): Promise<GloRankTrainConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`cannot read the configuration (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-      file,
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new UserError(
-      `not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
-      {
-        file,
-      },
-    );
-  }
-  return resolveTrainConfig(raw, file);
+  const { config, file: abs } = await readConfigFile(file, schema.partial(), {
+    name: 'training config',
+    mapping: 'training sections (model, sft, rewardModel, rl, decode)',
+  });
+  return resolveTrainConfig(config, abs);
 }
