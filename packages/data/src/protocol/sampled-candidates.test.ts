@@ -74,7 +74,7 @@ describe('sampled candidate lists', () => {
     // Popularity retriever: log(1 + popularity), best first, positives scored like the rest.
     for (const r of reqs(ds)) {
       const want = [...r.candidates].map((i) => Math.log1p(ds.items.popularity[i]!)).sort((x, y) => y - x);
-      [...r.initialScores].forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 6));
+      for (const [k, v] of [...r.initialScores].entries()) expect(v).toBeCloseTo(want[k]!, 6);
     }
     expect(ds.manifest.protocol).toMatchObject({ candidatesMode: 'sampled', trainStride: 1 });
     expect(ds.manifest.conversion?.coldItemsUnseenInTraining).toBe(4);
