@@ -53,6 +53,14 @@ describe('Student t quantiles', () => {
     expect(studentT975(100_000)).toBeCloseTo(1.959963984540054, 4);
   });
 
+  it('P(|T| <= t) is 0 at 0, 1 at infinity and odd in t', () => {
+    for (const df of [1, 2, 5, 6]) {
+      expect(studentTAbsCdf(0, df)).toBe(0);
+      expect(studentTAbsCdf(Number.POSITIVE_INFINITY, df)).toBeCloseTo(1, 14);
+      expect(studentTAbsCdf(-1.3, df)).toBeCloseTo(-studentTAbsCdf(1.3, df), 14);
+    }
+  });
+
   it('puts 95% of the mass of the t density within +-t (numerical integration)', () => {
     for (const df of [3, 5, 7, 12, 29, 31, 64, 250]) {
       const t = studentT975(df);
@@ -64,6 +72,8 @@ describe('Student t quantiles', () => {
   it('rejects degrees of freedom that are not positive integers', () => {
     expect(() => studentT975(0)).toThrow(/positive integer/);
     expect(() => studentT975(2.5)).toThrow(/positive integer/);
+    expect(() => studentTAbsCdf(1, 0)).toThrow(/positive integer/);
+    expect(() => studentTAbsCdf(1, 1.5)).toThrow(/positive integer/);
   });
 });
 
@@ -77,6 +87,8 @@ describe('seed intervals', () => {
     // R: qt(0.975, 3) = 3.182446305284263.
     expect(m.halfWidth).toBeCloseTo((3.182446305284263 * Math.sqrt(14 / 3)) / 2, 11);
     expect(meanInterval([5]).halfWidth).toBeNaN();
+    // Two values: one degree of freedom, t = tan(0.475 pi).
+    expect(meanInterval([1, 3]).halfWidth).toBeCloseTo(Math.tan(0.475 * Math.PI), 12);
     expect(meanInterval([]).mean).toBeNaN();
   });
 
