@@ -1,5 +1,6 @@
 // `glorank data ...`: convert public benchmarks, download them from the registry, generate the
 // synthetic benchmark, and inspect a dataset folder. All work is done by @glorank/data.
+import path from 'node:path';
 import {
   convertDataset,
   type DatasetManifest,
@@ -10,6 +11,7 @@ import {
   isSourceFormat,
   loadRegistry,
   type ProtocolParams,
+  removeStaleTemps,
   SOURCE_FORMATS,
   type SourceOptions,
   UserError,
@@ -210,6 +212,8 @@ Examples:
           field: 'format',
         });
       }
+      // Temporaries a killed convert left beside --out go now, on the next start (issue 17).
+      await removeStaleTemps(path.dirname(path.resolve(flags.out)));
       const protocol: Partial<ProtocolParams> = {};
       const set = <K extends keyof ProtocolParams>(key: K, v: ProtocolParams[K] | undefined): void => {
         if (v !== undefined) protocol[key] = v;
