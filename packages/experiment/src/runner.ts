@@ -1,7 +1,7 @@
 // The experiment runner: dataset -> tokenize -> train(method, seed) -> eval -> report, each
 // stage content-hashed in the experiment folder (stage-store.ts) so a re-run reuses what
 // finished and a killed run resumes where it stopped. Training is logged through a tracker
-// the caller passes in (the CLI wires @glorank/tracking; this package never imports it).
+// the caller passes in (the CLI passes storeTracker over @glorank/tracking; tests pass none).
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
