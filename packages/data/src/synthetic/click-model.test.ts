@@ -86,11 +86,62 @@ describe('ClickModel', () => {
     expect(() => model.expectedClicks({ user: 1 }, [0])).toThrow(RangeError);
   });
 
+  it('adds item quality and the bias to the relevance logit (hand-worked)', () => {
+    const q = new ClickModel({ ...params, itemQuality: [0.25, -0.5, 0] });
+    // 2 * <(1,0),(1,0)> + 0.25 - 1 and 2 * 1 - 0.5 - 1.
+    expect(q.relevance(0, 0)).toBeCloseTo(1.25, 12);
+    expect(q.relevance(0, 1)).toBeCloseTo(0.5, 12);
+    expect(q.expectedClicks({ user: 0 }, [0])[0]).toBeCloseTo(sigmoid(1.25), 12);
+  });
+
+  it('rejects parameters whose array lengths disagree with the sizes, naming each', () => {
+    expect(() => new ClickModel({ ...params, itemVectors: [1, 0] })).toThrow(
+      /itemVectors length != items \* dims/,
+    );
+    expect(() => new ClickModel({ ...params, userVectors: [] })).toThrow(
+      /userVectors length != users \* dims/,
+    );
+    expect(() => new ClickModel({ ...params, itemQuality: [0] })).toThrow(/itemQuality length != items/);
+    expect(() => new ClickModel({ ...params, itemTopic: [0, 1] })).toThrow(
+      /^invalid click model: itemTopic length != items$/,
+    );
+    expect(() => new ClickModel({ ...params, itemQuality: [0], itemTopic: [0] })).toThrow(
+      /itemQuality length != items; itemTopic length != items/,
+    );
+  });
+
+  it('names the user or item outside the model', () => {
+    expect(() => model.expectedClicks({ user: -1 }, [0])).toThrow(/user -1 outside \[0, 1\)/);
+    expect(() => model.expectedClicks({ user: 0.5 }, [0])).toThrow(/user 0.5 outside/);
+    expect(() => model.expectedClicks({ user: 0 }, [1, -1])).toThrow(/slate item -1 outside \[0, 3\)/);
+    expect(() => model.expectedClicks({ user: 0 }, [1.5])).toThrow(/slate item 1.5 outside/);
+  });
+
+  it('greedy slate adds, top down, the candidate that most raises the expected reward', () => {
+    // Item 0 is the most relevant; next to it the complementary item 2 beats its duplicate 1.
+    const slate = model.greedySlate({ user: 0, candidates: Int32Array.from([2, 1, 0]) }, 2);
+    expect(Array.from(slate)).toEqual([1, 2]);
+    const value = (s: number[]) => model.expectedReward({ user: 0 }, s);
+    expect(value([1, 2])).toBeGreaterThan(value([1, 0]));
+    expect(value([1, 2])).toBeGreaterThan(value([2, 1]));
+    // Never longer than the candidate list.
+    expect(model.greedySlate({ user: 0, candidates: Int32Array.from([2]) }, 3).length).toBe(1);
+  });
+
   it('loads from click_model.json and fails clearly on a missing or foreign file', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cm-'));
     await expect(loadClickModel(dir)).rejects.toThrow(/click_model\.json: missing/);
     await fs.writeFile(path.join(dir, 'click_model.json'), JSON.stringify({ kind: 'other' }));
     await expect(loadClickModel(dir)).rejects.toBeInstanceOf(UserError);
+    await expect(loadClickModel(dir)).rejects.toThrow(`expected kind '${CLICK_MODEL_KIND}' version 1`);
+    await fs.writeFile(path.join(dir, 'click_model.json'), JSON.stringify({ ...params, version: 2 }));
+    await expect(loadClickModel(dir)).rejects.toThrow(/version 1/);
+    await fs.writeFile(path.join(dir, 'click_model.json'), '{ not json');
+    await expect(loadClickModel(dir)).rejects.toThrow(/click_model\.json.*not valid JSON/);
+    await fs.writeFile(path.join(dir, 'click_model.json'), JSON.stringify({ ...params, itemQuality: [] }));
+    const bad = await loadClickModel(dir).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(UserError);
+    expect((bad as Error).message).toMatch(/click_model\.json.*itemQuality length != items/);
     await fs.writeFile(path.join(dir, 'click_model.json'), JSON.stringify(params));
     const loaded = await loadClickModel(dir);
     expect([...loaded.expectedClicks({ user: 0 }, [0, 1, 2])]).toEqual([
