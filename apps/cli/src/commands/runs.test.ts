@@ -1,5 +1,14 @@
 // `glorank runs` end to end through the built CLI against a seeded SQLite store.
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openRunStore } from '@glorank/tracking';
@@ -96,7 +105,11 @@ describe('glorank runs', () => {
     const r = await store.createRun({ name: evil, experiment: `exp${evil}`, tags: [`tag${evil}`] });
     await store.appendLogs(r.id, [{ message: `log${evil}` }]);
     await store.close();
-    for (const args of [['runs', 'ls'], ['runs', 'show', String(r.id)], ['runs', 'tag', String(r.id), 'x']]) {
+    for (const args of [
+      ['runs', 'ls'],
+      ['runs', 'show', String(r.id)],
+      ['runs', 'tag', String(r.id), 'x'],
+    ]) {
       const out = await runCli([...args, '--db', file]);
       expect(out.code, args.join(' ')).toBe(0);
       // No control character reaches the terminal except the newlines between lines.
@@ -120,11 +133,14 @@ describe('glorank runs', () => {
     await store.close();
     const bytes = statSync(file).size;
     const fd = openSync(file, 'r+');
-    for (let at = Math.floor(bytes / 2 / 4096) * 4096; at < bytes; at += 4096) writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, at);
+    for (let at = Math.floor(bytes / 2 / 4096) * 4096; at < bytes; at += 4096)
+      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, at);
     closeSync(fd);
     const out = await runCli(['runs', 'show', String(r.id), '--logs', '1000', '--db', file]);
     expect(out.code).toBe(2);
     expect(out.stderr.trim().split('\n')).toHaveLength(1);
-    expect(out.stderr).toMatch(new RegExp(`^glorank: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: run store cannot be read`));
+    expect(out.stderr).toMatch(
+      new RegExp(`^glorank: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: run store cannot be read`),
+    );
   });
 });
