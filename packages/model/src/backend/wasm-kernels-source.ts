@@ -396,6 +396,39 @@ function layerNormGradFunc(): string {
   ].join('\n');
 }
 
+/**
+ * adam: one Adam update over n elements, every operation an f32 rounding in the order of
+ * nn/adam.ts's tfjs ops (so the result is the same bits): g = g0 * scale;
+ * m1 = m * b1 + g * omb1; v1 = v * b2 + (g * g) * omb2; u = m1 / (sqrt(v1) + eps) * lrT;
+ * with decay u = u + p * wd; p1 = p - u. Writes p1, m1, v1 to their own outputs.
+ */
+function adamFunc(): string {
+  const at = (base: string) => add(g(base), mul(g('i'), c32(4)));
+  const f = (name: string) => `(f32.load ${at(name)})`;
+  return [
+    '(func (export "adam") (param $p i32) (param $m i32) (param $v i32) (param $g0 i32) (param $n i32)',
+    '  (param $scale f32) (param $b1 f32) (param $omb1 f32) (param $b2 f32) (param $omb2 f32) (param $lrT f32)',
+    '  (param $eps f32) (param $wd f32) (param $hasWd i32) (param $pOut i32) (param $mOut i32) (param $vOut i32)',
+    '  (local $i i32) (local $gr f32) (local $m1 f32) (local $v1 f32) (local $u f32)',
+    s('i', c32(0)),
+    whileLoop(`(i32.lt_u ${g('i')} ${g('n')})`, [
+      s('gr', `(f32.mul ${f('g0')} ${g('scale')})`),
+      s('m1', `(f32.add (f32.mul ${f('m')} ${g('b1')}) (f32.mul ${g('gr')} ${g('omb1')}))`),
+      s(
+        'v1',
+        `(f32.add (f32.mul ${f('v')} ${g('b2')}) (f32.mul (f32.mul ${g('gr')} ${g('gr')}) ${g('omb2')}))`,
+      ),
+      s('u', `(f32.mul (f32.div ${g('m1')} (f32.add (f32.sqrt ${g('v1')}) ${g('eps')})) ${g('lrT')})`),
+      `(if ${g('hasWd')} (then ${s('u', `(f32.add ${g('u')} (f32.mul ${f('p')} ${g('wd')}))`)}))`,
+      `(f32.store ${at('pOut')} (f32.sub ${f('p')} ${g('u')}))`,
+      `(f32.store ${at('mOut')} ${g('m1')})`,
+      `(f32.store ${at('vOut')} ${g('v1')})`,
+      inc('i', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
 /** The whole module's text. */
 export function wasmKernelsWat(): string {
   labels = 0;
@@ -409,6 +442,7 @@ export function wasmKernelsWat(): string {
     softmaxGradFunc(),
     layerNormFunc(),
     layerNormGradFunc(),
+    adamFunc(),
     ')',
     '',
   ].join('\n');

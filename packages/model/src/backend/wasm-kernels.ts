@@ -85,6 +85,25 @@ interface KernelExports {
     rows: number,
     cols: number,
   ): void;
+  adam(
+    p: number,
+    m: number,
+    v: number,
+    g0: number,
+    n: number,
+    scale: number,
+    b1: number,
+    omb1: number,
+    b2: number,
+    omb2: number,
+    lrT: number,
+    eps: number,
+    wd: number,
+    hasWd: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+  ): void;
 }
 
 /** One instance per backend (per wasm memory), with a scratch block on that backend's heap. */
@@ -188,6 +207,17 @@ export const FUSED_ATTENTION = 'GlorankAttention';
 export const FUSED_ATTENTION_GRAD = 'GlorankAttentionGrad';
 export const FUSED_LAYER_NORM = 'GlorankLayerNorm';
 export const FUSED_LAYER_NORM_GRAD = 'GlorankLayerNormGrad';
+export const FUSED_ADAM = 'GlorankAdam';
+
+/** Attributes of the fused Adam update (each used as the f32 the tfjs ops would round it to). */
+export interface AdamKernelAttrs {
+  b1: number;
+  b2: number;
+  lrT: number;
+  eps: number;
+  /** lr x weight decay, or 0 for no decay. */
+  wd: number;
+}
 
 /** [B, H, T, D] dims of a rank-4 tensor. */
 function dims4(t: TensorInfo): [number, number, number, number] {
@@ -324,15 +354,59 @@ const layerNormGradKernel: KernelFunc = ({ inputs, backend: b }) => {
   return [dx, dgamma, dbeta];
 };
 
+/** One Adam update: inputs p, m, v, g and the clip scale (a scalar); outputs p1, m1, v1. */
+const adamKernel: KernelFunc = ({ inputs, backend: b, attrs }) => {
+  const backend = b as unknown as WasmBackendLike;
+  const kern = kernelsFor(backend);
+  if (kern === null) throw new Error(`${FUSED_ADAM}: the wasm kernels are not available on this backend`);
+  const { p, m, v, g, scale } = inputs as Record<'p' | 'm' | 'v' | 'g' | 'scale', TensorInfo>;
+  const a = attrs as unknown as AdamKernelAttrs;
+  const n = util.sizeFromShape(p.shape);
+  const outs = [p, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
+  const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
+  const heap = (backend.wasm as unknown as { HEAPF32: Float32Array }).HEAPF32;
+  const scaleValue = heap[off(scale) / 4] as number;
+  // tfjs turns each JS number into a float32 scalar: 1 - b1 and 1 - b2 are rounded after subtracting.
+  kern.exports.adam(
+    off(p),
+    off(m),
+    off(v),
+    off(g),
+    n,
+    scaleValue,
+    a.b1,
+    1 - a.b1,
+    a.b2,
+    1 - a.b2,
+    a.lrT,
+    a.eps,
+    a.wd,
+    a.wd > 0 ? 1 : 0,
+    off(outs[0] as TensorInfo),
+    off(outs[1] as TensorInfo),
+    off(outs[2] as TensorInfo),
+  );
+  return outs;
+};
+
 const FUSED_KERNELS: [string, KernelFunc][] = [
+  [FUSED_ADAM, adamKernel],
   [FUSED_ATTENTION, attentionKernel],
   [FUSED_ATTENTION_GRAD, attentionGradKernel],
   [FUSED_LAYER_NORM, layerNormKernel],
   [FUSED_LAYER_NORM_GRAD, layerNormGradKernel],
 ];
 
+let fusedEnabled = true;
+
+/** Turn the fused ops off (they fall back to plain tfjs ops) or on again; for comparisons and tests. */
+export function useFusedKernels(on: boolean): void {
+  fusedEnabled = on;
+}
+
 /** True when the fused kernels can run on the active backend (wasm with its memory reachable). */
 export function fusedKernelsAvailable(backend: unknown): boolean {
+  if (!fusedEnabled) return false;
   const be = backend as Partial<WasmBackendLike> | null;
   if (be === null || typeof be !== 'object' || be.wasm === undefined || be.getMemoryOffset === undefined)
     return false;

@@ -5,6 +5,7 @@ import { Rng, UserError } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.js';
+import { useFusedKernels } from '../backend/wasm-kernels.js';
 import { Adam } from './adam.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { Dense } from './layers.js';
@@ -29,6 +30,50 @@ describe('Adam', () => {
     g.dispose();
     opt.dispose();
     store.dispose();
+  });
+
+  it('fused wasm update (one GlorankAdam kernel per parameter) gives the bits of the cpu ops', async () => {
+    // Five steps with clipping and decoupled decay on a matrix and a vector, on each backend.
+    const run = async (backend: string, fused = true) => {
+      expect(await tf.setBackend(backend)).toBe(true);
+      useFusedKernels(fused);
+      const rng = new Rng(9);
+      const store = new ParamStore(rng.fork('init'));
+      store.create('w', [5, 7], { kind: 'glorot' });
+      store.create('b', [7], { kind: 'normal', std: 0.5 });
+      const opt = new Adam(store, { lr: 0.01, clipNorm: 0.5, weightDecay: 0.1 });
+      const kernels: string[] = [];
+      for (let t = 0; t < 5; t++) {
+        const grads = new Map<string, tf.Tensor>([
+          ['w', tf.tensor2d(rng.normalArray(35), [5, 7])],
+          ['b', tf.tensor1d(rng.normalArray(7))],
+        ]);
+        const info = await tf.profile(() => {
+          opt.step(grads);
+        });
+        kernels.push(...info.kernels.map((k) => k.name));
+        tf.dispose([...grads.values()]);
+      }
+      const out = [...store.exportArrays('p/'), ...opt.exportState('a/')].map(([k, a]) => [
+        k,
+        Array.from(a.values),
+      ]);
+      opt.dispose();
+      store.dispose();
+      useFusedKernels(true);
+      return { out, kernels };
+    };
+    const ops = await run('wasm', false);
+    const cpu = await run('cpu');
+    const wasm = await run('wasm');
+    expect(wasm.kernels.filter((k) => k === 'GlorankAdam')).toHaveLength(10);
+    expect(ops.kernels).not.toContain('GlorankAdam');
+    expect(wasm.out).toEqual(ops.out);
+    // And the cpu backend within float tolerance (it sums the squared gradients in another order).
+    wasm.out.forEach(([, values], i) => {
+      const ref = (cpu.out[i] as [string, number[]])[1];
+      (values as number[]).forEach((x, j) => expect(Math.abs(x - (ref[j] as number))).toBeLessThan(1e-6));
+    });
   });
 
   it('clips the global gradient norm', () => {
