@@ -21,7 +21,14 @@ import { GloRankModel } from '../glorank/model.js';
 import { encoderInputs } from '../glorank/request-encoder.js';
 import { contentCodes, TINY_MODEL_CONFIG, tinyBenchmark } from '../glorank/test-support/tiny-benchmark.js';
 import { ParamStore } from '../nn/params.js';
-import { type GrpoShard, prepareShard, type SftShard, shardCount, shardLoss } from './shard-loss.js';
+import {
+  type GrpoShard,
+  prepareShard,
+  type SftShard,
+  shardCount,
+  shardLoss,
+  shardValueAndGrads,
+} from './shard-loss.js';
 
 const ds = tinyBenchmark();
 const codes = contentCodes(ds);
@@ -171,6 +178,10 @@ describe('shard losses', () => {
     const entropyCoef = 0.05;
     const full = lossOf(model, shard(klCoef, entropyCoef));
     expect(full.loss).toBeCloseTo(pgMean + klCoef * klMean - (entropyCoef * entropySum) / N, 4);
+    const vg = shardValueAndGrads(model, prepareShard(model, shard(klCoef, entropyCoef)), N);
+    expect(vg.loss).toBeCloseTo(full.loss, 5);
+    expect(vg.stats.map((v, i) => v - full.stats[i]!).every((d) => Math.abs(d) < 1e-5)).toBe(true);
+    for (const g of vg.grads.values()) g.dispose();
     model.store.dispose();
   });
 
@@ -193,7 +204,25 @@ describe('shard losses', () => {
     const all = Array.from(ref.logProbs).reduce((a, b) => a + b, 0);
 
     const plain = lossOf(model, { kind: 'sft', requests, targets });
+    expect(shardCount(model, { kind: 'sft', requests, targets })).toBe(2 * T);
     expect(plain.loss).toBeCloseTo(-all / (2 * T), 4);
+    // The value-and-gradients entry the trainers and workers call gives the same loss and a
+    // finite, non-zero gradient for every parameter that the loss reaches.
+    const prepared = prepareShard(model, { kind: 'sft', requests, targets });
+    const vg = shardValueAndGrads(model, prepared, prepared.count);
+    expect(vg.loss).toBeCloseTo(plain.loss, 5);
+    expect(vg.stats).toEqual([]);
+    expect(vg.grads.size).toBeGreaterThan(0);
+    let norm = 0;
+    for (const [name, g] of vg.grads) {
+      expect(model.store.has(name)).toBe(true);
+      for (const v of g.dataSync()) {
+        expect(Number.isFinite(v)).toBe(true);
+        norm += v * v;
+      }
+      g.dispose();
+    }
+    expect(norm).toBeGreaterThan(0);
     expect(plain.loss).toBeGreaterThan(0);
 
     // Slot weights: each weight covers its slot's `levels` tokens; the normaliser is the total weight.
