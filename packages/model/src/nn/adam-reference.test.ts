@@ -146,6 +146,20 @@ describe('Adam against a float64 AdamW reference', () => {
     );
   });
 
+  it('names a gradient without optimizer state and a checkpoint without it', () => {
+    const store = new ParamStore(new Rng(2));
+    store.create('w', [2, 2], { kind: 'zeros' });
+    const adam = new Adam(store, { lr: 0.1 });
+    const g = tf.zeros([2, 2]);
+    expect(() => adam.step(new Map([['nope', g]]))).toThrow(/'nope'/);
+    const state = adam.exportState();
+    state.delete('adam/v/w');
+    expect(() => adam.importState(state, 3)).toThrow(/checkpoint lacks optimizer state 'v\/w'/);
+    g.dispose();
+    adam.dispose();
+    store.dispose();
+  });
+
   it('matches the reference with the default betas and global-norm clipping', () => {
     // Gradient norms are about 4-5 here, so a clip at 1 is active on every step.
     compare(
