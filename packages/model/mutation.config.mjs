@@ -13,6 +13,6 @@ export const MODULES = {
   },
   decoding: {
     mutate: ['src/decoding/decode.ts', 'src/decoding/trie.ts'],
-    tests: ['src/decoding/decode.test.ts'],
+    tests: ['src/decoding/decode.test.ts', 'src/decoding/trie-cursor.test.ts'],
   },
 };
