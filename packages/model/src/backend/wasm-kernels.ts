@@ -420,6 +420,8 @@ let installedMatMul: KernelConfig | null = null;
  * tfjs-wasm is loaded). Products the kernel does not cover go to tfjs's own kernel.
  */
 export function installWasmKernels(): void {
+  // GLORANK_WASM_KERNELS=0 keeps tfjs-wasm's own kernels (for comparisons and bisecting).
+  if (process.env.GLORANK_WASM_KERNELS === '0') return;
   const original = getKernel(BatchMatMul, 'wasm');
   if (original !== undefined) {
     for (const [kernelName, kernelFunc] of FUSED_KERNELS) {
