@@ -56,6 +56,28 @@ export { IdMap, InteractionLog } from './protocol/interaction-log.js';
 export { Rng } from './random/rng.js';
 export type { ColumnMapping } from './readers/delimited.js';
 export type { TextEncoding } from './readers/line-reader.js';
+export type { ExportFormat, PrintedTable, ResultsFileRow, ResultsFileTable } from './results/results-file.js';
+export {
+  bestMethods,
+  differenceTable,
+  EXPORT_FORMATS,
+  exportResults,
+  extraNotes,
+  formatMeanInterval,
+  isSignificant,
+  latexEscape,
+  mainTable,
+  metricDecimals,
+  metricHeading,
+  parseResultsFile,
+  protocolLine,
+  provenanceLines,
+  resultsTitle,
+  resultsToCsv,
+  resultsToLatex,
+  resultsToMarkdown,
+  rowFlags,
+} from './results/results-file.js';
 export type { ColumnSpec } from './schema/arrow-schemas.js';
 export {
   checkColumns,

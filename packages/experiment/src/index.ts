@@ -7,6 +7,7 @@ export type { DatasetConfig, ExperimentConfig, LoadedExperimentConfig } from './
 export { experimentConfigSchema, loadExperimentConfig, parseExperimentConfig } from './config.js';
 export type { ExperimentLock } from './experiment-lock.js';
 export { acquireExperimentLock } from './experiment-lock.js';
+export { exportExperiment, readResultsTables, resultsFiles } from './export.js';
 export type { MethodConfig, MethodInputs, MethodName, MethodNeeds, TrainedMethod } from './methods.js';
 export { GLORANK_METHODS, METHOD_NAMES, METHODS, methodNeeds, trainMethod } from './methods.js';
 export { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';

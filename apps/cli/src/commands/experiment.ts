@@ -4,10 +4,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '@glorank/data';
+import { EXPORT_FORMATS, type ExportFormat, UserError } from '@glorank/data';
 import {
   type ExperimentEvent,
   experimentDirOf,
+  exportExperiment,
   loadExperimentConfig,
   runExperiment,
   storeTracker,
@@ -118,11 +119,18 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
   }
 }
 
-async function showExperiment(target: string, opts: { json?: boolean }): Promise<void> {
+async function showExperiment(target: string, opts: { json?: boolean; format?: string }): Promise<void> {
   let dir = path.resolve(target);
   if (!existsSync(path.join(dir, 'results'))) {
     const loaded = await loadExperimentConfig(target);
     dir = experimentDirOf(loaded.config, loaded.dir, storagePaths().runsDir);
+  }
+  if (opts.format !== undefined) {
+    if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
+      throw new UserError(`--format ${opts.format}: expected one of ${EXPORT_FORMATS.join(', ')}`);
+    }
+    process.stdout.write(await exportExperiment(dir, opts.format as ExportFormat));
+    return;
   }
   const file = path.join(dir, 'results', opts.json ? 'results.json' : 'results.md');
   if (!existsSync(file)) {
@@ -180,14 +188,22 @@ Examples:
     .description('print the saved results table of an experiment')
     .argument('<target>', 'experiment folder or its config file')
     .option('--json', 'print results.json')
+    .option(
+      '--format <format>',
+      'export the results (test and cold-start tables) as md, latex (booktabs) or csv',
+    )
     .addHelpText(
       'after',
       `
+LaTeX: best mean per metric in bold, * where the paired difference to the best baseline
+excludes 0; CSV: one row per (subset, method, metric) at full precision.
+
 Examples:
   $ glorank experiment show experiments/synthetic.yaml
-  $ glorank experiment show runs/experiments/synthetic --json`,
+  $ glorank experiment show runs/experiments/synthetic --json
+  $ glorank experiment show runs/experiments/synthetic --format latex > table.tex`,
     )
-    .action(async (target: string, opts: { json?: boolean }) => {
+    .action(async (target: string, opts: { json?: boolean; format?: string }) => {
       await showExperiment(target, opts);
     });
 }
