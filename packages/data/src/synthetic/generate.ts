@@ -129,10 +129,10 @@ function complementTopics(topics: number, rng: Rng): number[] {
   return comp;
 }
 
-/** Generate the synthetic benchmark. Same options and seed, same dataset, byte for byte. */
-export function generateSynthetic(options: SyntheticOptions = {}): SyntheticDataset {
-  const o = { ...SYNTHETIC_DEFAULTS, ...options };
-  const cm = { ...SYNTHETIC_DEFAULTS.clickModel, ...(options.clickModel ?? {}) };
+type Options = Required<Omit<SyntheticOptions, 'name' | 'clickModel'>> & Pick<SyntheticOptions, 'name'>;
+
+/** Rejects options the generator cannot honour; returns the number of cold items. */
+function checkOptions(o: Options): number {
   checkPositiveInt('users', o.users);
   checkPositiveInt('items', o.items);
   checkPositiveInt('topics', o.topics, 2);
@@ -151,16 +151,30 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
       `generateSynthetic: ${o.items} items (${coldItems} cold) are too few for ${o.candidates} candidates and history ${o.historyLength}`,
     );
   }
-  const root = new Rng(o.seed);
-  const T = o.topics;
+  return coldItems;
+}
 
-  // Items: a primary topic (Zipf-like topic sizes), sometimes a secondary one, a unit latent vector.
+interface LatentItems {
+  /** Primary topic; secondary topic or -1. */
+  topic: number[];
+  second: number[];
+  /** Unit latent vectors, items x topics. */
+  vectors: Float64Array;
+  quality: number[];
+  cold: Uint8Array;
+}
+
+/** Items: a primary topic (Zipf-like topic sizes), sometimes a secondary one, a unit latent vector; a random cold subset. */
+function latentItems(root: Rng, o: Options, topicWeight: number[], coldItems: number): LatentItems {
   const itemRng = root.fork('items');
-  const topicWeight = Array.from({ length: T }, (_, k) => 1 / (k + 1) ** 0.5);
-  const itemTopic = new Array<number>(o.items);
-  const itemSecond = new Array<number>(o.items);
-  const itemVectors = new Float64Array(o.items * T);
-  const itemQuality = new Array<number>(o.items);
+  const T = o.topics;
+  const items: LatentItems = {
+    topic: new Array<number>(o.items),
+    second: new Array<number>(o.items),
+    vectors: new Float64Array(o.items * T),
+    quality: new Array<number>(o.items),
+    cold: new Uint8Array(o.items),
+  };
   for (let i = 0; i < o.items; i++) {
     const k = itemRng.categorical(topicWeight);
     let k2 = -1;
@@ -168,29 +182,35 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
       k2 = itemRng.int(T - 1);
       if (k2 >= k) k2++;
     }
-    itemTopic[i] = k;
-    itemSecond[i] = k2;
+    items.topic[i] = k;
+    items.second[i] = k2;
     const v = new Float64Array(T);
     for (let d = 0; d < T; d++) v[d] = itemRng.normal(0, 0.08);
     v[k] = (v[k] as number) + (k2 >= 0 ? 0.85 : 1);
     if (k2 >= 0) v[k2] = (v[k2] as number) + 0.45;
     unitNormalize(v);
-    itemVectors.set(v, i * T);
-    itemQuality[i] = itemRng.normal(0, 0.5);
+    items.vectors.set(v, i * T);
+    items.quality[i] = itemRng.normal(0, 0.5);
   }
   // Cold items: a random subset, introduced at the time cut.
-  const cold = new Uint8Array(o.items);
   for (const i of itemRng.shuffle(Array.from({ length: o.items }, (_, i) => i)).slice(0, coldItems))
-    cold[i] = 1;
+    items.cold[i] = 1;
+  return items;
+}
 
-  // Content features derived from the latent topic, with noise.
+/** Content features derived from the latent topics, with noise: title words, genres, year. */
+function itemContent(
+  root: Rng,
+  o: Options,
+  items: LatentItems,
+): { title: string[]; categories: string[][]; year: (number | null)[] } {
   const contentRng = root.fork('content');
   const title: string[] = [];
   const categories: string[][] = [];
   const year: (number | null)[] = [];
   for (let i = 0; i < o.items; i++) {
-    const v1 = topicVocabulary(itemTopic[i] as number);
-    const k2 = itemSecond[i] as number;
+    const v1 = topicVocabulary(items.topic[i] as number);
+    const k2 = items.second[i] as number;
     const pick = (ws: readonly string[]): string => ws[contentRng.int(ws.length)] as string;
     const words = [pick(v1.words), pick(k2 >= 0 ? topicVocabulary(k2).words : v1.words)];
     if (words[0] === words[1]) words[1] = pick(v1.words);
@@ -198,7 +218,7 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
     const cats = new Set<string>();
     if (contentRng.next() < 0.92) cats.add(v1.genre);
     if (k2 >= 0 && contentRng.next() < 0.8) cats.add(topicVocabulary(k2).genre);
-    if (contentRng.next() < 0.1) cats.add(topicVocabulary(contentRng.int(T)).genre);
+    if (contentRng.next() < 0.1) cats.add(topicVocabulary(contentRng.int(o.topics)).genre);
     categories.push([...cats]);
     year.push(
       contentRng.next() < 0.03
@@ -206,9 +226,13 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
         : Math.max(1920, Math.min(2024, Math.round(contentRng.normal(v1.era, 10)))),
     );
   }
+  return { title, categories, year };
+}
 
-  // Users: two favourite topics with random weights, plus a little spread over the rest.
+/** Users: two favourite topics with random weights, plus a little spread over the rest (unit vectors). */
+function latentUsers(root: Rng, o: Options, topicWeight: number[]): Float64Array {
   const userRng = root.fork('users');
+  const T = o.topics;
   const userVectors = new Float64Array(o.users * T);
   for (let u = 0; u < o.users; u++) {
     const v = new Float64Array(T);
@@ -222,32 +246,32 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
     unitNormalize(v);
     userVectors.set(v, u * T);
   }
+  return userVectors;
+}
 
-  const params: ClickModelParams = {
-    kind: CLICK_MODEL_KIND,
-    version: 1,
-    dims: T,
-    users: o.users,
-    items: o.items,
-    ...cm,
-    itemTopic,
-    complementTopic: complementTopics(T, root.fork('complements')),
-    itemVectors: Array.from(itemVectors),
-    itemQuality,
-    userVectors: Array.from(userVectors),
-  };
-  const model = new ClickModel(params);
+interface LoggedTraffic {
+  user: number[];
+  item: number[];
+  rating: number[];
+  ts: number[];
+  /** The interaction belongs to training (pre-history or a training request's slate). */
+  train: boolean[];
+  requests: RerankRequest[];
+}
 
-  // Logs: per user a pre-history of clicks, then requestsPerUser logged slates over time.
+/** Logs: per user a pre-history of clicks, then requestsPerUser logged slates over time. */
+function logTraffic(root: Rng, o: Options, model: ClickModel, cold: Uint8Array): LoggedTraffic {
   const logRng = root.fork('logs');
   // Its own stream, so exposureTemperature 0 reproduces the deterministic-top-L datasets exactly.
   const exposureRng = root.fork('exposure');
-  const interUser: number[] = [];
-  const interItem: number[] = [];
-  const interRating: number[] = [];
-  const interTs: number[] = [];
-  const interTrain: boolean[] = [];
-  const requests: RerankRequest[] = [];
+  const log: LoggedTraffic = { user: [], item: [], rating: [], ts: [], train: [], requests: [] };
+  const record = (u: number, item: number, rating: number, ts: number, train: boolean): void => {
+    log.user.push(u);
+    log.item.push(item);
+    log.rating.push(rating);
+    log.ts.push(ts);
+    log.train.push(train);
+  };
   const cut = START_TS + o.coldCut * SPAN_SECONDS;
   const rel = new Float64Array(o.items);
   const keys = new Float64Array(o.items);
@@ -264,11 +288,7 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
       const item = pre[j] as number;
       clicked.push(item);
       seen[item] = 1;
-      interUser.push(u);
-      interItem.push(item);
-      interRating.push(1);
-      interTs.push(preStart + j * 3600);
-      interTrain.push(true);
+      record(u, item, 1, preStart + j * 3600, true);
     }
     const times: number[] = [];
     for (let r = 0; r < o.requestsPerUser - 1; r++)
@@ -301,16 +321,12 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
         const item = shown[p] as number;
         labels[exposed[p] as number] = clicks[p] as number;
         if (clicks[p] && cold[item]) coldStart = true;
-        interUser.push(u);
-        interItem.push(item);
-        interRating.push(clicks[p] as number);
-        interTs.push(ts + p);
-        interTrain.push(split === 'train');
+        record(u, item, clicks[p] as number, ts + p, split === 'train');
         seen[item] = 1;
         if (clicks[p]) clicked.push(item);
       }
-      requests.push({
-        id: requests.length,
+      log.requests.push({
+        id: log.requests.length,
         user: u,
         split,
         coldStart,
@@ -323,11 +339,39 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
       });
     }
   }
+  return log;
+}
+
+/** Generate the synthetic benchmark. Same options and seed, same dataset, byte for byte. */
+export function generateSynthetic(options: SyntheticOptions = {}): SyntheticDataset {
+  const o: Options = { ...SYNTHETIC_DEFAULTS, ...options };
+  const cm = { ...SYNTHETIC_DEFAULTS.clickModel, ...(options.clickModel ?? {}) };
+  const coldItems = checkOptions(o);
+  const root = new Rng(o.seed);
+  const T = o.topics;
+  const topicWeight = Array.from({ length: T }, (_, k) => 1 / (k + 1) ** 0.5);
+  const latent = latentItems(root, o, topicWeight, coldItems);
+  const { title, categories, year } = itemContent(root, o, latent);
+  const userVectors = latentUsers(root, o, topicWeight);
+  const model = new ClickModel({
+    kind: CLICK_MODEL_KIND,
+    version: 1,
+    dims: T,
+    users: o.users,
+    items: o.items,
+    ...cm,
+    itemTopic: latent.topic,
+    complementTopic: complementTopics(T, root.fork('complements')),
+    itemVectors: Array.from(latent.vectors),
+    itemQuality: latent.quality,
+    userVectors: Array.from(userVectors),
+  });
+  const log = logTraffic(root, o, model, latent.cold);
 
   const popularity = new Int32Array(o.items);
-  for (let j = 0; j < interItem.length; j++) {
-    const item = interItem[j] as number;
-    if (interTrain[j]) popularity[item] = (popularity[item] as number) + 1;
+  for (let j = 0; j < log.item.length; j++) {
+    const item = log.item[j] as number;
+    if (log.train[j]) popularity[item] = (popularity[item] as number) + 1;
   }
   const protocol: ProtocolParams = {
     kCore: 0,
@@ -363,17 +407,17 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
       categories,
       year,
       popularity,
-      cold,
+      cold: latent.cold,
     },
     users: { count: o.users, rawId: Array.from({ length: o.users }, (_, u) => `u${u}`), attributes: {} },
     interactions: {
-      count: interUser.length,
-      user: Int32Array.from(interUser),
-      item: Int32Array.from(interItem),
-      rating: Float32Array.from(interRating),
-      ts: Float64Array.from(interTs),
+      count: log.user.length,
+      user: Int32Array.from(log.user),
+      item: Int32Array.from(log.item),
+      rating: Float32Array.from(log.rating),
+      ts: Float64Array.from(log.ts),
     },
-    requests,
+    requests: log.requests,
     clickModel: model,
   };
   const files: Record<string, FileDigest> = {};
@@ -384,7 +428,7 @@ export function generateSynthetic(options: SyntheticOptions = {}): SyntheticData
     items: content.items,
     users: content.users,
     interactions: content.interactions,
-    requests,
+    requests: log.requests,
     clickModel: model,
   };
 }
