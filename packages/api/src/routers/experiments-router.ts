@@ -4,6 +4,7 @@ import type { RunSummary } from '@glorank/tracking';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import { trackedResultsTable } from '../experiments/results-table.js';
+import { findExperimentDir, readSavedResults } from '../experiments/saved-results.js';
 import { notFound, publicProcedure, router } from '../trpc.js';
 import { metricKey } from './inputs.js';
 
@@ -23,6 +24,20 @@ async function allRuns(ctx: ApiContext, experimentId: number): Promise<RunSummar
 
 export const experimentsRouter = router({
   list: publicProcedure.query(({ ctx }) => ctx.store.listExperiments()),
+
+  /** The harness's saved results.json (+ cold-start.json) of the experiment, with exports; null when none. */
+  saved: publicProcedure
+    .input(z.strictObject({ experiment: z.union([z.int().min(1), z.string().min(1).max(200)]) }))
+    .query(async ({ ctx, input }) => {
+      const experiment = await ctx.store.getExperiment(input.experiment);
+      if (!experiment) throw notFound(`Experiment '${input.experiment}'`);
+      if (ctx.artifactsDir === null) return null;
+      const page = await ctx.store.listRuns({ filter: { experimentId: experiment.id }, limit: 1 });
+      const first = page.runs[0];
+      const artifacts = first ? await ctx.store.listArtifacts(first.id) : [];
+      const dir = findExperimentDir(ctx.artifactsDir, experiment.name, artifacts);
+      return dir === null ? null : readSavedResults(ctx.artifactsDir, dir);
+    }),
 
   results: publicProcedure
     .input(

@@ -1,5 +1,6 @@
 // The runs table: one page of runs (server-side filter, sort, pagination) with the last, min
 // and max of the chosen metrics; tagging and deleting behind the write flag.
+import { meanInterval } from '@glorank/data';
 import type { RunSort, RunSummary, SeriesSummary } from '@glorank/tracking';
 import { z } from 'zod';
 import { parseRunQuery } from '../runs/run-query.js';
@@ -57,7 +58,82 @@ function defaultMetricKeys(keys: readonly string[], runs: readonly RunSummary[])
     .slice(0, 3);
 }
 
+/** A group of the runs table: runs sharing a value of the grouping field. */
+export interface RunGroup {
+  /** The shared value (null: runs without it). */
+  value: string | null;
+  count: number;
+  /** Ids of the group's runs (the first 500), for compare. */
+  runIds: number[];
+  /** Per metric: mean and 95% Student-t half-width of the runs' last values (null when undefined). */
+  metrics: Record<string, { mean: number | null; halfWidth: number | null; n: number } | null>;
+}
+
+const GROUP_RUNS_MAX = 20_000;
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+function groupValue(run: RunSummary, by: string): string | null {
+  if (by === 'experiment') return run.experimentName;
+  if (by === 'status') return run.status;
+  const key = by.startsWith('params.') ? by.slice('params.'.length) : by;
+  return run.params[key] ?? null;
+}
+
 export const runsRouter = router({
+  /**
+   * The runs matching the query grouped by `experiment`, `status` or a param, with mean ± 95%
+   * interval of each metric's last value per group (over every matching run, not one page).
+   */
+  groups: publicProcedure
+    .input(
+      z.strictObject({
+        query: z.string().max(2000).default(''),
+        by: z.string().min(1).max(200),
+        metricKeys: z.array(metricKey).max(12).default([]),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const filter = parseRunQuery(input.query);
+      const runs: RunSummary[] = [];
+      for (let offset = 0; offset < GROUP_RUNS_MAX; offset += 1000) {
+        const page = await ctx.store.listRuns({
+          filter,
+          sort: { by: 'id', dir: 'asc' },
+          limit: 1000,
+          offset,
+        });
+        runs.push(...page.runs);
+        if (page.runs.length < 1000 || runs.length >= page.total) break;
+      }
+      const byValue = new Map<string | null, RunSummary[]>();
+      for (const r of runs) {
+        const v = groupValue(r, input.by);
+        const list = byValue.get(v) ?? [];
+        byValue.set(v, list);
+        list.push(r);
+      }
+      const groups = [...byValue]
+        .sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b, 'en', { numeric: true })))
+        .map(
+          ([value, list]): RunGroup => ({
+            value,
+            count: list.length,
+            runIds: list.slice(0, 500).map((r) => r.id),
+            metrics: Object.fromEntries(
+              input.metricKeys.map((k) => {
+                const values = list
+                  .map((r) => r.metrics[k]?.last)
+                  .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+                if (values.length === 0) return [k, null];
+                const m = meanInterval(values);
+                return [k, { mean: finiteOrNull(m.mean), halfWidth: finiteOrNull(m.halfWidth), n: m.n }];
+              }),
+            ),
+          }),
+        );
+      return { by: input.by, total: runs.length, groups };
+    }),
+
   list: publicProcedure.input(runsListInput).query(async ({ ctx, input }) => {
     const filter = parseRunQuery(input.query);
     const page = await ctx.store.listRuns({
