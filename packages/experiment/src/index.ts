@@ -20,8 +20,27 @@ export type {
 export { buildResultsTable } from './results-table.js';
 export type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
 export { evaluateRun } from './run-evaluation.js';
-export type { ExperimentEvent, ExperimentResult, RunExperimentOptions } from './runner.js';
-export { experimentDirOf, runExperiment } from './runner.js';
+export type { QueuedExperimentOptions } from './queue/coordinator.js';
+export { QueuedStageError, runQueuedExperiment } from './queue/coordinator.js';
+export type { JobState, QueueJobRow, QueueOptions, StageJobData } from './queue/stage-queue.js';
+export {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_LEASE_SECONDS,
+  GPU_STAGE_QUEUE,
+  STAGE_QUEUE,
+  StageQueue,
+} from './queue/stage-queue.js';
+export type { WorkerOptions, WorkerSummary } from './queue/worker.js';
+export { runWorker } from './queue/worker.js';
+export type {
+  ExperimentEvent,
+  ExperimentResult,
+  RunExperimentOptions,
+  StageAddress,
+  StageExecutor,
+  StageGraphOptions,
+} from './runner.js';
+export { ExperimentGraph, experimentDirOf, runExperiment } from './runner.js';
 export type { StageRecord, StageSpec } from './stage-store.js';
 export { StageStore, stageHash } from './stage-store.js';
 export type { StoreTrackerOptions } from './store-tracker.js';
