@@ -90,7 +90,8 @@ describe('experiment end to end (synthetic, tiny)', () => {
     ];
     const res = await run(process.execPath, args, { env, maxBuffer: 1 << 26 });
     out = JSON.parse(res.stdout) as Output;
-  });
+    // It shares the cores with the margins test's seeds (vitest.config.ts), so no tight limit.
+  }, 3_600_000);
 
   it('has every method, every metric and a 95% interval over the seeds', () => {
     const rows = out.tables.test.rows;

@@ -8,14 +8,20 @@
 //   - RL post-training against the learned evaluator raises the pooled mean over SFT and
 //     does not lower the true reward by more than the noise the README states (pooled
 //     interval +0.0046 +- 0.0051: its lower end must stay above -0.005).
-// About 4-5 minutes per seed on 2 cores (wasm). The data are the demo's size: at 200 users and 20 candidates the evaluator is too weak for either margin
-// (docs/results.md). The local-index ablation is compared by
+// About 4-5 CPU minutes per seed (wasm, one thread); the seeds run in parallel processes.
+// The data are the demo's size: at 200 users and 20 candidates the evaluator is too weak for
+// either margin (docs/results.md). The local-index ablation is compared by
 // `node bench/glorank-synthetic.mjs` (it needs another SFT per seed).
 
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { meanInterval } from '@glorank/data';
-import { type ComparisonResult, runSyntheticComparison } from '@glorank/experiment';
-import { type GloRankConfigInput, selectBackend } from '@glorank/model';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { ComparisonMethod, ComparisonOptions, MethodScore } from '@glorank/experiment';
+import type { GloRankConfigInput } from '@glorank/model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The README's claims were measured with tfjs-wasm's own kernels. The fused wasm kernels
 // (packages/model/src/backend/wasm-kernels.ts) round differently, and the RL-over-SFT margin
@@ -32,14 +38,25 @@ const CONFIG: Partial<GloRankConfigInput> = {
   rl: { steps: 60, batchSize: 16, group: 8, learningRate: 5e-4, klCoef: 0.05, innerEpochs: 4 },
 };
 
-const results: ComparisonResult[] = [];
+const METHODS: ComparisonMethod[] = ['initial', 'prm', 'glorank-sft', 'glorank-rl'];
+
+// What comparison-seed.mjs writes: runSyntheticComparison's result, rewards as plain arrays.
+interface SeedResult {
+  seed: number;
+  testRequests: number;
+  scores: Partial<Record<ComparisonMethod, Omit<MethodScore, 'rewards'> & { rewards: number[] }>>;
+  cpuSeconds: number;
+}
+const results: SeedResult[] = [];
+const run = promisify(execFile);
+let tmp = '';
 
 function differences(a: string, b: string): { perSeed: number[]; pooled: number[] } {
   const perSeed: number[] = [];
   const pooled: number[] = [];
   for (const r of results) {
-    const x = r.scores[a as keyof ComparisonResult['scores']];
-    const y = r.scores[b as keyof ComparisonResult['scores']];
+    const x = r.scores[a as ComparisonMethod];
+    const y = r.scores[b as ComparisonMethod];
     if (x === undefined || y === undefined) throw new Error(`missing ${a} or ${b}`);
     const d = Array.from(x.rewards, (v, i) => v - (y.rewards[i] as number));
     perSeed.push(d.reduce((s, v) => s + v, 0) / d.length);
@@ -54,19 +71,45 @@ function differences(a: string, b: string): { perSeed: number[]; pooled: number[
 }
 
 describe('GloRank on the synthetic benchmark (true expected reward, 3 seeds)', () => {
+  // The seeds are independent: each runs in its own process (comparison-seed.mjs), all at
+  // once, so both cores work (tfjs-wasm computes on one thread). Each process computes
+  // exactly what runSyntheticComparison computes in this process; nothing is timed.
   beforeAll(async () => {
-    await selectBackend('wasm');
-    for (const seed of SEEDS) {
-      results.push(
-        await runSyntheticComparison({
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'glorank-claims-'));
+    const child = path.join(import.meta.dirname, 'comparison-seed.mjs');
+    const done = await Promise.all(
+      SEEDS.map(async (seed) => {
+        const comparison: ComparisonOptions = {
           synthetic: { ...DATA, seed },
           seed,
           config: CONFIG,
-          methods: ['initial', 'prm', 'glorank-sft', 'glorank-rl'],
-        }),
-      );
+          methods: METHODS,
+        };
+        const optionsFile = path.join(tmp, `seed-${seed}.options.json`);
+        const resultFile = path.join(tmp, `seed-${seed}.result.json`);
+        await writeFile(optionsFile, JSON.stringify({ backend: 'wasm', comparison }));
+        await run(process.execPath, [child, optionsFile, resultFile], { maxBuffer: 1 << 24 });
+        return JSON.parse(await readFile(resultFile, 'utf8')) as SeedResult;
+      }),
+    );
+    results.push(...done);
+    console.log(
+      `CPU seconds per seed: ${done.map((r) => `${r.seed}: ${r.cpuSeconds.toFixed(0)}`).join(', ')}`,
+    );
+  }, 3_600_000);
+
+  afterAll(async () => {
+    if (tmp !== '') await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('ran every seed with every method on the same test requests', () => {
+    expect(results.map((r) => r.seed)).toEqual(SEEDS);
+    for (const r of results) {
+      expect(r.testRequests).toBeGreaterThan(0);
+      for (const m of METHODS)
+        expect(r.scores[m]?.rewards.length, `${m} seed ${r.seed}`).toBe(r.testRequests);
     }
-  }, 1_800_000);
+  });
 
   it('SFT on evaluator-picked demonstrations beats the initial order', () => {
     const { perSeed, pooled } = differences('glorank-sft', 'initial');
