@@ -102,36 +102,30 @@ function rowsWhere(mask: Uint8Array, value: number): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Tokenize a loaded dataset: see the module header. Deterministic for a seed and kernel. */
-export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOptions = {}): TokenizeResult {
-  const opts = checkOptions(options);
-  const warnings: string[] = [];
-  const warn = (m: string) => {
-    warnings.push(m);
-    options.onWarning?.(m);
-  };
-  const progress = options.onProgress ?? (() => undefined);
-  const timings: Record<string, number> = {};
-  let clock = performance.now();
-  const lap = (name: string) => {
-    const now = performance.now();
-    timings[name] = Math.round(now - clock);
-    clock = now;
-    if (name !== 'quantise') progress(name, 1, 1);
-  };
-  const rng = new Rng(opts.seed);
+/** What every stage shares: the checked options, the seeded stream, warnings and progress. */
+interface StageContext {
+  options: TokenizeOptions;
+  opts: ReturnType<typeof checkOptions>;
+  rng: Rng;
+  warn: (message: string) => void;
+  progress: (stage: string, done: number, total: number) => void;
+}
+
+/** The items the codebooks learn from (warm) and the rest (cold). */
+interface WarmSplit {
+  train: TrainingInteractions;
+  warm: Uint8Array;
+  warmRows: Int32Array;
+  coldRows: Int32Array;
+}
+
+/** Warm items: not held out as cold and, when collaborative vectors are used, with training interactions. */
+function splitWarm(ctx: StageContext, dataset: TokenizerInput, useCollab: boolean): WarmSplit {
   const { items } = dataset;
   const n = items.count;
-  if (n < 2)
-    throw new UserError(`the dataset has ${n} item(s); tokenizing needs at least 2`, { field: 'items' });
-  const useCollab = opts.sources.includes('collaborative');
-  const useContent = opts.sources.includes('content');
-
-  // Warm items: the ones the codebooks learn from.
-  progress('interactions', 0, 1);
-  const train: TrainingInteractions = trainingInteractions(dataset);
+  const train = trainingInteractions(dataset);
   if (train.popularityMismatches > 0) {
-    warn(
+    ctx.warn(
       `training interactions reconstructed from the requests disagree with items.popularity on ` +
         `${train.popularityMismatches} items`,
     );
@@ -149,116 +143,168 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
     }
     warm.fill(1);
     warmRows = rowsWhere(warm, 1);
-    warn('no items outside the cold-start holdout: codebooks trained on all items');
+    ctx.warn('no items outside the cold-start holdout: codebooks trained on all items');
   }
-  const coldRows = rowsWhere(warm, 0);
-  lap('interactions');
+  return { train, warm, warmRows, coldRows: rowsWhere(warm, 0) };
+}
 
-  // Content vectors for every item (cold items need them even when content is not a source).
-  progress('content', 0, 1);
-  const content = contentFeatures(items, options.content ?? {});
-  let contentVectors: Matrix | null = null;
+/** Content vectors for every item (cold items need them even when content is not a source), PCA fitted on warm items. */
+function contentStage(
+  ctx: StageContext,
+  dataset: TokenizerInput,
+  split: WarmSplit,
+  useContent: boolean,
+): { content: ReturnType<typeof contentFeatures>; vectors: Matrix | null } {
+  const { warmRows, coldRows } = split;
+  const content = contentFeatures(dataset.items, ctx.options.content ?? {});
+  let vectors: Matrix | null = null;
   if (content.matrix.cols > 0 && content.matrix.indices.length > 0) {
     const warmContent = sparseOperator(csrSelectRows(content.matrix, warmRows));
-    const dims = Math.min(options.contentDims ?? 64, content.matrix.cols, warmRows.length - 1);
-    const pca = fitPcaOperator(warmContent, Math.max(1, dims), { rng: rng.fork('content-pca') });
-    contentVectors = pcaTransform(pca, sparseOperator(content.matrix));
+    const dims = Math.min(ctx.options.contentDims ?? 64, content.matrix.cols, warmRows.length - 1);
+    const pca = fitPcaOperator(warmContent, Math.max(1, dims), { rng: ctx.rng.fork('content-pca') });
+    vectors = pcaTransform(pca, sparseOperator(content.matrix));
   }
-  if (content.emptyItems > 0) warn(`${content.emptyItems} items have no title, categories or year`);
-  if (contentVectors === null && (useContent || coldRows.length > 0)) {
-    warn('no content features in this dataset: cold items cannot be told apart');
+  if (content.emptyItems > 0) ctx.warn(`${content.emptyItems} items have no title, categories or year`);
+  if (vectors === null && (useContent || coldRows.length > 0)) {
+    ctx.warn('no content features in this dataset: cold items cannot be told apart');
   }
-  lap('content');
+  return { content, vectors };
+}
 
-  progress('collaborative', 0, 1);
+/** The vector sources to fuse: collaborative (SVD of training interactions) and/or content. */
+function sourceBlocks(
+  ctx: StageContext,
+  dataset: TokenizerInput,
+  split: WarmSplit,
+  contentVectors: Matrix | null,
+  use: { collaborative: boolean; content: boolean },
+): SourceBlock[] {
+  const { train, warmRows } = split;
   const blocks: SourceBlock[] = [];
-  if (useCollab) {
+  if (use.collaborative) {
     const user = new Int32Array(train.rows.length);
     const item = new Int32Array(train.rows.length);
     train.rows.forEach((r, k) => {
       user[k] = dataset.interactions.user[r] as number;
       item[k] = dataset.interactions.item[r] as number;
     });
-    const cf = collaborativeVectors(dataset.users.count, n, user, item, {
-      dims: Math.min(options.collaborativeDims ?? 64, warmRows.length - 1),
-      rng: rng.fork('collaborative'),
+    const cf = collaborativeVectors(dataset.users.count, dataset.items.count, user, item, {
+      dims: Math.min(ctx.options.collaborativeDims ?? 64, warmRows.length - 1),
+      rng: ctx.rng.fork('collaborative'),
     });
     blocks.push({
       name: 'collaborative',
       vectors: cf.vectors,
-      weight: options.sourceWeights?.collaborative ?? 1,
+      weight: ctx.options.sourceWeights?.collaborative ?? 1,
     });
   }
-  if (useContent && contentVectors !== null) {
-    blocks.push({ name: 'content', vectors: contentVectors, weight: options.sourceWeights?.content ?? 1 });
+  if (use.content && contentVectors !== null) {
+    blocks.push({
+      name: 'content',
+      vectors: contentVectors,
+      weight: ctx.options.sourceWeights?.content ?? 1,
+    });
   }
   if (blocks.length === 0)
     throw new UserError('the chosen sources give no item vectors', { field: 'sources' });
-  lap('collaborative');
+  return blocks;
+}
 
-  // Fuse, standardise, reduce: fitted on warm items only.
-  progress('fusion', 0, 1);
+/** Fuse, standardise, reduce: fitted on warm items only. */
+function fuseAndReduce(
+  ctx: StageContext,
+  blocks: SourceBlock[],
+  warmRows: Int32Array,
+): { vectors: Matrix; varianceKept: number; totalVariance: number } {
   const fusion = fitFusion(blocks, warmRows);
   const fused = applyFusion(blocks, fusion);
-  const fusedDims = Math.max(1, Math.min(opts.dims, fused.cols, warmRows.length - 1));
-  const fusedPca = fitPca(selectRows(fused, warmRows), fusedDims, { rng: rng.fork('fused-pca') });
+  const fusedDims = Math.max(1, Math.min(ctx.opts.dims, fused.cols, warmRows.length - 1));
+  const fusedPca = fitPca(selectRows(fused, warmRows), fusedDims, { rng: ctx.rng.fork('fused-pca') });
   const vectors = pcaTransform(fusedPca, denseOperator(fused));
-  let kept = 0;
-  for (const v of fusedPca.explainedVariance) kept += v;
-  lap('fusion');
+  let varianceKept = 0;
+  for (const v of fusedPca.explainedVariance) varianceKept += v;
+  return { vectors, varianceKept, totalVariance: fusedPca.totalVariance };
+}
 
-  // Cold items: content-only pipelines already placed them; otherwise map content -> fused.
-  let coldMethod: TokenizerReport['coldStart']['method'] = 'none';
-  let ridge: RidgeMap | null = null;
-  let coldWithoutContent = 0;
-  if (coldRows.length > 0) {
-    progress('cold-start', 0, 1);
-    if (!useCollab && contentVectors !== null) coldMethod = 'content-pipeline';
-    else if (contentVectors !== null) {
-      ridge = fitRidgeMap(contentVectors, vectors, warmRows, { rng: rng.fork('ridge') });
-      applyRidgeMap(ridge, contentVectors, coldRows, vectors);
-      coldMethod = 'ridge-map';
-    }
-    // Cold items with no content at all (no metadata file, or an empty row) have nothing to map
-    // from. Placing them all at one point gave every one the same codes but the disambiguation
-    // token, one collision group the decoder cannot tell apart; instead each takes the vector of
-    // a seeded random warm item (prior: a new item is like a random known one), so their codes
-    // are distinct and spread like the warm catalogue's.
-    const pickWarm = rng.fork('cold-without-content');
-    const cols = vectors.cols;
-    for (const r of coldRows) {
-      const hasContent =
-        contentVectors !== null &&
-        (content.matrix.indptr[r + 1] as number) > (content.matrix.indptr[r] as number);
-      if (hasContent) continue;
-      const w = warmRows[pickWarm.int(warmRows.length)] as number;
-      vectors.data.copyWithin(r * cols, w * cols, (w + 1) * cols);
-      coldWithoutContent++;
-    }
-    if (coldWithoutContent > 0) {
-      warn(
-        `${coldWithoutContent} cold items have no content features: each got the vector of a random warm item (pass item metadata, e.g. --meta, to code them from content)`,
-      );
-    }
-    lap('cold-start');
+interface ColdPlacement {
+  method: TokenizerReport['coldStart']['method'];
+  ridge: RidgeMap | null;
+  withoutContent: number;
+}
+
+/**
+ * Cold items' fused vectors (edits `vectors`): content-only pipelines already placed them;
+ * otherwise a ridge map content -> fused, fitted on warm items.
+ */
+function placeColdItems(
+  ctx: StageContext,
+  split: WarmSplit,
+  content: { content: ReturnType<typeof contentFeatures>; vectors: Matrix | null },
+  vectors: Matrix,
+  useCollab: boolean,
+): ColdPlacement {
+  const { warmRows, coldRows } = split;
+  const contentVectors = content.vectors;
+  const placed: ColdPlacement = { method: 'none', ridge: null, withoutContent: 0 };
+  if (!useCollab && contentVectors !== null) placed.method = 'content-pipeline';
+  else if (contentVectors !== null) {
+    placed.ridge = fitRidgeMap(contentVectors, vectors, warmRows, { rng: ctx.rng.fork('ridge') });
+    applyRidgeMap(placed.ridge, contentVectors, coldRows, vectors);
+    placed.method = 'ridge-map';
   }
+  // Cold items with no content at all (no metadata file, or an empty row) have nothing to map
+  // from. Placing them all at one point gave every one the same codes but the disambiguation
+  // token, one collision group the decoder cannot tell apart; instead each takes the vector of
+  // a seeded random warm item (prior: a new item is like a random known one), so their codes
+  // are distinct and spread like the warm catalogue's.
+  const pickWarm = ctx.rng.fork('cold-without-content');
+  const cols = vectors.cols;
+  const indptr = content.content.matrix.indptr;
+  for (const r of coldRows) {
+    const hasContent = contentVectors !== null && (indptr[r + 1] as number) > (indptr[r] as number);
+    if (hasContent) continue;
+    const w = warmRows[pickWarm.int(warmRows.length)] as number;
+    vectors.data.copyWithin(r * cols, w * cols, (w + 1) * cols);
+    placed.withoutContent++;
+  }
+  if (placed.withoutContent > 0) {
+    ctx.warn(
+      `${placed.withoutContent} cold items have no content features: each got the vector of a random warm item (pass item metadata, e.g. --meta, to code them from content)`,
+    );
+  }
+  return placed;
+}
 
-  // Residual k-means on warm items; encode everyone.
-  const quantiser = trainResidualQuantiser(selectRows(vectors, warmRows), {
+/** Residual k-means trained on warm items. */
+function trainQuantiser(ctx: StageContext, vectors: Matrix, warmRows: Int32Array): ResidualQuantiser {
+  const { options, opts } = ctx;
+  return trainResidualQuantiser(selectRows(vectors, warmRows), {
     levels: opts.levels,
     codebookSize: opts.codebookSize,
-    rng: rng.fork('rq'),
+    rng: ctx.rng.fork('rq'),
     ...(options.balanced !== undefined ? { balanced: options.balanced } : {}),
     ...(options.maxIterations !== undefined ? { maxIterations: options.maxIterations } : {}),
     ...(options.tolerance !== undefined ? { tolerance: options.tolerance } : {}),
-    onWarning: warn,
-    onLevel: (l) => progress('quantise', l + 1, opts.levels),
+    onWarning: ctx.warn,
+    onLevel: (l) => ctx.progress('quantise', l + 1, opts.levels),
   });
-  lap('quantise');
-  progress('encode', 0, 1);
+}
+
+/** Every item's residual codes ([items, levels]) and the warm/cold residual errors per level. */
+function encodeItems(
+  quantiser: ResidualQuantiser,
+  vectors: Matrix,
+  split: WarmSplit,
+  n: number,
+  L: number,
+): {
+  codes: Int32Array;
+  warmEnc: ReturnType<typeof encodeResidual>;
+  coldEnc: ReturnType<typeof encodeResidual> | null;
+} {
+  const { warmRows, coldRows } = split;
   const warmEnc = encodeResidual(quantiser, selectRows(vectors, warmRows));
   const coldEnc = coldRows.length > 0 ? encodeResidual(quantiser, selectRows(vectors, coldRows)) : null;
-  const L = opts.levels;
   const codes = new Int32Array(n * L);
   warmRows.forEach((r, k) => {
     codes.set(warmEnc.codes.subarray(k * L, (k + 1) * L), r * L);
@@ -268,16 +314,21 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
       codes.set(coldEnc.codes.subarray(k * L, (k + 1) * L), r * L);
     });
   }
-  const sizes = quantiser.levels.map((l) => l.codebookSize);
-  const ids = assignSemanticIds(codes, n, L, sizes, options.disambiguation ?? 'auto');
-  lap('encode');
+  return { codes, warmEnc, coldEnc };
+}
 
-  // Report.
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) seen.add(ids.codes.subarray(i * ids.levels, (i + 1) * ids.levels).join(','));
-  const meanSq = kept;
+/** Per quantised level: items per code (all items) and the level's report. */
+function levelStats(
+  quantiser: ResidualQuantiser,
+  encoded: ReturnType<typeof encodeItems>,
+  split: WarmSplit,
+  n: number,
+  L: number,
+  meanSq: number,
+): { itemsPerCode: Int32Array[]; levels: LevelReport[] } {
+  const { codes, warmEnc, coldEnc } = encoded;
   const itemsPerCode: Int32Array[] = [];
-  const levelReports: LevelReport[] = quantiser.levels.map((lvl, l) => {
+  const levels = quantiser.levels.map((lvl, l): LevelReport => {
     const counts = new Int32Array(lvl.codebookSize);
     for (let i = 0; i < n; i++) {
       const c = codes[i * L + l] as number;
@@ -285,7 +336,7 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
     }
     itemsPerCode.push(counts);
     const usage = codeUsage(codes, n, L, l, lvl.codebookSize);
-    const err = (warmEnc.residualSq[l] as number) / warmRows.length;
+    const err = (warmEnc.residualSq[l] as number) / split.warmRows.length;
     return {
       level: l,
       codebookSize: lvl.codebookSize,
@@ -294,36 +345,100 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
       perplexity: usage.perplexity,
       quantisationError: err,
       relativeError: meanSq > 0 ? err / meanSq : 0,
-      coldQuantisationError: coldEnc ? (coldEnc.residualSq[l] as number) / coldRows.length : null,
+      coldQuantisationError: coldEnc ? (coldEnc.residualSq[l] as number) / split.coldRows.length : null,
       iterations: lvl.iterations,
       converged: lvl.converged,
       emptyClustersRepaired: lvl.emptyClustersRepaired,
     };
   });
+  return { itemsPerCode, levels };
+}
+
+/** Tokenize a loaded dataset: see the module header. Deterministic for a seed and kernel. */
+export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOptions = {}): TokenizeResult {
+  const opts = checkOptions(options);
+  const warnings: string[] = [];
+  const progress = options.onProgress ?? (() => undefined);
+  const ctx: StageContext = {
+    options,
+    opts,
+    rng: new Rng(opts.seed),
+    warn: (m) => {
+      warnings.push(m);
+      options.onWarning?.(m);
+    },
+    progress,
+  };
+  const timings: Record<string, number> = {};
+  let clock = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - clock);
+    clock = now;
+    if (name !== 'quantise') progress(name, 1, 1);
+  };
+  const n = dataset.items.count;
+  if (n < 2)
+    throw new UserError(`the dataset has ${n} item(s); tokenizing needs at least 2`, { field: 'items' });
+  const use = {
+    collaborative: opts.sources.includes('collaborative'),
+    content: opts.sources.includes('content'),
+  };
+
+  progress('interactions', 0, 1);
+  const split = splitWarm(ctx, dataset, use.collaborative);
+  lap('interactions');
+  progress('content', 0, 1);
+  const content = contentStage(ctx, dataset, split, use.content);
+  lap('content');
+  progress('collaborative', 0, 1);
+  const blocks = sourceBlocks(ctx, dataset, split, content.vectors, use);
+  lap('collaborative');
+  progress('fusion', 0, 1);
+  const { vectors, varianceKept, totalVariance } = fuseAndReduce(ctx, blocks, split.warmRows);
+  lap('fusion');
+  let cold: ColdPlacement = { method: 'none', ridge: null, withoutContent: 0 };
+  if (split.coldRows.length > 0) {
+    progress('cold-start', 0, 1);
+    cold = placeColdItems(ctx, split, content, vectors, use.collaborative);
+    lap('cold-start');
+  }
+  const quantiser = trainQuantiser(ctx, vectors, split.warmRows);
+  lap('quantise');
+  progress('encode', 0, 1);
+  const L = opts.levels;
+  const encoded = encodeItems(quantiser, vectors, split, n, L);
+  const sizes = quantiser.levels.map((l) => l.codebookSize);
+  const ids = assignSemanticIds(encoded.codes, n, L, sizes, options.disambiguation ?? 'auto');
+  lap('encode');
+
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) seen.add(ids.codes.subarray(i * ids.levels, (i + 1) * ids.levels).join(','));
+  const { itemsPerCode, levels } = levelStats(quantiser, encoded, split, n, L, varianceKept);
   const report: TokenizerReport = {
     version: 1,
     dataset: { name: dataset.manifest.name, contentHash: dataset.manifest.contentHash },
     seed: opts.seed,
     sources: opts.sources,
     dims: {
-      content: contentVectors?.cols ?? 0,
-      collaborative: useCollab ? (blocks[0]?.vectors.cols ?? 0) : 0,
+      content: content.vectors?.cols ?? 0,
+      collaborative: use.collaborative ? (blocks[0]?.vectors.cols ?? 0) : 0,
       fused: vectors.cols,
     },
     balanced: options.balanced ?? false,
     distanceKernel: activeDistanceKernel(),
     items: {
       total: n,
-      warm: warmRows.length,
-      cold: coldRows.length,
-      coldCoded: coldRows.length - coldWithoutContent,
-      coldWithoutContent,
-      withoutContent: content.emptyItems,
+      warm: split.warmRows.length,
+      cold: split.coldRows.length,
+      coldCoded: split.coldRows.length - cold.withoutContent,
+      coldWithoutContent: cold.withoutContent,
+      withoutContent: content.content.emptyItems,
     },
-    trainingInteractions: train.rows.length,
-    popularityMismatches: train.popularityMismatches,
-    fusedVarianceKept: fusedPca.totalVariance > 0 ? kept / fusedPca.totalVariance : 1,
-    levels: levelReports,
+    trainingInteractions: split.train.rows.length,
+    popularityMismatches: split.train.popularityMismatches,
+    fusedVarianceKept: totalVariance > 0 ? varianceKept / totalVariance : 1,
+    levels,
     collisions: {
       collisionRate: ids.collisionRate,
       collidingItems: ids.collidingItems,
@@ -334,9 +449,9 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
     uniqueIds: seen.size === n,
     final: { levels: ids.levels, codebookSizes: ids.codebookSizes },
     coldStart: {
-      method: coldMethod,
-      lambda: ridge?.lambda ?? null,
-      validationR2: ridge?.validationR2 ?? null,
+      method: cold.method,
+      lambda: cold.ridge?.lambda ?? null,
+      validationR2: cold.ridge?.validationR2 ?? null,
     },
     timingsMs: timings,
     warnings,
@@ -348,7 +463,7 @@ export function tokenizeDataset(dataset: TokenizerInput, options: TokenizeOption
     quantiser,
     itemsPerCode,
     vectors,
-    warm,
+    warm: split.warm,
     report,
   };
 }
