@@ -327,7 +327,14 @@ async function trainGloRank(config: GloRankMethodConfig, inputs: MethodInputs): 
         codes: itemCodes(ids.codes, ids.levels, ids.codebookSizes),
         config: train,
         ...(config.maxSteps > 0 ? { maxSteps: config.maxSteps } : {}),
-        ...(loaded !== null ? { demonstrationReward: (rs, ss) => loaded.evaluator.rewards(rs, ss) } : {}),
+        // The reward-model stage folder names the evaluator, so its searched demonstrations
+        // (fixed search seed) are computed once per process for every seed and the ablation.
+        ...(loaded !== null
+          ? {
+              demonstrationReward: (rs, ss) => loaded.evaluator.rewards(rs, ss),
+              demonstrationKey: inputs.rewardModelDir,
+            }
+          : {}),
         meta: { method: config.method },
       });
       model = trained.model;
