@@ -8,9 +8,11 @@ import { registerDemo } from './commands/demo.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerExperiment } from './commands/experiment.js';
+import { registerQueue } from './commands/queue.js';
 import { registerRuns } from './commands/runs.js';
 import { registerTokenize } from './commands/tokenize.js';
 import { registerTrain } from './commands/train.js';
+import { registerWorker } from './commands/worker.js';
 import { CLI_VERSION } from './support/version.js';
 
 export function buildProgram(): Command {
@@ -41,6 +43,8 @@ Examples:
   registerTokenize(program);
   registerTrain(program);
   registerEval(program);
+  registerWorker(program);
+  registerQueue(program);
   return program;
 }
 

@@ -10,13 +10,15 @@ import {
   experimentDirOf,
   exportExperiment,
   loadExperimentConfig,
+  type RunExperimentOptions,
   runExperiment,
+  runQueuedExperiment,
   storeTracker,
 } from '@glorank/experiment';
 import type { BackendChoice } from '@glorank/model';
 import { openRunStore, type RunStore } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
-import { backendOption } from '../support/options.js';
+import { backendOption, parseIntOption } from '../support/options.js';
 import { storagePaths } from '../support/paths.js';
 import { createProgress, type Progress } from '../support/progress.js';
 
@@ -27,6 +29,12 @@ export interface ExperimentRunOptions {
   track: boolean;
   json?: boolean;
   fresh?: boolean;
+  /** Run the stages on a PostgreSQL job queue (glorank worker) instead of in this process. */
+  queue?: string;
+  artifactRoot?: string;
+  gpuStages?: string;
+  lease?: number;
+  attempts?: number;
 }
 
 /** Where `convert` datasets find their raw files: flag, GLORANK_REAL_DATA, then ./datasets/raw. */
@@ -55,11 +63,30 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
   const quiet = opts.json === true;
   const tty = process.stderr.isTTY && !process.env.CI;
   let store: RunStore | null = null;
-  if (opts.track) store = await openRunStore(paths.database);
+  if (opts.queue && opts.fresh) {
+    throw new UserError('--fresh cannot be combined with --queue (finished stages are shared by experiments)', {
+      field: '--fresh',
+    });
+  }
+  // Queue mode: stages run in worker processes, which do not record runs (README: limits).
+  if (opts.track && !opts.queue) store = await openRunStore(paths.database);
   // On a terminal a bar over the stages; elsewhere one line per finished stage.
   const ui: { bar: Progress | null } = { bar: null };
   try {
-    const result = await runExperiment({
+    const run = opts.queue
+      ? (o: RunExperimentOptions) =>
+          runQueuedExperiment({
+            ...o,
+            queueUrl: opts.queue as string,
+            artifactRoot: path.resolve(
+              opts.artifactRoot ?? process.env.GLORANK_ARTIFACT_ROOT ?? path.join(paths.runsDir, 'artifacts'),
+            ),
+            gpuStages: (opts.gpuStages ?? '').split(',').filter((k) => k.length > 0),
+            ...(opts.lease !== undefined ? { leaseSeconds: opts.lease } : {}),
+            ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
+          })
+      : runExperiment;
+    const result = await run({
       config: loaded.config,
       configDir: loaded.dir,
       experimentDir,
@@ -165,6 +192,14 @@ Examples:
     .addOption(backendOption())
     .option('--no-track', 'do not record runs in the run store')
     .option('--fresh', 'run every stage again instead of reusing finished ones (e.g. after a code change)')
+    .option('--queue <postgres-url>', 'run the stages on this PostgreSQL job queue (start `glorank worker` on each machine)')
+    .option(
+      '--artifact-root <dir>',
+      'with --queue: shared folder every worker mounts (default $GLORANK_ARTIFACT_ROOT, else <runs>/artifacts)',
+    )
+    .option('--gpu-stages <kinds>', 'with --queue: stage kinds only a `--tags gpu` worker may run, e.g. train,reward-model')
+    .option('--lease <seconds>', 'with --queue: retry a stage elsewhere when its worker is silent this long', parseIntOption('--lease', 5, 3600))
+    .option('--attempts <n>', 'with --queue: report a stage failed after this many tries', parseIntOption('--attempts', 1, 100))
     .addOption(new Option('--json', 'print the results as JSON (no progress output)'))
     .addHelpText(
       'after',
