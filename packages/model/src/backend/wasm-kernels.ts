@@ -16,6 +16,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { WASM_KERNELS_BASE64 } from './wasm-kernels-binary.js';
+import { installWasmSlices, wasmSlicesInstalled } from './wasm-slice.js';
 
 // The lib settings (ES2023, Node types) do not declare WebAssembly; the members used.
 interface WasmMemory {
@@ -420,6 +421,8 @@ let installedMatMul: KernelConfig | null = null;
  * tfjs-wasm is loaded). Products the kernel does not cover go to tfjs's own kernel.
  */
 export function installWasmKernels(): void {
+  // Bit-identical to tfjs's (only the whole-input copy is gone), so not behind the switch.
+  installWasmSlices();
   // GLORANK_WASM_KERNELS=0 keeps tfjs-wasm's own kernels (for comparisons and bisecting).
   if (process.env.GLORANK_WASM_KERNELS === '0') return;
   const original = getKernel(BatchMatMul, 'wasm');
@@ -466,5 +469,6 @@ export function wasmKernelsInstalled(): string[] {
     names.push('BatchMatMul (SIMD)');
   for (const [kernelName] of FUSED_KERNELS)
     if (getKernel(kernelName, 'wasm') !== undefined) names.push(kernelName);
+  for (const name of wasmSlicesInstalled()) names.push(`${name} (in place)`);
   return names;
 }
