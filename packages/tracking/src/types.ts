@@ -283,6 +283,12 @@ export interface RunStore {
   setRunStatus(id: number, status: RunStatus, options?: { error?: string }): Promise<RunRecord>;
   /** Refreshes the deadline; a run marked crashed by mistake (it was only stalled) is running again. */
   heartbeat(id: number): Promise<void>;
+  /**
+   * Continues a run in a new process (`glorank train --resume`): whatever its status, it is
+   * running again, its end time and error are cleared, its heartbeat is now and host/pid are
+   * the new process's. Its params, metrics, logs and artifacts stay, so curves continue.
+   */
+  reopenRun(id: number, process?: { host?: string | null; pid?: number | null }): Promise<RunRecord>;
   addTags(id: number, tags: string[]): Promise<void>;
   removeTags(id: number, tags: string[]): Promise<void>;
   logParams(id: number, params: Record<string, ParamValue>): Promise<void>;

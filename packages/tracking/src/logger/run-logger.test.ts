@@ -111,6 +111,46 @@ describe('RunLogger', () => {
     expect(() => logger.log(5, { loss: 5 })).toThrow(/closed/);
   });
 
+  it('resume() continues the same run: status running again, the curve goes on at the next steps', async () => {
+    const first = await RunLogger.start(store, {
+      experiment: 'glorank-train',
+      name: 'sft ds s1',
+      params: { seed: 1 },
+      flushIntervalMs: 60_000,
+      systemIntervalMs: 0,
+    });
+    // Steps 1..3 are logged, then the process is interrupted (the CLI marks the run failed).
+    for (const step of [1, 2, 3]) first.log(step, { 'sft/loss': 10 - step });
+    const failed = await first.fail(new Error('interrupted'));
+    expect(failed.status).toBe('failed');
+    expect(failed.endedAt).not.toBeNull();
+
+    const resumed = await RunLogger.resume(store, first.runId, {
+      flushIntervalMs: 60_000,
+      systemIntervalMs: 0,
+    });
+    expect(resumed.runId).toBe(first.runId);
+    const reopened = await store.getRun(first.runId);
+    expect(reopened?.status).toBe('running');
+    expect(reopened?.endedAt).toBeNull();
+    expect(reopened?.error).toBeNull();
+    expect(reopened?.pid).toBe(process.pid);
+    // The trainer resumes from its step-2 checkpoint: step 3 is computed again (new value), then 4, 5.
+    for (const step of [3, 4, 5]) resumed.log(step, { 'sft/loss': 20 - step });
+    const done = await resumed.finish();
+    expect(done.status).toBe('finished');
+    const loss = await store.getSeries(first.runId, 'sft/loss');
+    expect(loss.steps).toEqual([1, 2, 3, 4, 5]);
+    expect(loss.values).toEqual([9, 8, 17, 16, 15]);
+    // One run in the experiment, params kept.
+    const page = await store.listRuns({ filter: { experiment: 'glorank-train' } });
+    expect(page.total).toBe(1);
+    expect(page.runs[0]?.params).toEqual({ seed: '1' });
+    const missing = await RunLogger.resume(store, 9999, { systemIntervalMs: 0 }).catch((e: unknown) => e);
+    expect(isUserError(missing)).toBe(true);
+    expect(String(missing)).toMatch(/run 9999 does not exist/);
+  });
+
   it('flushes on the timer when the batch never fills', async () => {
     const w = watched(store);
     const logger = await RunLogger.start(w.store, {

@@ -56,22 +56,52 @@ export class RunLogger {
 
   /** Creates the run (status `running`) and starts flushing, heartbeats and sampling. */
   static async start(store: RunStore, options: RunLoggerOptions): Promise<RunLogger> {
-    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
-    const flushIntervalMs = options.flushIntervalMs ?? 2000;
-    const systemIntervalMs = options.systemIntervalMs ?? 15_000;
-    for (const [field, v] of [
-      ['heartbeatIntervalMs', heartbeatIntervalMs],
-      ['flushIntervalMs', flushIntervalMs],
-      ['flushPoints', options.flushPoints ?? 1000],
-    ] as const) {
-      if (!(v > 0)) throw new UserError(`expected a positive number, got ${v}`, { field });
-    }
+    const heartbeatIntervalMs = RunLogger.checkIntervals(options);
     const run = await store.createRun({
       ...options,
       host: options.host ?? os.hostname(),
       pid: options.pid ?? process.pid,
       heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? heartbeatIntervalMs * 6,
     });
+    return RunLogger.begin(store, run, options);
+  }
+
+  /**
+   * Continues run `runId` from this process (a resumed training): the run is reopened
+   * (running again, see RunStore.reopenRun) and logging goes on into it, so metric curves
+   * continue at the trainer's steps. The run's name, config, params and tags are kept.
+   */
+  static async resume(
+    store: RunStore,
+    runId: number,
+    options: Omit<RunLoggerOptions, keyof CreateRunInput> & Pick<CreateRunInput, 'host' | 'pid'> = {},
+  ): Promise<RunLogger> {
+    RunLogger.checkIntervals(options);
+    const run = await store.reopenRun(runId, {
+      host: options.host ?? os.hostname(),
+      pid: options.pid ?? process.pid,
+    });
+    return RunLogger.begin(store, run, { ...options, name: run.name });
+  }
+
+  /** Validates the timing options; returns the heartbeat interval. */
+  private static checkIntervals(options: Partial<RunLoggerOptions>): number {
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+    for (const [field, v] of [
+      ['heartbeatIntervalMs', heartbeatIntervalMs],
+      ['flushIntervalMs', options.flushIntervalMs ?? 2000],
+      ['flushPoints', options.flushPoints ?? 1000],
+    ] as const) {
+      if (!(v > 0)) throw new UserError(`expected a positive number, got ${v}`, { field });
+    }
+    return heartbeatIntervalMs;
+  }
+
+  /** The logger over an open run: starts flushing, heartbeats and sampling. */
+  private static begin(store: RunStore, run: RunRecord, options: RunLoggerOptions): RunLogger {
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 10_000;
+    const flushIntervalMs = options.flushIntervalMs ?? 2000;
+    const systemIntervalMs = options.systemIntervalMs ?? 15_000;
     const logger = new RunLogger(store, run, options);
     // unref: a trainer that forgets finish() must still exit; its run then reads as crashed.
     logger.every(flushIntervalMs, () => {

@@ -103,6 +103,9 @@ export class SqlRunStore implements RunStore {
   heartbeat(id: number): Promise<void> {
     return this.runs.heartbeat(id);
   }
+  reopenRun(id: number, process: { host?: string | null; pid?: number | null } = {}): Promise<RunRecord> {
+    return this.runs.reopenRun(id, process);
+  }
   addTags(id: number, tags: string[]): Promise<void> {
     return this.runs.addTags(id, tags);
   }

@@ -135,6 +135,21 @@ export class SqlRuns {
     if (changed === 0) await this.core.requireRun(this.core.db, id);
   }
 
+  async reopenRun(
+    id: number,
+    process: { host?: string | null; pid?: number | null } = {},
+  ): Promise<RunRecord> {
+    await this.core.db.transaction(async (tx) => {
+      await this.core.requireRun(tx, id);
+      await tx.run(
+        `UPDATE runs SET status = 'running', ended_at = NULL, error = NULL, heartbeat_at = ${this.core.nowSql},
+           host = ?, pid = ? WHERE id = ?`,
+        [process.host ?? null, process.pid ?? null, id],
+      );
+    });
+    return this.core.requireRecord(id);
+  }
+
   private async insertTags(tx: SqlExecutor, id: number, tags: readonly string[]): Promise<void> {
     const clean = [...new Set(tags.map((t) => t.trim()))];
     for (const tag of clean) {
