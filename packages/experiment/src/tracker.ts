@@ -17,7 +17,13 @@ export interface TrackedRunInfo {
   tags: string[];
   datasetHash: string;
   backend: string;
-  codeVersion: string;
+  /** Absent: not recorded (the run's code version is null). */
+  codeVersion?: string;
+  /**
+   * Continue the latest run of this experiment with the same name and params, when there is
+   * one (a resumed training), instead of starting a new run.
+   */
+  resume?: boolean;
 }
 
 export interface TrackedRun {
