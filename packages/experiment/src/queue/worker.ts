@@ -47,11 +47,13 @@ function sameAddress(a: StageAddress, b: StageAddress): boolean {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 export async function runWorker(queue: StageQueue, options: WorkerOptions = {}): Promise<WorkerSummary> {
