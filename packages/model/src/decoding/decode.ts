@@ -107,7 +107,8 @@ export function sampleDecode(
   tries: readonly CandidateTrie[],
   slots: number,
   scorer: StepScorer,
-  rng: Rng,
+  // Only uniforms are drawn (one per row per step), so a replayed sequence serves too (rollout shards).
+  rng: Pick<Rng, 'next'>,
   options: SampleOptions = {},
 ): DecodedSlate[] {
   const temperature = options.temperature ?? 1;
@@ -119,7 +120,7 @@ function sampleOrGreedy(
   tries: readonly CandidateTrie[],
   slots: number,
   scorer: StepScorer,
-  rng: Rng | null,
+  rng: Pick<Rng, 'next'> | null,
   temperature: number,
   samples: number,
 ): DecodedSlate[] {

@@ -9,6 +9,7 @@ import { silentLogger } from '../methods/reranker.js';
 import { ParamStore } from '../nn/params.js';
 import { type BatchGrads, evenRanges, GradientPool, sftShards } from './data-parallel.js';
 import { DEFAULT_GRPO_CONFIG, trainGrpo } from './grpo.js';
+import { type RolloutPart, sampleShard, shardUniforms } from './rollout-shard.js';
 import { DEFAULT_SFT_CONFIG, trainSft } from './sft.js';
 import type { LossShard } from './shard-loss.js';
 
@@ -123,6 +124,91 @@ describe('data-parallel gradients', () => {
     expect(one.stats[1]).toBeGreaterThan(0); // some ratios are clipped
     expectSameGrads(one, await gradsWith(model, 2, shards));
     model.store.dispose();
+  });
+
+  it('RL rollout: slates and old/reference log-probabilities from 3 threads are those of one, bit for bit', async () => {
+    const policy = newModel(4);
+    const reference = newModel(5);
+    const batch = train.slice(0, 7);
+    const G = 3;
+    const T = policy.steps;
+    const rows = batch.length * G;
+    const roll = async (threads: number): Promise<RolloutPart> => {
+      const pool = await GradientPool.start(policy, threads);
+      try {
+        pool.setReference(reference);
+        const ranges = evenRanges(batch.length, pool.threads);
+        const rng = new Rng(21);
+        const uniforms = shardUniforms(
+          () => rng.next(),
+          T,
+          rows,
+          ranges.map(([a, b]) => [a * G, b * G]),
+        );
+        const parts = await pool.rollout(
+          reference,
+          ranges.map(([a, b], i) => ({
+            requests: batch.slice(a, b),
+            group: G,
+            temperature: 0.9,
+            uniforms: uniforms[i] as Float64Array,
+          })),
+        );
+        expect(parts).toHaveLength(threads);
+        const cat = <A extends Int32Array | Float32Array>(
+          pick: (p: RolloutPart) => A,
+          make: (n: number) => A,
+        ): A => {
+          const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
+          let at = 0;
+          for (const p of parts) {
+            out.set(pick(p) as never, at);
+            at += pick(p).length;
+          }
+          return out;
+        };
+        return {
+          tokens: cat(
+            (p) => p.tokens,
+            (n) => new Int32Array(n),
+          ),
+          slates: cat(
+            (p) => p.slates,
+            (n) => new Int32Array(n),
+          ),
+          oldLogProbs: cat(
+            (p) => p.oldLogProbs,
+            (n) => new Float32Array(n),
+          ),
+          refLogProbs: cat(
+            (p) => p.refLogProbs,
+            (n) => new Float32Array(n),
+          ),
+        };
+      } finally {
+        await pool.close();
+      }
+    };
+    const one = await roll(1);
+    expect(one.tokens).toHaveLength(rows * T);
+    // Policy and reference differ, so their log-probabilities do too; all are finite and <= 0.
+    expect(Array.from(one.oldLogProbs).every((v) => Number.isFinite(v) && v <= 0)).toBe(true);
+    expect(Array.from(one.oldLogProbs)).not.toEqual(Array.from(one.refLogProbs));
+    const three = await roll(3);
+    expect(Array.from(three.tokens)).toEqual(Array.from(one.tokens));
+    expect(Array.from(three.slates)).toEqual(Array.from(one.slates));
+    expect(Array.from(three.oldLogProbs)).toEqual(Array.from(one.oldLogProbs));
+    expect(Array.from(three.refLogProbs)).toEqual(Array.from(one.refLogProbs));
+    // The replayed uniforms are consumed whole: one too few is an error, not a silent redraw.
+    const short = {
+      requests: batch.slice(0, 1),
+      group: G,
+      temperature: 1,
+      uniforms: new Float64Array(G * T - 1),
+    };
+    expect(() => sampleShard(policy, reference, short)).toThrow(/uniforms/);
+    policy.store.dispose();
+    reference.store.dispose();
   });
 
   it('trainSft and trainGrpo with 2 workers reach the weights of one thread', async () => {

@@ -13,6 +13,7 @@ import { activeBackend, type BackendName } from '../backend/select-backend.js';
 import type { ItemCodes } from '../glorank/item-codes.js';
 import type { GloRankModel, GloRankModelConfig } from '../glorank/model.js';
 import type { StoredArray } from '../nn/params.js';
+import { type RolloutPart, type RolloutShard, sampleShard } from './rollout-shard.js';
 import {
   type LossShard,
   type PreparedShard,
@@ -31,11 +32,14 @@ export interface ReplicaSpec {
 
 export type WorkerRequest =
   | { type: 'load'; shard: LossShard }
-  | { type: 'grads'; id: number; weights: Map<string, StoredArray>; normaliser: number };
+  | { type: 'grads'; id: number; weights: Map<string, StoredArray>; normaliser: number }
+  | { type: 'reference'; weights: Map<string, StoredArray> }
+  | { type: 'rollout'; id: number; weights: Map<string, StoredArray>; shard: RolloutShard };
 
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'grads'; id: number; loss: number; stats: number[]; grads: [string, Float32Array][] }
+  | { type: 'rollout'; id: number; part: RolloutPart }
   | { type: 'error'; id: number; message: string };
 
 /** The backend the main thread runs on, by our name, for the replicas. */
@@ -106,7 +110,7 @@ class Replica {
     });
   }
 
-  request(m: WorkerRequest & { type: 'grads' }): Promise<WorkerReply> {
+  request(m: WorkerRequest & { type: 'grads' | 'rollout' }): Promise<WorkerReply> {
     if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.pending.set(m.id, { resolve, reject });
@@ -167,6 +171,48 @@ export class GradientPool {
       model,
       workers.map((w) => new Replica(w)),
     );
+  }
+
+  /**
+   * Give the workers the frozen reference policy's weights (a replica of the same network) for
+   * `rollout`'s reference log-probabilities; once per RL run, it does not change.
+   */
+  setReference(reference: GloRankModel): void {
+    if (this.replicas.length === 0) return;
+    const weights = reference.store.exportArrays();
+    for (const r of this.replicas)
+      r.worker.postMessage({ type: 'reference', weights } satisfies WorkerRequest);
+  }
+
+  /**
+   * Sample each shard's slates and their old and reference log-probabilities at the policy's
+   * current weights: the first shard on the main thread, each other on a worker (after
+   * `setReference`). Parts come back in shard order.
+   */
+  async rollout(reference: GloRankModel, shards: RolloutShard[]): Promise<RolloutPart[]> {
+    if (shards.length === 0 || shards.length > this.threads)
+      throw new RangeError(`GradientPool.rollout: ${shards.length} shards for ${this.threads} threads`);
+    let replies: Promise<WorkerReply>[] = [];
+    if (shards.length > 1) {
+      const weights = this.model.store.exportArrays();
+      replies = shards
+        .slice(1)
+        .map((shard, i) =>
+          (this.replicas[i] as Replica).request({ type: 'rollout', id: this.nextId++, weights, shard }),
+        );
+    }
+    let mine: RolloutPart;
+    try {
+      mine = sampleShard(this.model, reference, shards[0] as RolloutShard);
+    } finally {
+      if (replies.length > 0) await Promise.allSettled(replies);
+    }
+    const parts = [mine];
+    for (const reply of await Promise.all(replies)) {
+      if (reply.type !== 'rollout') throw new Error('data-parallel worker: unexpected reply');
+      parts.push(reply.part);
+    }
+    return parts;
   }
 
   /** Threads taking part (workers + the main thread): the number of shards `load` wants at most. */

@@ -6,6 +6,7 @@ import { selectBackend } from '../backend/select-backend.js';
 import { GloRankModel } from '../glorank/model.js';
 import { ParamStore } from '../nn/params.js';
 import type { ReplicaSpec, WorkerReply, WorkerRequest } from './data-parallel.js';
+import { sampleShard } from './rollout-shard.js';
 import { type PreparedShard, prepareShard, shardValueAndGrads } from './shard-loss.js';
 
 const port = parentPort;
@@ -17,6 +18,8 @@ try {
   await selectBackend(spec.backend);
   // Weights are replaced before every gradient, so the initial draw does not matter.
   const model = new GloRankModel(new ParamStore(new Rng(0)), spec.codes, spec.config, spec.itemFeatures);
+  // The frozen reference policy of RL (same network), built on its first weights.
+  let reference: GloRankModel | null = null;
   let prepared: PreparedShard | null = null;
   let loadError: string | null = null;
   port.on('message', (m: WorkerRequest) => {
@@ -27,6 +30,27 @@ try {
       } catch (e) {
         prepared = null;
         loadError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      }
+      return;
+    }
+    if (m.type === 'reference') {
+      reference ??= new GloRankModel(new ParamStore(new Rng(0)), spec.codes, spec.config, spec.itemFeatures);
+      reference.store.importArrays(m.weights, '', 'reference weights');
+      return;
+    }
+    if (m.type === 'rollout') {
+      try {
+        if (reference === null) throw new Error('rollout asked before the reference weights were sent');
+        model.store.importArrays(m.weights, '', 'data-parallel weights');
+        const part = sampleShard(model, reference, m.shard);
+        post({ type: 'rollout', id: m.id, part }, [
+          part.tokens.buffer as ArrayBuffer,
+          part.slates.buffer as ArrayBuffer,
+          part.oldLogProbs.buffer as ArrayBuffer,
+          part.refLogProbs.buffer as ArrayBuffer,
+        ]);
+      } catch (e) {
+        post({ type: 'error', id: m.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       }
       return;
     }

@@ -8,17 +8,14 @@
 // exp(ref - logp) - (ref - logp) - 1) and an optional entropy bonus.
 import type { RerankRequest } from '@glorank/data';
 import { Rng } from '@glorank/data';
-import * as tf from '@tensorflow/tfjs-core';
-import { sampleDecode } from '../decoding/decode.js';
-import type { CandidateTrie } from '../decoding/trie.js';
 import { loadGloRankCheckpoint, saveGloRankCheckpoint } from '../glorank/checkpoint-io.js';
-import type { GloRankModel, StepMasks } from '../glorank/model.js';
-import { type EncoderInputs, encoderInputs } from '../glorank/request-encoder.js';
+import type { GloRankModel } from '../glorank/model.js';
 import type { TrainLogger } from '../methods/reranker.js';
 import { Adam } from '../nn/adam.js';
 import { isCheckpoint } from '../nn/checkpoint.js';
 import { batchesPerEpoch, epochBatches } from './batches.js';
 import { evenRanges, GradientPool } from './data-parallel.js';
+import { shardUniforms } from './rollout-shard.js';
 import type { LossShard } from './shard-loss.js';
 
 export interface GrpoConfig {
@@ -122,70 +119,86 @@ export function groupAdvantages(rewards: ArrayLike<number>, group: number, scale
 }
 
 interface Rollout {
-  x: EncoderInputs;
   rowRequest: Int32Array;
   tokens: Int32Array;
-  masks: StepMasks;
   advantages: Float32Array;
   oldLogProbs: Float32Array;
   refLogProbs: Float32Array;
   rewards: Float64Array;
 }
 
-function tokenLogProbs(
-  model: GloRankModel,
-  r: Omit<Rollout, 'oldLogProbs' | 'refLogProbs'>,
-  temperature: number,
-): Float32Array {
-  return tf.tidy(() => {
-    const enc = model.encode(r.x);
-    return model
-      .scoreSequences(enc, r.x, r.rowRequest, r.tokens, r.masks, temperature)
-      .logProbs.dataSync() as Float32Array;
-  });
-}
-
-function rollout(run: GrpoRun, batch: readonly RerankRequest[], rng: Rng): Rollout {
+/**
+ * Sample G slates per request and take their old and reference log-probabilities, sharded
+ * over the pool's threads by request (rollout-shard.ts: the same numbers as one thread), then
+ * score the slates with the reward model on this thread.
+ */
+async function rollout(
+  run: GrpoRun,
+  batch: readonly RerankRequest[],
+  rng: Rng,
+  pool: GradientPool,
+): Promise<Rollout> {
   const { policy, config } = run;
   const G = config.group;
   const L = policy.config.slateSize;
-  const x = encoderInputs(batch, policy.config.historyLength);
-  const tries = batch.map((r) => policy.trie(r));
-  const { scorer, dispose } = policy.stepScorer(x, tries);
-  let samples: ReturnType<typeof sampleDecode>;
-  try {
-    samples = sampleDecode(tries, L, scorer, rng, { samples: G, temperature: config.temperature });
-  } finally {
-    dispose();
-  }
-  const rows = samples.length;
+  const T = policy.steps;
+  const ranges = evenRanges(batch.length, pool.threads);
+  const uniforms = shardUniforms(
+    () => rng.next(),
+    T,
+    batch.length * G,
+    ranges.map(([a, b]) => [a * G, b * G]),
+  );
+  const parts = await pool.rollout(
+    run.reference,
+    ranges.map(([a, b], i) => ({
+      requests: batch.slice(a, b),
+      group: G,
+      temperature: config.temperature,
+      uniforms: uniforms[i] as Float64Array,
+    })),
+  );
+  const rows = batch.length * G;
   const rowRequest = Int32Array.from({ length: rows }, (_, i) => Math.floor(i / G));
-  const tokens = new Int32Array(rows * policy.steps);
-  samples.forEach((s, i) => {
-    tokens.set(s.tokens, i * policy.steps);
-  });
+  const join = <A extends Int32Array | Float32Array>(
+    make: (n: number) => A,
+    pick: (p: (typeof parts)[0]) => A,
+  ): A => {
+    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p) as never, at);
+      at += pick(p).length;
+    }
+    return out;
+  };
+  const tokens = join(
+    (n) => new Int32Array(n),
+    (p) => p.tokens,
+  );
+  const slateIdx = join(
+    (n) => new Int32Array(n),
+    (p) => p.slates,
+  );
   const rowRequests = Array.from(rowRequest, (q) => batch[q] as RerankRequest);
-  const slates = samples.map((s, i) =>
-    Int32Array.from(s.slate, (k) => (rowRequests[i] as RerankRequest).candidates[k] as number),
+  const slates = rowRequests.map((r, i) =>
+    Int32Array.from(slateIdx.subarray(i * L, (i + 1) * L), (k) => r.candidates[k] as number),
   );
+  if (tokens.length !== rows * T) throw new Error(`GRPO rollout: ${tokens.length} tokens for ${rows} x ${T}`);
   const rewards = run.reward(rowRequests, slates);
-  const masks = policy.trieMasks(
-    Array.from(rowRequest, (q) => tries[q] as CandidateTrie),
-    tokens,
-    x.candidateSlots,
-  );
-  const base = {
-    x,
+  return {
     rowRequest,
     tokens,
-    masks,
     advantages: groupAdvantages(rewards, G, run.config.normalizeStd),
     rewards,
-  };
-  return {
-    ...base,
-    oldLogProbs: tokenLogProbs(policy, base, config.temperature),
-    refLogProbs: tokenLogProbs(run.reference, base, config.temperature),
+    oldLogProbs: join(
+      (n) => new Float32Array(n),
+      (p) => p.oldLogProbs,
+    ),
+    refLogProbs: join(
+      (n) => new Float32Array(n),
+      (p) => p.refLogProbs,
+    ),
   };
 }
 
@@ -264,6 +277,7 @@ export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
   const stopAt = Math.min(config.steps, run.maxSteps ?? config.steps);
   let lastReward = Number.NaN;
   const pool = await GradientPool.start(policy, config.workers);
+  pool.setReference(run.reference);
   try {
     while (step < stopAt) {
       const epoch = Math.floor(step / perEpoch);
@@ -271,7 +285,7 @@ export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
         step % perEpoch
       ] as number[];
       const batch = idx.map((i) => requests[i] as RerankRequest);
-      const r = rollout(run, batch, rng.fork(`rl-sample-${step}`));
+      const r = await rollout(run, batch, rng.fork(`rl-sample-${step}`), pool);
       const rows = r.rowRequest.length;
       let meanReward = 0;
       for (const v of r.rewards) meanReward += v;
