@@ -64,9 +64,12 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
   const tty = process.stderr.isTTY && !process.env.CI;
   let store: RunStore | null = null;
   if (opts.queue && opts.fresh) {
-    throw new UserError('--fresh cannot be combined with --queue (finished stages are shared by experiments)', {
-      field: '--fresh',
-    });
+    throw new UserError(
+      '--fresh cannot be combined with --queue (finished stages are shared by experiments)',
+      {
+        field: '--fresh',
+      },
+    );
   }
   // Queue mode: stages run in worker processes, which do not record runs (README: limits).
   if (opts.track && !opts.queue) store = await openRunStore(paths.database);
@@ -192,14 +195,28 @@ Examples:
     .addOption(backendOption())
     .option('--no-track', 'do not record runs in the run store')
     .option('--fresh', 'run every stage again instead of reusing finished ones (e.g. after a code change)')
-    .option('--queue <postgres-url>', 'run the stages on this PostgreSQL job queue (start `glorank worker` on each machine)')
+    .option(
+      '--queue <postgres-url>',
+      'run the stages on this PostgreSQL job queue (start `glorank worker` on each machine)',
+    )
     .option(
       '--artifact-root <dir>',
       'with --queue: shared folder every worker mounts (default $GLORANK_ARTIFACT_ROOT, else <runs>/artifacts)',
     )
-    .option('--gpu-stages <kinds>', 'with --queue: stage kinds only a `--tags gpu` worker may run, e.g. train,reward-model')
-    .option('--lease <seconds>', 'with --queue: retry a stage elsewhere when its worker is silent this long', parseIntOption('--lease', 5, 3600))
-    .option('--attempts <n>', 'with --queue: report a stage failed after this many tries', parseIntOption('--attempts', 1, 100))
+    .option(
+      '--gpu-stages <kinds>',
+      'with --queue: stage kinds only a `--tags gpu` worker may run, e.g. train,reward-model',
+    )
+    .option(
+      '--lease <seconds>',
+      'with --queue: retry a stage elsewhere when its worker is silent this long',
+      parseIntOption('--lease', 5, 3600),
+    )
+    .option(
+      '--attempts <n>',
+      'with --queue: report a stage failed after this many tries',
+      parseIntOption('--attempts', 1, 100),
+    )
     .addOption(new Option('--json', 'print the results as JSON (no progress output)'))
     .addHelpText(
       'after',

@@ -9,7 +9,10 @@ const STATES: readonly JobState[] = ['created', 'retry', 'active', 'completed', 
 
 function queueUrl(flag: string | undefined): string {
   const url = flag ?? process.env.GLORANK_QUEUE_URL;
-  if (!url) throw new UserError('no queue database: pass --queue <postgres-url> or set GLORANK_QUEUE_URL', { field: '--queue' });
+  if (!url)
+    throw new UserError('no queue database: pass --queue <postgres-url> or set GLORANK_QUEUE_URL', {
+      field: '--queue',
+    });
   return url;
 }
 
@@ -50,7 +53,14 @@ function table(rows: QueueJobRow[]): string {
     (j.error ?? '').replace(/\s+/g, ' ').slice(0, 80),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
-  return [head, ...body].map((r) => r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd()).join('\n');
+  return [head, ...body]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function registerQueue(program: Command): void {
@@ -77,25 +87,41 @@ Examples:
     .option('--state <list>', `comma-separated job states (${STATES.join(', ')})`)
     .option('--limit <n>', 'at most this many jobs', parseIntOption('--limit', 1), 200)
     .option('--json', 'print JSON')
-    .action(async (opts: { queue?: string; experiment?: string; state?: string; limit: number; json?: boolean }) => {
-      const states = opts.state?.split(',').map((s) => s.trim()) ?? [];
-      for (const s of states) {
-        if (!STATES.includes(s as JobState))
-          throw new UserError(`unknown state '${s}'; expected one of ${STATES.join(', ')}`, { field: '--state' });
-      }
-      const rows = await withQueue(opts.queue, (q) =>
-        q.list({
-          ...(opts.experiment ? { experiment: opts.experiment } : {}),
-          states: states as JobState[],
-          limit: opts.limit,
-        }),
-      );
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rows.map((r) => ({ ...r, status: queueStatus(r) })), null, 2)}\n`);
-        return;
-      }
-      process.stdout.write(rows.length === 0 ? 'no stage jobs\n' : `${table(rows)}\n`);
-    });
+    .action(
+      async (opts: {
+        queue?: string;
+        experiment?: string;
+        state?: string;
+        limit: number;
+        json?: boolean;
+      }) => {
+        const states = opts.state?.split(',').map((s) => s.trim()) ?? [];
+        for (const s of states) {
+          if (!STATES.includes(s as JobState))
+            throw new UserError(`unknown state '${s}'; expected one of ${STATES.join(', ')}`, {
+              field: '--state',
+            });
+        }
+        const rows = await withQueue(opts.queue, (q) =>
+          q.list({
+            ...(opts.experiment ? { experiment: opts.experiment } : {}),
+            states: states as JobState[],
+            limit: opts.limit,
+          }),
+        );
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              rows.map((r) => ({ ...r, status: queueStatus(r) })),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        process.stdout.write(rows.length === 0 ? 'no stage jobs\n' : `${table(rows)}\n`);
+      },
+    );
 
   queue
     .command('retry')
@@ -106,7 +132,9 @@ Examples:
       await withQueue(opts.queue, async (q) => {
         for (const job of await q.resolve(ids)) {
           if (job.state !== 'failed' && job.state !== 'cancelled') {
-            throw new UserError(`job ${job.id} is ${job.state}; only failed or cancelled jobs can be retried`);
+            throw new UserError(
+              `job ${job.id} is ${job.state}; only failed or cancelled jobs can be retried`,
+            );
           }
           await q.retry(job.id, job.queue, job.state);
           process.stdout.write(`${job.id}: back on the queue\n`);

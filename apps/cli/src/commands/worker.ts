@@ -24,18 +24,33 @@ async function workerCommand(opts: WorkerCliOptions): Promise<void> {
     // One child per slot, same arguments; a signal to the parent stops them all.
     const args = process.argv
       .slice(1)
-      .filter((a, i, all) => all[i - 1] !== '--concurrency' && a !== '--concurrency' && !a.startsWith('--concurrency='));
+      .filter(
+        (a, i, all) =>
+          all[i - 1] !== '--concurrency' && a !== '--concurrency' && !a.startsWith('--concurrency='),
+      );
     const children = Array.from({ length: opts.concurrency }, (_, i) =>
-      spawn(process.execPath, [...process.execArgv, ...args, '--concurrency', '1', ...(opts.name ? [] : ['--name', `${defaultName()}#${i + 1}`])], {
-        stdio: 'inherit',
-      }),
+      spawn(
+        process.execPath,
+        [
+          ...process.execArgv,
+          ...args,
+          '--concurrency',
+          '1',
+          ...(opts.name ? [] : ['--name', `${defaultName()}#${i + 1}`]),
+        ],
+        {
+          stdio: 'inherit',
+        },
+      ),
     );
     const stop = (sig: NodeJS.Signals) => {
       for (const c of children) c.kill(sig);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
-    const codes = await Promise.all(children.map((c) => new Promise<number>((r) => c.on('exit', (code) => r(code ?? 1)))));
+    const codes = await Promise.all(
+      children.map((c) => new Promise<number>((r) => c.on('exit', (code) => r(code ?? 1)))),
+    );
     process.exitCode = Math.max(...codes);
     return;
   }
@@ -89,15 +104,25 @@ export function registerWorker(program: Command): void {
     .option('--concurrency <n>', 'worker processes to start', parseIntOption('--concurrency', 1, 256), 1)
     .option('--tags <list>', "comma-separated tags; 'gpu' lets it claim stages that ask for a GPU worker")
     .option('--name <name>', 'name shown by `glorank queue ls` (default host:pid)')
-    .option('--artifact-root <dir>', "where this machine mounts the shared artifact root (default: the coordinator's path)")
-    .option('--data-root <dir>', "where this machine keeps raw benchmark files (default: the coordinator's path)")
+    .option(
+      '--artifact-root <dir>',
+      "where this machine mounts the shared artifact root (default: the coordinator's path)",
+    )
+    .option(
+      '--data-root <dir>',
+      "where this machine keeps raw benchmark files (default: the coordinator's path)",
+    )
     .option(
       '--lease <seconds>',
       'a stage whose worker stops renewing for this long is retried elsewhere',
       parseIntOption('--lease', 5, 3600),
       DEFAULT_LEASE_SECONDS,
     )
-    .option('--exit-when-idle <polls>', 'exit after this many empty polls (1 s apart) instead of waiting', parseIntOption('--exit-when-idle', 1))
+    .option(
+      '--exit-when-idle <polls>',
+      'exit after this many empty polls (1 s apart) instead of waiting',
+      parseIntOption('--exit-when-idle', 1),
+    )
     .addHelpText(
       'after',
       `

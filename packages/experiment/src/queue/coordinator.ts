@@ -43,7 +43,14 @@ export function queueExecutor(
   const gpu = new Set(options.gpuStages ?? []);
   return async <S>(spec: StageRunSpec<S>, address: StageAddress, store: StageStore) => {
     const hash = stageHash(spec);
-    const job = await queue.enqueue({ ...base, address, kind: spec.kind, label: spec.label, hash, gpu: gpu.has(spec.kind) });
+    const job = await queue.enqueue({
+      ...base,
+      address,
+      kind: spec.kind,
+      label: spec.label,
+      hash,
+      gpu: gpu.has(spec.kind),
+    });
     options.onJob?.({ ...job, kind: spec.kind, label: spec.label, hash });
     let completedSeen = false;
     for (;;) {
@@ -62,7 +69,9 @@ export function queueExecutor(
         );
       }
       if (state.state === 'cancelled') {
-        throw new QueuedStageError(`stage ${spec.kind} ${spec.label} was cancelled on the queue (job ${job.id})`);
+        throw new QueuedStageError(
+          `stage ${spec.kind} ${spec.label} was cancelled on the queue (job ${job.id})`,
+        );
       }
       if (state.state === 'completed') {
         // A shared mount may show the rename a moment after the worker's completion.

@@ -98,7 +98,10 @@ function startWorker(url: string, name: string): Worker {
       const seen = lines.find((l) => re.test(l));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${name}: no line matching ${re} in ${timeoutMs} ms`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`${name}: no line matching ${re} in ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           re,
           resolve: (l) => {
@@ -161,7 +164,7 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('3 worker processes give the local runner\'s results and stage hashes; a SIGKILLed worker\'s stage runs again elsewhere, every stage done exactly once', async () => {
+  it("3 worker processes give the local runner's results and stage hashes; a SIGKILLed worker's stage runs again elsewhere, every stage done exactly once", async () => {
     const config = experiment('queue-a', METHODS_A);
     const local = await runExperiment({
       config,
@@ -206,11 +209,16 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     const jobs = await queue.list({ experiment: 'queue-a' });
     expect(jobs).toHaveLength(14);
     expect(jobs.every((j) => j.state === 'completed')).toBe(true);
-    const attempts = await queue.pool.query<{ hash: string; kind: string; label: string; worker: string; outcome: string }>(
-      'SELECT hash, kind, label, worker, outcome FROM glorank_queue.attempt ORDER BY started_at',
-    );
+    const attempts = await queue.pool.query<{
+      hash: string;
+      kind: string;
+      label: string;
+      worker: string;
+      outcome: string;
+    }>('SELECT hash, kind, label, worker, outcome FROM glorank_queue.attempt ORDER BY started_at');
     const doneByHash = new Map<string, number>();
-    for (const a of attempts.rows) if (a.outcome === 'done') doneByHash.set(a.hash, (doneByHash.get(a.hash) ?? 0) + 1);
+    for (const a of attempts.rows)
+      if (a.outcome === 'done') doneByHash.set(a.hash, (doneByHash.get(a.hash) ?? 0) + 1);
     expect([...doneByHash.values()].every((n) => n === 1)).toBe(true);
     expect(doneByHash.size).toBe(14);
     // The killed attempt never finished; the stage was then computed by another worker.
@@ -230,7 +238,10 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     const events: string[] = [];
     const jobsB: { kind: string; created: boolean }[] = [];
     const b = await runQueuedExperiment({
-      config: experiment('queue-b', `  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`),
+      config: experiment(
+        'queue-b',
+        `  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`,
+      ),
       configDir: dir,
       experimentDir: path.join(dir, 'queue-b'),
       dataRoot: dir,
@@ -267,8 +278,14 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
         onJob: (j) => jobs.push({ experiment: name, id: j.id, kind: j.kind }),
       });
     await Promise.all([
-      run('queue-c', `  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`),
-      run('queue-d', `  - initial\n  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`),
+      run(
+        'queue-c',
+        `  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`,
+      ),
+      run(
+        'queue-d',
+        `  - initial\n  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`,
+      ),
     ]);
     for (const kind of ['dataset', 'tokenize']) {
       const ofKind = jobs.filter((j) => j.kind === kind);
@@ -293,7 +310,12 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     writeFileSync(blocker, 'x');
     const failQueue = await StageQueue.open({ url: failUrl, leaseSeconds: LEASE, maintenanceSeconds: 1 });
     const abort = new AbortController();
-    const worker = runWorker(failQueue, { name: 'broken', artifactRoot: blocker, pollMs: 100, signal: abort.signal });
+    const worker = runWorker(failQueue, {
+      name: 'broken',
+      artifactRoot: blocker,
+      pollMs: 100,
+      signal: abort.signal,
+    });
     try {
       const err = await runQueuedExperiment({
         config: experiment('queue-fail', '  - initial', 5),
@@ -309,7 +331,9 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
         pollMs: 100,
       }).catch((e: unknown) => e as Error);
       expect(err).toBeInstanceOf(Error);
-      expect(err.message).toMatch(/stage dataset tiny-queue-5 failed on the queue after 2 attempt\(s\).*(ENOTDIR|EEXIST|not a directory)/);
+      expect((err as Error).message).toMatch(
+        /stage dataset tiny-queue-5 failed on the queue after 2 attempt\(s\).*(ENOTDIR|EEXIST|not a directory)/,
+      );
       const [job] = await failQueue.list({ experiment: 'queue-fail' });
       expect(job).toMatchObject({ state: 'failed', attempts: 2, maxAttempts: 2, worker: 'broken' });
     } finally {

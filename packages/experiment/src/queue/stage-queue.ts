@@ -4,9 +4,9 @@
 // lock), a GPU queue beside the CPU one, lease renewal while a live worker computes, and an
 // attempt table that records which worker ran which job, when, and on which backend.
 import os from 'node:os';
+import { UserError } from '@glorank/data';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import { UserError } from '@glorank/data';
 import type { ExperimentConfig } from '../config.js';
 import type { StageAddress } from '../runner.js';
 
@@ -91,7 +91,8 @@ export class StageQueue {
       schema: BOSS_SCHEMA,
       max: 3,
       // An abandoned lease is noticed within this interval after it runs out.
-      maintenanceIntervalSeconds: options.maintenanceSeconds ?? Math.max(1, Math.min(30, Math.round(lease / 4))),
+      maintenanceIntervalSeconds:
+        options.maintenanceSeconds ?? Math.max(1, Math.min(30, Math.round(lease / 4))),
       application_name: 'glorank-queue',
     });
     const errors: unknown[] = [];
@@ -109,7 +110,8 @@ export class StageQueue {
     try {
       await client.query('SELECT pg_advisory_lock(hashtext($1))', ['glorank-queue-install']);
       for (const name of STAGE_QUEUES) {
-        if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, { name, policy: 'standard' });
+        if (!(await this.boss.getQueue(name)))
+          await this.boss.createQueue(name, { name, policy: 'standard' });
       }
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
       await client.query(`
@@ -134,7 +136,9 @@ export class StageQueue {
         )`);
       await client.query(`CREATE INDEX IF NOT EXISTS attempt_hash ON ${SCHEMA}.attempt (hash)`);
     } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', ['glorank-queue-install']).catch(() => undefined);
+      await client
+        .query('SELECT pg_advisory_unlock(hashtext($1))', ['glorank-queue-install'])
+        .catch(() => undefined);
       client.release();
     }
   }
@@ -208,7 +212,11 @@ export class StageQueue {
     return r.rowCount === 1;
   }
 
-  async startAttempt(job: PgBoss.JobWithMetadata<StageJobData>, worker: string, backend: string): Promise<number> {
+  async startAttempt(
+    job: PgBoss.JobWithMetadata<StageJobData>,
+    worker: string,
+    backend: string,
+  ): Promise<number> {
     const attempt = job.retryCount + 1;
     await this.pool.query(
       `INSERT INTO ${SCHEMA}.attempt (job_id, attempt, hash, kind, label, experiment, worker, host, pid, backend)
@@ -233,10 +241,10 @@ export class StageQueue {
   }
 
   async heartbeat(id: string, attempt: number): Promise<void> {
-    await this.pool.query(`UPDATE ${SCHEMA}.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2`, [
-      id,
-      attempt,
-    ]);
+    await this.pool.query(
+      `UPDATE ${SCHEMA}.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2`,
+      [id, attempt],
+    );
   }
 
   async finishAttempt(
@@ -252,7 +260,9 @@ export class StageQueue {
   }
 
   /** Every stage job (live and archived), newest first, with its last attempt. */
-  async list(filter: { experiment?: string; states?: JobState[]; limit?: number } = {}): Promise<QueueJobRow[]> {
+  async list(
+    filter: { experiment?: string; states?: JobState[]; limit?: number } = {},
+  ): Promise<QueueJobRow[]> {
     const where: string[] = ['j.name = ANY($1)'];
     const values: unknown[] = [STAGE_QUEUES];
     if (filter.experiment) {

@@ -115,7 +115,9 @@ async function runJob(
     attempt = await queue.startAttempt(job, worker, data.backend);
     const backend = await selectBackend(data.backend as BackendChoice);
     log(`${worker}: ${what}: running on ${backend.name}`);
-    const store = new StageStore(options.artifactRoot ? path.join(options.artifactRoot, 'stages') : data.stageRoot);
+    const store = new StageStore(
+      options.artifactRoot ? path.join(options.artifactRoot, 'stages') : data.stageRoot,
+    );
     const codeVersion = readCodeVersion();
     graph = new ExperimentGraph({
       config: data.config,
@@ -147,7 +149,9 @@ async function runJob(
     const outcome = graph.ran > 0 ? 'done' : 'reused';
     if (lost) {
       await queue.finishAttempt(job.id, attempt, 'lost', 'lease lost before the stage finished');
-      log(`${worker}: ${what}: finished after its lease was lost (the output is complete; another worker owns the job)`);
+      log(
+        `${worker}: ${what}: finished after its lease was lost (the output is complete; another worker owns the job)`,
+      );
       return 'lost';
     }
     await queue.boss.complete(from, job.id, { worker, backend: backend.name, outcome });
