@@ -62,3 +62,48 @@ describe('sampleWithoutReplacement', () => {
     expect(sampleWithoutReplacement(items, 5, (i) => i < 20, new Rng(5)).sort()).toEqual([20, 21]);
   });
 });
+
+describe('WeightedItems and sampling edge cases', () => {
+  it('keeps cumulative weights and their total', () => {
+    const w = new WeightedItems(Float64Array.from([2, 0, 1.5, 0.5]));
+    expect([...w.cumulative]).toEqual([2, 2, 3.5, 4]);
+    expect(w.total).toBe(4);
+  });
+
+  it('refuses a negative or NaN weight, naming the item', () => {
+    expect(() => new WeightedItems(Float64Array.from([1, -0.5]))).toThrow(
+      /negative or NaN weight -0.5 at item 1/,
+    );
+    expect(() => new WeightedItems(Float64Array.from([Number.NaN]))).toThrow(/at item 0/);
+  });
+
+  it('draws the item whose cumulative interval holds u * total (binary search boundaries)', () => {
+    const w = new WeightedItems(Float64Array.from([1, 0, 1, 2]));
+    // A stream that returns fixed uniforms: r = u * 4.
+    const fixed = (u: number) => ({ next: () => u }) as unknown as Rng;
+    expect(w.draw(fixed(0))).toBe(0); // r = 0 lies in [0, 1)
+    expect(w.draw(fixed(0.2499))).toBe(0);
+    expect(w.draw(fixed(0.25))).toBe(2); // r = 1: item 1 has no mass, item 2 holds [1, 2)
+    expect(w.draw(fixed(0.4999))).toBe(2);
+    expect(w.draw(fixed(0.5))).toBe(3);
+    expect(w.draw(fixed(0.9999))).toBe(3);
+  });
+
+  it('returns nothing for count 0 or no mass, and every allowed item once when asked for more', () => {
+    const rng = new Rng(8);
+    expect(
+      sampleWithoutReplacement(new WeightedItems(Float64Array.from([1, 2])), 0, () => false, rng),
+    ).toEqual([]);
+    expect(
+      sampleWithoutReplacement(new WeightedItems(Float64Array.from([0, 0])), 2, () => false, rng),
+    ).toEqual([]);
+    const got = sampleWithoutReplacement(
+      new WeightedItems(Float64Array.from([1, 0, 2, 3])),
+      6,
+      (i) => i === 3,
+      rng,
+    );
+    // Item 1 has weight 0 and item 3 is excluded: only 0 and 2 can be drawn.
+    expect([...got].sort()).toEqual([0, 2]);
+  });
+});
