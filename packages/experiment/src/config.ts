@@ -82,10 +82,27 @@ const methodSchema = z.preprocess((v) => (typeof v === 'string' ? { method: v } 
 const evaluatorSchema = z.looseObject({ seed: z.int().min(0).default(1000) });
 const evaluationSchema = z.strictObject({
   /**
-   * Average-reward simulator: the dataset's true click model (synthetic data only), a separately
-   * trained frozen evaluator, or `auto` (click model when the dataset has one, else evaluator).
+   * Average-reward simulator: the dataset's true click model (synthetic data only), the
+   * independent position-based click model `pbm`, a separately trained frozen list-wise
+   * `evaluator` (the RL reward model's family: RL can game it, issue 13), or `auto` (click model
+   * when the dataset has one, else pbm).
    */
-  simulator: z.enum(['auto', 'click-model', 'evaluator']).default('auto'),
+  simulator: z.enum(['auto', 'click-model', 'pbm', 'evaluator']).default('auto'),
+  /**
+   * The independent simulator of real data (`pbm`, the default there): a position-based click
+   * model with a logistic factorization relevance (click-simulator.ts), trained on train+valid.
+   */
+  clickSimulator: z
+    .strictObject({
+      dim: posInt(),
+      epochs: posInt(),
+      learningRate: z.number().gt(0),
+      l2: z.number().min(0),
+      negatives: z.int().min(0),
+      seed: z.int().min(0),
+    })
+    .partial()
+    .default({}),
   /** The frozen evaluation simulator when it is learned (other seed than the RL reward model). */
   simulatorModel: evaluatorSchema.prefault({ seed: 2000 }),
   coldStart: z.boolean().default(true),

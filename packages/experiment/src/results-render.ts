@@ -11,7 +11,8 @@ import {
   RESULTS_COLUMNS,
 } from '@glorank/data';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { metricLabel, type ResultsTable } from './results-table.js';
+import type { SimulatorCalibration } from './click-simulator.js';
+import { type MethodRow, metricLabel, type ResultsTable } from './results-table.js';
 
 function decimals(key: MetricKey): number {
   return key === 'reward' ? 4 : 2;
@@ -61,7 +62,7 @@ export function renderResultsMarkdown(table: ResultsTable): string {
     'Backend',
   ];
   const rows = table.rows.map((r) => [
-    `${r.method}${r.method === table.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : ''}`,
+    `${r.method}${r.method === table.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : ''}${r.rewardHacking ? ` ⚠ REWARD HACKING ${r.rewardHacking.level.toUpperCase()}` : ''}`,
     ...METRIC_KEYS.map((k) => formatInterval(r.metrics[k], decimals(k))),
     r.difference
       ? `${formatInterval(r.difference[table.primaryMetric], decimals(table.primaryMetric), true)}${significant(r.difference[table.primaryMetric]) ? ' *' : ''}`
@@ -80,6 +81,8 @@ export function renderResultsMarkdown(table: ResultsTable): string {
     ),
     '',
   ];
+  // Issue 13: a reward that rises while the logged-click metrics fall is not a better ranking.
+  for (const r of table.rows) out.push(...hackingWarning(r, L));
   if (table.bestBaseline !== null) {
     const dHeader = ['Method', ...METRIC_KEYS.map((k) => `Δ ${metricLabel(k, L)}`)];
     const dRows = table.rows
@@ -110,8 +113,39 @@ export function renderResultsMarkdown(table: ResultsTable): string {
   );
   // Every results table carries its benchmark's sanity check (issue 12).
   if (c.leakAudit) out.push('```', ...formatLeakAudit(c.leakAudit), '```', '');
+  if (c.simulatorCalibration) out.push(calibrationLine(c.simulatorCalibration), '');
   if (c.simulatorWarning) out.push(`**Simulator warning:** ${c.simulatorWarning}.`, '');
   return out.join('\n');
+}
+
+/** The bold warning under a table for a row whose reward rose while P@L and NDCG@L fell. */
+export function hackingWarning(r: MethodRow, L: number): string[] {
+  const f = r.rewardHacking;
+  if (!f) return [];
+  const d = (m: MeanInterval, digits: number) => formatInterval(m, digits, true);
+  const why =
+    f.level === 'flagged'
+      ? 'all three paired 95% intervals exclude 0'
+      : 'one shared seed, so the noise is unknown: re-run with more seeds to confirm';
+  return [
+    `> **⚠ WARNING: REWARD HACKING ${f.level.toUpperCase()} for \`${r.method}\`.** Against \`${f.reference}\` its ` +
+      `simulator reward rises by ${d(f.reward, 4)} while ${metricLabel('precision', L)} changes by ${d(f.precision, 2)} ` +
+      `and ${metricLabel('ndcg', L)} by ${d(f.ndcg, 2)} on the logged clicks (${why}). Its reward is not evidence ` +
+      'of a better ranking; read its precision and NDCG.',
+    '',
+  ];
+}
+
+/** The independent simulator's calibration on the logged test slates, one footer line. */
+export function calibrationLine(c: SimulatorCalibration): string {
+  const f = (x: number | null, digits: number) =>
+    x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
+  return (
+    `Simulator calibration on the ${c.slates} logged test slates (never used to fit it): predicted ` +
+    `${f(c.meanPredictedClicks, 3)} vs observed ${f(c.meanObservedClicks, 3)} clicks per slate, log loss ` +
+    `${f(c.logLoss, 4)}, AUC ${f(c.aucLogged, 4)} on logged items` +
+    `${c.aucLogged === null ? ' (one class only)' : ''}, AUC ${f(c.aucCandidates, 4)} clicked vs all other candidates.`
+  );
 }
 
 /** JSON-safe copy (NaN and Infinity become null). */

@@ -140,3 +140,114 @@ describe('buildResultsTable', () => {
     expect(arrow.schema.metadata.get('glorank.manifest_hash')).toBe('f'.repeat(64));
   });
 });
+
+describe('reward-hacking flag (issue 13)', () => {
+  // Hand-made: glorank-rl's simulator reward rises over glorank-sft on every seed while its P@6
+  // and NDCG@6 on logged clicks fall on every seed; prm rises on everything (no flag).
+  const m = (precision: number, ndcg: number, reward: number): MetricValues => ({
+    precision,
+    recall: precision,
+    f1: precision,
+    ndcg,
+    map: ndcg,
+    reward,
+  });
+  const r = (method: string, seed: number, v: MetricValues): RunEvaluation => ({
+    method,
+    seed,
+    metrics: v,
+    count: 100,
+    skipped: 0,
+    wallSeconds: 1,
+    backend: 'wasm',
+  });
+  const handRuns = [
+    r('initial', 1, m(16, 24, 3.0)),
+    r('initial', 2, m(16, 24, 3.0)),
+    r('initial', 3, m(16, 24, 3.0)),
+    r('prm', 1, m(21, 32, 3.2)),
+    r('prm', 2, m(22, 33, 3.3)),
+    r('prm', 3, m(21.5, 32.5, 3.1)),
+    r('glorank-sft', 1, m(18, 27, 3.3)),
+    r('glorank-sft', 2, m(19, 28, 3.4)),
+    r('glorank-sft', 3, m(18.5, 27, 3.2)),
+    r('glorank-rl', 1, m(8, 11, 4.7)),
+    r('glorank-rl', 2, m(9, 12, 4.68)),
+    r('glorank-rl', 3, m(8.2, 10, 4.71)),
+  ];
+  const build = (runs: RunEvaluation[]) =>
+    buildResultsTable({
+      subset: 'test',
+      context,
+      methods: ['initial', 'prm', 'glorank-sft', 'glorank-rl'],
+      baselines: ['initial', 'prm'],
+      primaryMetric: 'precision',
+      runs,
+    });
+
+  it('flags a method whose reward rises while P@6 and NDCG@6 fall beyond noise, in the table and results.json', () => {
+    const t = build(handRuns);
+    const rl = t.rows.find((x) => x.method === 'glorank-rl')!;
+    expect(rl.rewardHacking?.level).toBe('flagged');
+    expect(rl.rewardHacking?.reference).toBe('glorank-sft');
+    // Paired differences by hand: reward 4.7-3.3, 4.68-3.4, 4.71-3.2 -> mean 1.3967.
+    expect(rl.rewardHacking?.reward.mean).toBeCloseTo((1.4 + 1.28 + 1.51) / 3, 10);
+    expect(rl.rewardHacking?.precision.mean).toBeCloseTo((-10 - 10 - 10.3) / 3, 10);
+    for (const name of ['initial', 'prm', 'glorank-sft']) {
+      expect(t.rows.find((x) => x.method === name)!.rewardHacking).toBeNull();
+    }
+    const md = renderResultsMarkdown(t);
+    expect(md).toContain('glorank-rl ⚠ REWARD HACKING FLAGGED');
+    expect(md).toMatch(/WARNING: REWARD HACKING FLAGGED for `glorank-rl`.*Against `glorank-sft`/);
+    const json = JSON.parse(resultsToJson([t]));
+    expect(json[0].rows[3].rewardHacking.level).toBe('flagged');
+    expect(json[0].rows[2].rewardHacking).toBeNull();
+  });
+
+  it('does not flag inside noise, when only precision falls, or when reward falls too', () => {
+    // Seed 3 of RL beats SFT on precision: the precision interval now covers 0.
+    const noisy = handRuns.map((x) =>
+      x.method === 'glorank-rl' && x.seed === 3 ? r('glorank-rl', 3, m(30, 10, 4.71)) : x,
+    );
+    expect(build(noisy).rows.find((x) => x.method === 'glorank-rl')!.rewardHacking).toBeNull();
+    const rewardDown = handRuns.map((x) =>
+      x.method === 'glorank-rl' ? r('glorank-rl', x.seed, { ...x.metrics, reward: 2 + x.seed / 100 }) : x,
+    );
+    expect(build(rewardDown).rows.find((x) => x.method === 'glorank-rl')!.rewardHacking).toBeNull();
+    // Without SFT in the table, RL is compared with the initial order and still flagged.
+    const noSft = handRuns.filter((x) => x.method !== 'glorank-sft');
+    const t = build(noSft);
+    expect(t.rows.find((x) => x.method === 'glorank-rl')!.rewardHacking?.reference).toBe('initial');
+  });
+
+  it('marks one seed as suspected, not flagged', () => {
+    const t = build(handRuns.filter((x) => x.seed === 1));
+    const rl = t.rows.find((x) => x.method === 'glorank-rl')!;
+    expect(rl.rewardHacking?.level).toBe('suspected');
+    expect(renderResultsMarkdown(t)).toContain('REWARD HACKING SUSPECTED');
+  });
+
+  it('prints the simulator calibration footer', () => {
+    const t = buildResultsTable({
+      subset: 'test',
+      context: {
+        ...context,
+        simulatorCalibration: {
+          slates: 917,
+          meanPredictedClicks: 3.1234,
+          meanObservedClicks: 3.2,
+          logLoss: 0.61234,
+          aucLogged: 0.6,
+          aucCandidates: 0.81,
+        },
+      },
+      methods: ['initial'],
+      baselines: ['initial'],
+      primaryMetric: 'precision',
+      runs: handRuns.filter((x) => x.method === 'initial'),
+    });
+    expect(renderResultsMarkdown(t)).toContain(
+      'Simulator calibration on the 917 logged test slates (never used to fit it): predicted 3.123 vs observed 3.200 clicks per slate, log loss 0.6123, AUC 0.6000 on logged items, AUC 0.8100 clicked vs all other candidates.',
+    );
+  });
+});

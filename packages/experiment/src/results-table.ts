@@ -10,6 +10,7 @@ import {
   type ProtocolParams,
   pairedDifference,
 } from '@glorank/data';
+import type { SimulatorCalibration } from './click-simulator.js';
 
 export type MetricValues = Record<MetricKey, number>;
 
@@ -52,6 +53,11 @@ export interface TableContext {
   seeds: number[];
   /** The dataset's leak audit (learning-free rankers per split), printed under every table. */
   leakAudit?: LeakAudit;
+  /**
+   * The independent click simulator's calibration on the logged test slates (real data; absent
+   * with the synthetic benchmark's true click model).
+   */
+  simulatorCalibration?: SimulatorCalibration;
   /** Set when the learned simulator's logged slates cannot teach position or list effects. */
   simulatorWarning?: string | null;
 }
@@ -63,10 +69,61 @@ export interface MethodRow {
   metrics: Record<MetricKey, MeanInterval & { values: number[] }>;
   /** Paired difference to the best baseline (null for the best baseline itself). */
   difference: Record<MetricKey, MeanInterval> | null;
+  /**
+   * Set when the simulator's reward rises over a reference (GloRank SFT for SFT+RL, else the
+   * initial order) while P@L and NDCG@L on the logged clicks fall: the reward is being gamed.
+   */
+  rewardHacking: RewardHackingFlag | null;
   wallSeconds: MeanInterval;
   backends: string[];
   count: number;
   skipped: number;
+}
+
+export interface RewardHackingFlag {
+  /** The method compared against (same seeds). */
+  reference: string;
+  /** 'flagged': every paired 95% interval excludes 0; 'suspected': same directions, no interval (one seed). */
+  level: 'flagged' | 'suspected';
+  /** Paired differences method - reference. */
+  reward: MeanInterval;
+  precision: MeanInterval;
+  ndcg: MeanInterval;
+}
+
+/**
+ * The reward-up/precision-down check of issue 13: reward above `reference` beyond noise while
+ * P@L and NDCG@L on logged clicks are below it beyond noise (paired 95% intervals over the
+ * shared seeds). With one shared seed there is no interval; matching directions are then only
+ * 'suspected'.
+ */
+export function rewardHackingFlag(
+  row: Pick<MethodRow, 'seeds' | 'metrics'>,
+  reference: Pick<MethodRow, 'method' | 'seeds' | 'metrics'>,
+): RewardHackingFlag | null {
+  const shared = row.seeds.filter((s) => reference.seeds.includes(s));
+  if (shared.length === 0) return null;
+  const pick = (r: Pick<MethodRow, 'seeds' | 'metrics'>, k: MetricKey) =>
+    shared.map((s) => r.metrics[k].values[r.seeds.indexOf(s)] as number);
+  const diff = (k: MetricKey) => pairedDifference(pick(row, k), pick(reference, k));
+  const reward = diff('reward');
+  const precision = diff('precision');
+  const ndcg = diff('ndcg');
+  if (![reward, precision, ndcg].every((d) => Number.isFinite(d.mean))) return null;
+  const up = (d: MeanInterval) => d.mean > 0;
+  const down = (d: MeanInterval) => d.mean < 0;
+  if (!(up(reward) && down(precision) && down(ndcg))) return null;
+  const known = [reward, precision, ndcg].every((d) => Number.isFinite(d.halfWidth));
+  if (!known) return { reference: reference.method, level: 'suspected', reward, precision, ndcg };
+  const beyond = (d: MeanInterval) => Math.abs(d.mean) > d.halfWidth;
+  if (beyond(reward) && beyond(precision) && beyond(ndcg))
+    return { reference: reference.method, level: 'flagged', reward, precision, ndcg };
+  return null;
+}
+
+/** References of the flag: GloRank SFT for SFT+RL, then the initial order for every method. */
+function hackingReferences(method: string): string[] {
+  return [...(method === 'glorank-rl' ? ['glorank-sft'] : []), 'initial'].filter((m) => m !== method);
 }
 
 export interface ResultsTable {
@@ -108,6 +165,7 @@ export function buildResultsTable(options: BuildTableOptions): ResultsTable {
       seeds: list.map((r) => r.seed),
       metrics,
       difference: null,
+      rewardHacking: null,
       wallSeconds: meanInterval(list.map((r) => r.wallSeconds)),
       backends: [...new Set(list.map((r) => r.backend))],
       count: list[0]?.count ?? 0,
@@ -135,6 +193,16 @@ export function buildResultsTable(options: BuildTableOptions): ResultsTable {
         );
       }
       row.difference = difference;
+    }
+  }
+  for (const row of rows) {
+    for (const refName of hackingReferences(row.method)) {
+      const ref = rows.find((r) => r.method === refName);
+      const flag = ref ? rewardHackingFlag(row, ref) : null;
+      if (flag) {
+        row.rewardHacking = flag;
+        break;
+      }
     }
   }
   return {

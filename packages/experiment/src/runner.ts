@@ -30,10 +30,10 @@ import {
   tokenizeDataset,
   writeTokenizerOutputs,
 } from '@glorank/model';
+import type { SimulatorCalibration } from './click-simulator.js';
 import { codeVersion as readCodeVersion } from './code-version.js';
 import type { ExperimentConfig } from './config.js';
 import { datasetStage, publishCodes, publishDataset } from './dataset-stage.js';
-import type { SimulatorCalibration } from './click-simulator.js';
 import {
   clickModelSimulator,
   clickSimulatorOf,
@@ -260,7 +260,14 @@ export class ExperimentGraph {
       });
       return finished;
     }
-    this.emit({ type: 'stage', status: 'start', kind: spec.kind, label: spec.label, index, total: this.total() });
+    this.emit({
+      type: 'stage',
+      status: 'start',
+      kind: spec.kind,
+      label: spec.label,
+      index,
+      total: this.total(),
+    });
     const rec = await this.options.execute(spec, address, store);
     this.ran++;
     this.emit({
@@ -341,7 +348,10 @@ export class ExperimentGraph {
           inputs: { dataset: datasetHash },
           run: async (tmp) => {
             const warnings: string[] = [];
-            const result = tokenizeDataset(dataset, { ...tokenizeOptions, onWarning: (m) => warnings.push(m) });
+            const result = tokenizeDataset(dataset, {
+              ...tokenizeOptions,
+              onWarning: (m) => warnings.push(m),
+            });
             await writeTokenizerOutputs(tmp, result);
             for (const w of warnings) this.emit({ type: 'info', message: `tokenizer: ${w}` });
             return { levels: result.levels, codebookSizes: result.codebookSizes, warnings };
@@ -397,7 +407,8 @@ export class ExperimentGraph {
               label: 'pbm',
               config: { model: 'pbm', clickSimulator: clickConfig, slateSize: L, splits: ['train', 'valid'] },
               inputs: { dataset: datasetHash },
-              run: async (tmp) => trainClickSimulatorInto(tmp, { dataset, config: clickConfig, slateSize: L }),
+              run: async (tmp) =>
+                trainClickSimulatorInto(tmp, { dataset, config: clickConfig, slateSize: L }),
             },
             { kind: 'simulator' },
           );
@@ -419,10 +430,10 @@ export class ExperimentGraph {
         : simulatorKind === 'pbm'
           ? await clickSimulatorOf(rec.dir, rec.summary.sha256)
           : await frozenEvaluatorSimulator(
-            path.join(rec.dir, CHECKPOINT_DIR),
-            rec.summary.sha256,
-            this.options.config.evaluation.simulatorModel.seed,
-          );
+              path.join(rec.dir, CHECKPOINT_DIR),
+              rec.summary.sha256,
+              this.options.config.evaluation.simulatorModel.seed,
+            );
       this.loadedSimulator = simulator;
       return simulator;
     });
@@ -586,7 +597,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
       backend,
       codeVersion: version,
       store,
-      execute: options.execute ?? ((spec, _address, s) => s.run(spec as never, { fresh, codeVersion: version })),
+      execute:
+        options.execute ?? ((spec, _address, s) => s.run(spec as never, { fresh, codeVersion: version })),
       ...(options.tracker ? { tracker: options.tracker } : {}),
       onEvent: emit,
       fresh,
@@ -606,10 +618,14 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         throw err;
       }
     };
-    const order: RunKey[] = config.seeds.flatMap((seed) => graph.trainOrder.map((method) => ({ method, seed })));
+    const order: RunKey[] = config.seeds.flatMap((seed) =>
+      graph.trainOrder.map((method) => ({ method, seed })),
+    );
     const evaluations: (RunKey & { result: RunEvaluationResult; wallSeconds: number })[] = [];
     const slateRows: SlateRow[] = [];
     let simulatorDescription: string;
+    // The independent click simulator's calibration on the logged test slates (results footer).
+    let calibration: SimulatorCalibration | null = null;
     try {
       const records: (StageRecord<RunEvaluationResult> | null)[] = [];
       if (options.concurrent) {
@@ -630,10 +646,12 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         slateRows.push(...slates.rows);
       }
       simulatorDescription = (await graph.simulator()).description;
+      calibration = (await graph.simulatorStage())?.summary.calibration ?? null;
     } finally {
       graph.dispose();
     }
-    const { manifest, datasetHash, L, dataset, datasetDir, publishedDir, simulatorKind } = await graph.dataset();
+    const { manifest, datasetHash, L, dataset, datasetDir, publishedDir, simulatorKind } =
+      await graph.dataset();
     const otherCode = graph.otherCode;
 
     // 6. Report.
@@ -658,6 +676,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         cutoff: L,
         codeVersion: codeNote(version, otherCode),
         simulator: simulatorDescription,
+        ...(calibration ? { simulatorCalibration: calibration } : {}),
         seeds: config.seeds,
         leakAudit:
           manifest.leakAudit ??
