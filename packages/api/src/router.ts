@@ -4,6 +4,7 @@ import { datasetsRouter } from './routers/datasets-router.js';
 import { experimentsRouter } from './routers/experiments-router.js';
 import { inspectorRouter } from './routers/inspector-router.js';
 import { metaRouter } from './routers/meta-router.js';
+import { queueRouter } from './routers/queue-router.js';
 import { runRouter } from './routers/run-router.js';
 import { runsRouter } from './routers/runs-router.js';
 import { createCallerFactory, router } from './trpc.js';
@@ -16,6 +17,7 @@ export const appRouter = router({
   experiments: experimentsRouter,
   datasets: datasetsRouter,
   inspector: inspectorRouter,
+  queue: queueRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ const SECTIONS = [
   { href: '/experiments', label: 'Experiments' },
   { href: '/datasets', label: 'Datasets' },
   { href: '/inspector', label: 'Request inspector' },
+  { href: '/queue', label: 'Queue' },
 ] as const;
 
 export function TopBar() {
