@@ -42,7 +42,23 @@ describe('copySlice', () => {
 
 describe('wasm Slice, SplitV and Unpack in place', () => {
   it('are installed', () => {
-    expect(wasmSlicesInstalled().sort()).toEqual(['Slice', 'SplitV', 'Unpack']);
+    expect(wasmSlicesInstalled().sort()).toEqual(['Identity', 'Slice', 'SplitV', 'Unpack']);
+  });
+
+  it('clone shares the data: the same values, and each tensor outlives the other', async () => {
+    await tf.setBackend('wasm');
+    const buffers = () => tf.engine().backend.numDataIds();
+    const before = buffers();
+    const x = tf.tensor([1.5, -2, 3], [3]);
+    const y = tf.clone(x);
+    expect(buffers()).toBe(before + 1); // no second copy on the heap
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1.5, -2, 3]);
+    const z = tf.clone(y);
+    y.dispose();
+    expect(Array.from(z.dataSync())).toEqual([1.5, -2, 3]);
+    z.dispose();
+    expect(buffers()).toBe(before);
   });
 
   it('give the cpu backend bits on random shapes, odd sizes and every axis (float32, int32, bool)', async () => {

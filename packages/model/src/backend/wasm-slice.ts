@@ -5,9 +5,13 @@
 // call (the baselines' DLCM and Seq2Slate spent most of a step there), and every tf.split
 // or tf.slice of an activation paid a full copy. These kernels copy only the selected
 // elements from a view of the heap: the same bits out, so results are unchanged.
+// Identity (tf.clone, and the engine's copy of every tensor it saves for a gradient: about
+// 400 per training step) copied its input too; here it shares the data by reference count,
+// as tfjs's cpu backend does (wasm tensors are never written after they are made).
 import {
   backend_util,
   getKernel,
+  Identity,
   type KernelConfig,
   type KernelFunc,
   registerKernel,
@@ -28,6 +32,7 @@ type HeapArray = Float32Array | Int32Array | Uint8Array;
 interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: string): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): HeapArray;
+  incRef(dataId: object): void;
 }
 
 /**
@@ -117,10 +122,16 @@ function override(name: string, make: (fallback: KernelFunc) => KernelFunc): Ker
 const installed = new Map<string, KernelConfig>();
 
 /**
- * Replace the wasm backend's Slice, SplitV and Unpack by the in-place ones (idempotent; a
+ * Replace the wasm backend's Identity, Slice, SplitV and Unpack by the in-place ones (idempotent; a
  * no-op before tfjs-wasm is loaded). Strings go to tfjs's own kernels.
  */
 export function installWasmSlices(): void {
+  override(Identity, (fallback) => (args) => {
+    const x = args.inputs.x as TensorInfo;
+    if (!heapTypes.has(x.dtype)) return fallback(args);
+    (args.backend as unknown as WasmHeapBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  });
   override(Slice, (fallback) => (args) => {
     const x = args.inputs.x as TensorInfo;
     if (!heapTypes.has(x.dtype)) return fallback(args);
