@@ -95,7 +95,7 @@ export function registerDoctor(program: Command): void {
           (b) => `  ${b.available ? 'ok ' : 'no '} ${b.name}${b.reason ? `  (${b.reason})` : ''}`,
         ),
         `kernels     ${r.kernels.length > 0 ? r.kernels.join(', ') : 'tfjs only'}`,
-        `threads     ${r.kernelThreads === null ? 'chosen by the native library' : `${r.kernelThreads} per kernel`}; gradients on more threads with --workers N (data-parallel)`,
+        `threads     ${r.kernelThreads === null ? 'chosen by the native library' : `${r.kernelThreads} per kernel`}; --workers N runs GloRank's gradients and RL sampling on N threads (data-parallel; ${os.availableParallelism()} here)`,
         `gpu         ${r.gpu.visible ? r.gpu.devices.join(', ') : 'none visible'}`,
         ...Object.entries(r.packages).map(([k, v]) => `  ${k.padEnd(30)} ${v ?? 'not installed'}`),
         `runs        ${r.storage.runsDir}`,
