@@ -1,13 +1,19 @@
 // The dashboard end to end: the production build (`glorank dashboard` builds it when needed)
 // over a store seeded by a tiny real experiment, driven in Debian's Chromium. Screenshots of
 // every page go to test/test-artifacts/dashboard/.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { RunLogger, type RunSummary } from '@glorank/tracking';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, failInCiWithoutChromium, launchChromium } from './fixture/browser.js';
-import { freePort, REPO_ROOT, type RunningDashboard, startDashboard } from './fixture/dashboard-server.js';
+import {
+  freePort,
+  REPO_ROOT,
+  type RunningDashboard,
+  runCli,
+  startDashboard,
+} from './fixture/dashboard-server.js';
 import { type SeededStore, seedStore } from './fixture/seed-store.js';
 
 const SHOTS = path.join(REPO_ROOT, 'test', 'test-artifacts', 'dashboard');
@@ -46,7 +52,8 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
       { GLORANK_RUNS_DIR: seeded.runsDir, GLORANK_DASHBOARD_TOKEN: '' },
     );
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // The size the issue was reported at: every page must fit 1440 px without sideways scrolling.
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     page.on('pageerror', (err) => pageErrors.push(err.message));
   }, 600_000);
 
@@ -67,6 +74,46 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.goto(new URL(route, server.url).toString());
   };
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  /** The page is no wider than the window (nothing cut off at the right). */
+  const pageFits = () =>
+    page.evaluate(() => {
+      const g = globalThis as unknown as {
+        document: { documentElement: { scrollWidth: number } };
+        innerWidth: number;
+      };
+      return { width: g.document.documentElement.scrollWidth, window: g.innerWidth };
+    });
+  /** A downloaded file's bytes after clicking `button` (inside `scope` when given). */
+  const download = async (button: Locator) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    return { name: dl.suggestedFilename(), bytes: readFileSync((await dl.path())!) };
+  };
+  /** Cells of a Markdown table block starting at line `from` (header first, rule dropped). */
+  const markdownCells = (md: string, from = 0): string[][] => {
+    const lines = md.split('\n');
+    let i = lines.findIndex((l, k) => k >= from && l.startsWith('|'));
+    const out: string[][] = [];
+    for (; i < lines.length && lines[i]!.startsWith('|'); i++) {
+      if (/^\|[-:|]+\|$/.test(lines[i]!)) continue;
+      out.push(
+        lines[i]!.split('|')
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
+    }
+    return out;
+  };
+  const tableCells = (testId: string) =>
+    page
+      .getByTestId(testId)
+      .locator('tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) =>
+          [...tr.querySelectorAll('th, td')].map((c) =>
+            (c as unknown as { textContent: string }).textContent.trim(),
+          ),
+        ),
+      );
   // Rendered text (innerText keeps table cells apart; textContent would run them together).
   // biome-ignore lint/performance/useDomNodeTextContent: layout-aware text is what is asserted.
   const rendered = (l: Locator) => l.innerText();
@@ -96,6 +143,118 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await shot('runs');
   });
 
+  it('runs table fits 1440 px: one column per metric with min/max on hover, sticky name, columns remembered', async () => {
+    await page.evaluate(() =>
+      (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear(),
+    );
+    await open('/runs?metrics=train/epoch_loss,test/ndcg@6');
+    await page.getByTestId('runs-total').filter({ hasText: '5 runs' }).waitFor();
+    const fit = await page
+      .getByTestId('runs-table')
+      .evaluate((t) => ({ table: t.scrollWidth, box: t.clientWidth }));
+    expect(fit.table).toBeLessThanOrEqual(fit.box);
+    const size = await pageFits();
+    expect(size.width).toBeLessThanOrEqual(size.window);
+    // One column per metric: the last value, min and max in its tooltip.
+    const run = runNamed('dnn seed=1');
+    const loss = run.metrics['train/epoch_loss']!;
+    const cell = page
+      .getByTestId('run-row')
+      .filter({ hasText: 'dnn seed=1' })
+      .locator('[data-metric="train/epoch_loss"]');
+    const show = (v: number) => String(Number(v.toPrecision(4)));
+    expect(await rendered(cell)).toBe(show(loss.last!));
+    const title = (await cell.getAttribute('title'))!;
+    expect(title).toContain(`min ${show(loss.min!)}`);
+    expect(title).toContain(`max ${show(loss.max!)}`);
+    await expect(page.locator('.vt-head > div[title*="last value"]').count()).resolves.toBe(2);
+    await shot('runs-1440');
+    // The name column stays in view when many columns scroll sideways.
+    await open(
+      '/runs?metrics=train/epoch_loss,test/ndcg@6,test/precision@6,test/recall@6,test/map@6,test/reward&params=method,seed,epochs,dim,hidden,batchSize',
+    );
+    await page.getByTestId('runs-total').filter({ hasText: '5 runs' }).waitFor();
+    const nameCell = page
+      .getByTestId('run-row')
+      .filter({ hasText: 'dnn seed=1' })
+      .locator('.sticky-col')
+      .nth(1);
+    const before = (await nameCell.boundingBox())!;
+    await page.getByTestId('runs-table').evaluate((t) => {
+      t.scrollLeft = 500;
+    });
+    await expect(page.getByTestId('runs-table').evaluate((t) => t.scrollLeft)).resolves.toBeGreaterThan(100);
+    const after = (await nameCell.boundingBox())!;
+    expect(after.x).toBe(before.x);
+    await shot('runs-scrolled-sideways');
+    // Columns chosen with the picker are remembered for the next visit without them in the address.
+    await open('/runs');
+    await page.getByTestId('runs-total').filter({ hasText: '5 runs' }).waitFor();
+    await page.getByLabel('add metric column').selectOption('train/epoch_loss');
+    await page.waitForURL(/metrics=/);
+    const chosen = new URL(page.url()).searchParams.get('metrics')!.split(',');
+    await open('/runs');
+    await page.getByTestId('runs-total').filter({ hasText: '5 runs' }).waitFor();
+    const heads = await page.locator('.vt-head .num button.sort:not(.muted)').allInnerTexts();
+    expect(heads.map((h) => h.replace(/[ ↑↓].*$/, ''))).toEqual(chosen);
+    await page.evaluate(() =>
+      (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear(),
+    );
+  });
+
+  it('runs grouped by method show mean ± 95% interval per group', async () => {
+    await open('/runs?q=experiment%3Adashboard-e2e&group=params.method&metrics=test/ndcg@6');
+    const groups = page.getByTestId('run-groups');
+    await groups.waitFor();
+    const rows = await tableCells('run-groups');
+    expect(rows.slice(1).map((r) => [r[0], r[1]])).toEqual([
+      ['dnn', '2'],
+      ['initial', '2'],
+    ]);
+    // Hand-worked: two seeds, t(0.975, 1) = 12.7062; half-width = t * |a - b| / 2.
+    for (const row of rows.slice(1)) {
+      const [a, b] = [1, 2].map((seed) => runNamed(`${row[0]} seed=${seed}`).metrics['test/ndcg@6']!.last!);
+      const mean = (a! + b!) / 2;
+      const hw = (12.706204736174707 * Math.abs(a! - b!)) / 2;
+      const m = row[2]!.match(/^(-?[\d.]+) ± ([\d.e+-]+)$/)!;
+      expect(m, row[2]).not.toBeNull();
+      const decimals = (m[1]!.split('.')[1] ?? '').length;
+      expect(Math.abs(Number(m[1]) - mean)).toBeLessThanOrEqual(0.51 * 10 ** -decimals + 1e-12);
+      if (m[2] === '0') expect(hw).toBeLessThan(1e-9 * Math.abs(mean) + 1e-15);
+      else expect(Math.abs(Number(m[2]) - hw)).toBeLessThanOrEqual(0.51 * 10 ** -decimals + 1e-12);
+    }
+    await shot('runs-grouped');
+    // A group's runs are one click away.
+    await groups.locator('tr', { hasText: 'dnn' }).getByRole('button', { name: 'runs' }).click();
+    await page.getByTestId('runs-total').filter({ hasText: '2 runs' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('q')).toBe('experiment:dashboard-e2e params.method=dnn');
+  });
+
+  it('parallel coordinates: params against a chosen metric over the matching runs', async () => {
+    await open('/runs?q=experiment%3Adashboard-e2e&params=method,seed&pc=test/ndcg@6');
+    const pc = page.getByTestId('parallel-coordinates');
+    await pc.waitFor();
+    await expect(pc.getAttribute('data-runs')).resolves.toBe('4');
+    await expect(
+      pc.locator('[data-axis]').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-axis'))),
+    ).resolves.toEqual(['method', 'seed', 'test/ndcg@6']);
+    // Each run crosses all three axes; on the metric axis the best run sits highest.
+    const lines = await pc
+      .locator('polyline')
+      .evaluateAll((ps) =>
+        ps.map((p) => [Number(p.getAttribute('data-run')), p.getAttribute('points')] as const),
+      );
+    expect(lines).toHaveLength(4);
+    const lastY = new Map(lines.map(([id, pts]) => [id, Number(pts!.split(' ')[2]!.split(',')[1])]));
+    const value = (id: number) => runs.find((r) => r.id === id)!.metrics['test/ndcg@6']!.last!;
+    const ids = [...lastY.keys()];
+    const best = ids.reduce((a, b) => (value(b) > value(a) ? b : a));
+    const worst = ids.reduce((a, b) => (value(b) < value(a) ? b : a));
+    expect(Math.min(...lastY.values())).toBe(lastY.get(best));
+    expect(Math.max(...lastY.values())).toBe(lastY.get(worst));
+    await shot('runs-parallel-coordinates');
+  });
+
   it('a malformed query shows a clear message, not a crash', async () => {
     await open('/runs?q=loss%3C3');
     const msg = await rendered(page.getByTestId('error-message'));
@@ -121,6 +280,36 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.getByLabel('x axis').selectOption('relative');
     await page.locator('[data-testid="chart-train/epoch_loss"] canvas').first().waitFor();
     await shot('run');
+  });
+
+  it('run page: logs say "No log lines." only once loaded; curves under 10 points are not smoothed', async () => {
+    // Records every text the logs box shows, from the first byte of HTML on.
+    await page.addInitScript({
+      content: `(() => {
+        const seen = [];
+        globalThis.__logTexts = seen;
+        new MutationObserver(() => {
+          const el = document.querySelector('[data-testid="run-logs"]');
+          if (el && seen[seen.length - 1] !== el.textContent) seen.push(el.textContent || '');
+        }).observe(document, { subtree: true, childList: true, characterData: true });
+      })();`,
+    });
+    const liveRun = runNamed('live-run');
+    await open(`/runs/${liveRun.id}`);
+    await page.getByTestId('run-logs').filter({ hasText: 'training started' }).waitFor();
+    const texts = await page.evaluate(() => (globalThis as unknown as { __logTexts: string[] }).__logTexts);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts).not.toContain('No log lines.');
+    // dnn trained 2 epochs: its epoch-loss curve has 2 points, drawn as logged.
+    const run = runNamed('dnn seed=1');
+    await open(`/runs/${run.id}`);
+    await page.locator('[data-testid="chart-train/epoch_loss"] canvas').first().waitFor();
+    expect(await rendered(page.getByTestId('chart-train/epoch_loss-unsmoothed'))).toContain(
+      'not smoothed: fewer than 10 points',
+    );
+    const size = await pageFits();
+    expect(size.width).toBeLessThanOrEqual(size.window);
+    await shot('run-short-curves');
   });
 
   it('a metric logged while the page is open appears without a reload', async () => {
@@ -160,6 +349,114 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await page.locator('[data-testid^="compare-chart-"] canvas').first().waitFor();
     expect(await text('[data-testid="metrics-side-by-side"]')).toContain('test/ndcg@6');
     await shot('compare');
+  });
+
+  it("experiment page shows the harness's results.json as the CLI prints it, with charts, provenance and exports", async () => {
+    const files = seeded.experiment.files;
+    const md = readFileSync(files.markdown, 'utf8');
+    const coldMd = readFileSync(files.coldMarkdown!, 'utf8');
+    await open('/experiments');
+    await page.getByRole('link', { name: 'dashboard-e2e' }).click();
+    await page.getByTestId('saved-results').waitFor();
+    // The tables, cell for cell, equal the report the CLI prints (results.md, cold-start.md).
+    expect(await tableCells('saved-table-test')).toEqual(markdownCells(md));
+    expect(await tableCells('saved-diff-test')).toEqual(
+      markdownCells(
+        md,
+        md.split('\n').findIndex((l) => l.startsWith('Paired difference')),
+      ),
+    );
+    expect(await tableCells('saved-table-cold-start')).toEqual(markdownCells(coldMd));
+    const test = seeded.experiment.tables.test;
+    const footer = await rendered(page.getByTestId('provenance-test'));
+    expect(footer).toContain(test.context.manifestHash);
+    expect(footer).toContain(
+      `kCore=${test.context.protocol.kCore}, history=${test.context.protocol.historyLength}`,
+    );
+    expect(footer).toContain(`code ${test.context.codeVersion}`);
+    expect(footer).toContain(test.context.simulator);
+    // One bar chart per metric, one bar (with a whisker when there is an interval) per method.
+    const bars = page.getByTestId('bars-P@6').locator('rect');
+    await expect(bars.count()).resolves.toBe(test.rows.length);
+    await shot('experiment-saved');
+
+    // Exports: the same numbers as results.json, and the same text the CLI writes.
+    const saved = page.getByTestId('saved-results');
+    const csv = (await download(saved.getByRole('button', { name: 'CSV', exact: true }))).bytes.toString(
+      'utf8',
+    );
+    const head = csv.split('\n')[0]!.split(',');
+    const byKey = new Map(
+      csv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => {
+          const f = Object.fromEntries(l.split(',').map((v, i) => [head[i], v]));
+          return [`${f.subset}/${f.method}/${f.metric}`, f] as const;
+        }),
+    );
+    const json = [
+      ...(JSON.parse(readFileSync(files.json, 'utf8')) as (typeof test)[]),
+      ...(JSON.parse(readFileSync(files.coldJson!, 'utf8')) as (typeof test)[]),
+    ];
+    let checked = 0;
+    for (const t of json) {
+      for (const r of t.rows) {
+        for (const [k, m] of Object.entries(r.metrics)) {
+          const f = byKey.get(`${t.subset}/${r.method}/${k}`)!;
+          expect(f.mean === '' ? null : Number(f.mean)).toBe(m.mean);
+          expect(f.half_width === '' ? null : Number(f.half_width)).toBe(m.halfWidth);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(byKey.size);
+    const latex = (await download(saved.getByRole('button', { name: 'LaTeX' }))).bytes.toString('utf8');
+    expect(latex).toContain('\\toprule');
+    // Every metric cell of the printed table appears in the LaTeX row of its method.
+    const printed = markdownCells(md);
+    for (const row of printed.slice(1)) {
+      const line = latex.split('\n').find((l) => l.startsWith(`${row[0]} &`))!;
+      for (const c of row.slice(1, 7)) expect(line).toContain(c.replace(' ± ', ' \\pm '));
+    }
+    const cli = await runCli(['experiment', 'show', seeded.experiment.dir, '--format', 'csv']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toBe(csv);
+    const cliTex = await runCli(['experiment', 'show', seeded.experiment.dir, '--format', 'latex']);
+    expect(cliTex.stdout).toBe(latex);
+    // Each chart saves as SVG and PNG.
+    const chart = page.getByTestId('bars-P@6');
+    const svg = await download(chart.getByRole('button', { name: 'SVG' }));
+    expect(svg.name).toMatch(/\.svg$/);
+    expect(svg.bytes.toString('utf8')).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<rect/);
+    const png = await download(chart.getByRole('button', { name: 'PNG' }));
+    expect([...png.bytes.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+  });
+
+  it('compare: pick metrics, overlay group means with a band, and say when runs share no metric', async () => {
+    const dnn = ['dnn seed=1', 'dnn seed=2'].map((n) => runNamed(n).id);
+    const ini = ['initial seed=1', 'initial seed=2'].map((n) => runNamed(n).id);
+    const ids = [...dnn, ...ini].join(',');
+    await open(`/compare?ids=${ids}&keys=train/epoch_loss`);
+    const chart = page.getByTestId('compare-chart-train/epoch_loss');
+    await chart.locator('canvas').first().waitFor();
+    // Each run: the two dnn runs have two epochs each (the initial order trains nothing).
+    await expect(chart.getAttribute('data-points')).resolves.toBe('4');
+    await page.getByLabel('overlay').selectOption('params.method');
+    await page.waitForURL(/group=params\.method/);
+    // Grouped: one mean line with its upper and lower 95% edges for dnn, 2 steps each.
+    await chart.and(page.locator('[data-points="6"]')).waitFor();
+    await shot('compare-grouped');
+    // The picker adds a metric.
+    await page.getByTestId('metric-picker').getByLabel('test/ndcg@6').check();
+    await page.getByTestId('compare-chart-test/ndcg@6').waitFor();
+    // A run that logged none of the others' metrics: said plainly.
+    await open(`/compare?ids=${runNamed('live-run').id},${ini[0]}`);
+    const none = page.getByTestId('no-shared-metrics');
+    await none.waitFor();
+    expect(await rendered(none)).toContain('These runs share no metric');
+    await shot('compare-nothing-shared');
   });
 
   it('experiments page shows the results table with mean and interval per method', async () => {
@@ -215,6 +512,9 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await slate.waitFor();
     expect(await rendered(slate)).toContain('dnn');
     await expect(slate.locator('li').count()).resolves.toBe(6);
+    // Nothing is cut off at the right at 1440 px (the semantic-ID column included).
+    const size = await pageFits();
+    expect(size.width).toBeLessThanOrEqual(size.window);
     await shot('inspector');
   });
 

@@ -8,7 +8,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <>
       <h1>Compare runs</h1>
-      <CompareView idsText={first(sp.ids)} keysText={sp.keys === undefined ? null : first(sp.keys)} />
+      <CompareView
+        idsText={first(sp.ids)}
+        keysText={sp.keys === undefined ? null : first(sp.keys)}
+        group={first(sp.group)}
+      />
     </>
   );
 }

@@ -19,6 +19,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
     dir: one(sp.dir) === 'asc' ? 'asc' : 'desc',
     metrics: sp.metrics === undefined ? null : list(sp.metrics),
     params: sp.params === undefined ? null : list(sp.params),
+    group: one(sp.group) ?? '',
+    pc: one(sp.pc) ?? '',
   };
   return (
     <>

@@ -6,12 +6,18 @@ import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef } from 'react';
 import type uPlot from 'uplot';
 import { chartColumns, type SeriesPoints, type XMode } from '@/lib/chart-data';
+import { canvasToPngBlob, downloadBlob, fileSafe } from '@/lib/chart-export';
 import { formatNumber, formatSeconds } from '@/lib/format-values';
 import { colorAt, withAlpha } from './palette';
 
 export interface ChartLine extends SeriesPoints {
   label: string;
   color?: string;
+  /**
+   * Edge of an interval band around the line just before ('hi' then 'lo', right after the
+   * mean line): drawn thin and filled between, never smoothed.
+   */
+  band?: 'hi' | 'lo';
 }
 
 export interface LineChartProps {
@@ -27,11 +33,14 @@ export interface LineChartProps {
   showLast?: boolean;
 }
 
+/** Curves shorter than this are drawn as logged: an EMA through a few points misleads. */
+export const MIN_SMOOTHED_POINTS = 10;
+
 export function LineChart({
   title,
   lines,
   xMode,
-  smoothing,
+  smoothing: requested,
   logY,
   height = 220,
   testId,
@@ -39,6 +48,8 @@ export function LineChart({
 }: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot | null>(null);
+  const tooShort = requested > 0 && lines.some((l) => l.steps.length < MIN_SMOOTHED_POINTS);
+  const smoothing = tooShort ? 0 : requested;
   const shape = useRef('');
   const columns = useMemo(
     () => chartColumns(lines, { mode: xMode, smoothing, logY }),
@@ -62,8 +73,23 @@ export function LineChart({
       const smoothed = smoothing > 0;
       const colorList = colors.split(',');
       const series: uPlot.Series[] = [{}];
+      const bands: uPlot.Band[] = [];
       lines.forEach((l, i) => {
         const c = colorList[i]!;
+        if (l.band) {
+          series.push({
+            label: l.label,
+            stroke: withAlpha(c, 0.35),
+            width: 1,
+            spanGaps: true,
+            points: { show: false },
+          });
+          series.push({ label: `${l.label} (smoothed)`, show: false, points: { show: false } });
+          // Fill from the 'hi' edge (two series back) down to this 'lo' edge.
+          if (l.band === 'lo')
+            bands.push({ series: [series.length - 4, series.length - 2], fill: withAlpha(c, 0.15) });
+          return;
+        }
         // Sparse curves (an eval every few epochs) get dots so single points stay visible.
         const sparse = l.steps.length < 40;
         series.push({
@@ -86,6 +112,7 @@ export function LineChart({
         width: box.current.clientWidth || 600,
         height,
         series,
+        bands,
         // The pages show their own colour key and last values; uPlot's legend would repeat them.
         legend: { show: false },
         cursor: { drag: { x: true, y: false } },
@@ -143,6 +170,21 @@ export function LineChart({
             last {formatNumber(last[0].value)} @ step {last[0].step}
           </span>
         ) : null}
+        {tooShort ? (
+          <span className="muted chart-note" data-testid={testId ? `${testId}-unsmoothed` : undefined}>
+            not smoothed: fewer than {MIN_SMOOTHED_POINTS} points
+          </span>
+        ) : null}
+        <button
+          type="button"
+          className="link chart-save"
+          onClick={() => {
+            const canvas = box.current?.querySelector('canvas');
+            if (canvas) void canvasToPngBlob(canvas).then((b) => downloadBlob(b, `${fileSafe(title)}.png`));
+          }}
+        >
+          PNG
+        </button>
       </figcaption>
       <div ref={box} className="chart-canvas" style={{ minHeight: height }} />
     </figure>

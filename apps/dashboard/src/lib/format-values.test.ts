@@ -23,5 +23,12 @@ describe('formatting', () => {
     expect(formatInterval(75.5, 2.25)).toBe('75.5 ± 2.3');
     expect(formatInterval(75.5, Number.NaN)).toBe('75.5');
     expect(formatInterval(null, null)).toBe('–');
+    // To the interval's precision: 2 significant digits of the half-width.
+    expect(formatInterval(0.41234, 0.005123)).toBe('0.4123 ± 0.0051');
+    expect(formatInterval(1234.5, 87)).toBe('1235 ± 87');
+    expect(formatInterval(1234.5, 870)).toBe('1235 ± 870');
+    // Seeds that agree: float noise is no interval.
+    expect(formatInterval(16.98, 3.19e-14)).toBe('16.98 ± 0');
+    expect(formatInterval(-2, 0)).toBe('-2 ± 0');
   });
 });

@@ -42,10 +42,18 @@ export function formatBytes(n: number): string {
   return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
 }
 
-/** "12.34 ± 0.56" (interval half-width omitted when unknown). */
+/**
+ * Mean ± half-width to the interval's precision: the half-width to 2 significant digits and
+ * the mean to the same decimal place ("75.5 ± 2.3", "0.4123 ± 0.0051"). A half-width that is
+ * float noise next to the mean (below 1e-9 of it, as for seeds that agree) prints as "± 0",
+ * never "± 3.19e-14"; without a half-width only the mean shows.
+ */
 export function formatInterval(mean: number | null, halfWidth: number | null, digits = 4): string {
   if (mean === null || Number.isNaN(mean)) return '–';
-  return halfWidth === null || Number.isNaN(halfWidth)
-    ? formatNumber(mean, digits)
-    : `${formatNumber(mean, digits)} ± ${formatNumber(halfWidth, 2)}`;
+  if (halfWidth === null || !Number.isFinite(halfWidth)) return formatNumber(mean, digits);
+  const hw = Math.abs(halfWidth);
+  if (hw === 0 || hw <= Math.abs(mean) * 1e-9) return `${formatNumber(mean, digits)} ± 0`;
+  if (hw >= 1e6 || hw < 1e-6) return `${formatNumber(mean, digits)} ± ${hw.toExponential(1)}`;
+  const decimals = Math.max(0, 1 - Math.floor(Math.log10(hw)));
+  return `${mean.toFixed(decimals)} ± ${hw.toFixed(decimals)}`;
 }

@@ -21,7 +21,16 @@ function parseIds(text: string): { ids: number[] } | { error: string } {
   return { ids: parts.map(Number) };
 }
 
-export function CompareView({ idsText, keysText }: { idsText: string; keysText: string | null }) {
+export function CompareView({
+  idsText,
+  keysText,
+  group = '',
+}: {
+  idsText: string;
+  keysText: string | null;
+  /** Overlay group means with 95% bands instead of single runs ('' for none). */
+  group?: string;
+}) {
   const router = useRouter();
   const [draft, setDraft] = useState(idsText);
   const parsed = parseIds(idsText);
@@ -43,9 +52,17 @@ export function CompareView({ idsText, keysText }: { idsText: string; keysText: 
       .slice(0, 6);
   }, [keysText, tables.data]);
   const curves = useQuery(
-    tables.data && keys.length > 0 ? `curves:${ids.join(',')}:${keys.join(',')}` : null,
-    () => trpc.compare.get.query({ ids, keys, maxPoints: 1000 }),
+    tables.data && keys.length > 0 ? `curves:${ids.join(',')}:${keys.join(',')}:${group}` : null,
+    () => trpc.compare.get.query({ ids, keys, maxPoints: 1000, ...(group ? { group } : {}) }),
   );
+  const go = (next: { keys?: string[]; group?: string }) => {
+    const p = new URLSearchParams({ ids: ids.join(',') });
+    const k = next.keys ?? keys;
+    if (k.length > 0 || next.keys) p.set('keys', k.join(','));
+    const g = next.group ?? group;
+    if (g) p.set('group', g);
+    router.replace(`/compare?${p.toString().replace(/%2C/g, ',')}`, { scroll: false });
+  };
   const [onlyDiff, setOnlyDiff] = useState(false);
 
   const form = (
@@ -98,9 +115,27 @@ export function CompareView({ idsText, keysText }: { idsText: string; keysText: 
   const { runs, params, metrics } = tables.data;
   const label = (i: number) => `#${runs[i]!.id} ${runs[i]!.name}`;
   const chartLines = (key: string): ChartLine[] =>
-    (curves.data?.series[key] ?? []).flatMap((s, i) =>
-      s ? [{ label: label(i), color: colorAt(i), steps: s.steps, values: s.values, times: s.times }] : [],
-    );
+    group && curves.data
+      ? curves.data.groups.flatMap((g, i) => {
+          const c = g.curves[key];
+          if (!c || c.steps.length === 0) return [];
+          const name = `${g.value ?? '(not set)'} (${g.runIds.length} runs)`;
+          const line = (values: number[], band?: 'hi' | 'lo'): ChartLine => ({
+            label: band ? `${name} ${band === 'hi' ? 'upper' : 'lower'} 95%` : `${name} mean`,
+            color: colorAt(i),
+            steps: c.steps,
+            values,
+            times: c.steps,
+            ...(band ? { band } : {}),
+          });
+          return [line(c.mean), line(c.hi, 'hi'), line(c.lo, 'lo')];
+        })
+      : (curves.data?.series[key] ?? []).flatMap((s, i) =>
+          s ? [{ label: label(i), color: colorAt(i), steps: s.steps, values: s.values, times: s.times }] : [],
+        );
+  // Metrics every run logged; when there are none the page says so instead of showing no curves.
+  const shared = metrics.filter((m) => m.summaries.every((s) => s !== null)).map((m) => m.key);
+  const groupChoices = ['experiment', 'status', ...params.map((p) => `params.${p.key}`)];
 
   return (
     <div data-testid="compare-view">
@@ -117,7 +152,58 @@ export function CompareView({ idsText, keysText }: { idsText: string; keysText: 
         ))}
       </p>
       <h2>Curves</h2>
-      <ChartControls value={settings} onChange={setSettings} />
+      {shared.length === 0 ? (
+        <p className="warn-box" data-testid="no-shared-metrics">
+          These runs share no metric: no key was logged by all {runs.length} of them. Pick metrics below to
+          overlay the runs that have them.
+        </p>
+      ) : null}
+      <details className="metric-picker" open={keysText !== null || shared.length === 0}>
+        <summary>
+          Metrics ({keys.length} of {metrics.length} shown)
+        </summary>
+        <div data-testid="metric-picker">
+          {metrics.map((m) => {
+            const have = m.summaries.filter((x) => x !== null).length;
+            return (
+              <label key={m.key} title={`logged by ${have} of ${runs.length} runs`}>
+                <input
+                  type="checkbox"
+                  checked={keys.includes(m.key)}
+                  onChange={(e) =>
+                    go({
+                      keys: e.target.checked
+                        ? [...keys, m.key].slice(0, 12)
+                        : keys.filter((k) => k !== m.key),
+                    })
+                  }
+                />{' '}
+                {m.key}
+                {have < runs.length ? (
+                  <span className="muted">
+                    {' '}
+                    ({have}/{runs.length})
+                  </span>
+                ) : null}
+              </label>
+            );
+          })}
+        </div>
+      </details>
+      <div className="toolbar">
+        <ChartControls value={settings} onChange={setSettings} />
+        <label>
+          overlay{' '}
+          <select aria-label="overlay" value={group} onChange={(e) => go({ group: e.target.value })}>
+            <option value="">each run</option>
+            {groupChoices.map((g) => (
+              <option key={g} value={g}>
+                mean ± 95% by {g}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {curves.error ? <ErrorMessage error={curves.error} /> : null}
       <div className="charts">
         {keys.map((k) =>

@@ -1,11 +1,14 @@
 'use client';
+import type { SavedTable } from '@glorank/api';
 // Experiments and their results tables: per method, mean and 95% interval over seeds of each
 // metric's final value, and the paired difference to a reference method.
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
+import { IntervalBars } from '@/components/interval-bars';
 import { ErrorMessage, Loading } from '@/components/status-message';
+import { downloadText, fileSafe } from '@/lib/chart-export';
 import { formatInterval, formatTime } from '@/lib/format-values';
 
 export function ExperimentsList() {
@@ -88,6 +91,12 @@ export function ExperimentResults({
         ); cells: mean ± 95% interval half-width over the seeds of finished runs.{' '}
         <Link href={`/runs?q=${encodeURIComponent(`experiment:${d.experiment.name}`)}`}>all runs</Link>
       </p>
+      <SavedResultsView experiment={experiment} name={d.experiment.name} />
+      <h2>From the tracked runs</h2>
+      <p className="muted">
+        Any logged split, recomputed from the runs' last values, with the paired difference to a method you
+        choose (the saved tables above are the harness's own).
+      </p>
       <div className="toolbar">
         <label>
           metric split{' '}
@@ -167,5 +176,138 @@ export function ExperimentResults({
         </table>
       ) : null}
     </div>
+  );
+}
+
+function PrintedTable({
+  table,
+  testId,
+  flags,
+}: {
+  table: SavedTable['main'];
+  testId: string;
+  flags?: Record<string, string[]>;
+}) {
+  return (
+    <div className="table-scroll">
+      <table className="grid" data-testid={testId}>
+        <thead>
+          <tr>
+            {table.header.map((h, i) => (
+              <th key={h} className={table.alignRight[i] ? 'num' : undefined}>
+                {h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((r) => {
+            const method = r[0]!.replace(/ \((best )?baseline\)$/, '');
+            const rowFlags = flags?.[method] ?? [];
+            return (
+              <tr key={r[0]}>
+                {r.map((c, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: columns are positional.
+                  <td key={i} className={table.alignRight[i] ? 'num mono' : undefined}>
+                    {c}
+                    {i === 0 && rowFlags.length > 0
+                      ? rowFlags.map((f) => (
+                          <span key={f} className="flag" data-testid="result-flag">
+                            {f}
+                          </span>
+                        ))
+                      : null}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The harness's saved results.json: its tables as the CLI prints them, charts, provenance, exports. */
+function SavedResultsView({ experiment, name }: { experiment: number | string; name: string }) {
+  const q = useQuery(`saved:${experiment}`, () => trpc.experiments.saved.query({ experiment }));
+  if (q.error) return <ErrorMessage error={q.error} title="Cannot read the saved results" />;
+  if (q.data === undefined) return <Loading what="saved results" />;
+  if (q.data === null) {
+    return (
+      <p className="muted" data-testid="no-saved-results">
+        No saved results.json for this experiment (the harness writes it at the end of{' '}
+        <code>glorank experiment run</code>).
+      </p>
+    );
+  }
+  const saved = q.data;
+  const stem = fileSafe(name);
+  return (
+    <section data-testid="saved-results">
+      <div className="toolbar">
+        <span className="muted">
+          From <code>{saved.files.join(', ')}</code>. Export:
+        </span>
+        <button
+          type="button"
+          onClick={() => downloadText(saved.exports.latex, `${stem}-results.tex`, 'application/x-tex')}
+        >
+          LaTeX
+        </button>
+        <button
+          type="button"
+          onClick={() => downloadText(saved.exports.csv, `${stem}-results.csv`, 'text/csv')}
+        >
+          CSV
+        </button>
+        <button
+          type="button"
+          onClick={() => downloadText(saved.exports.md, `${stem}-results.md`, 'text/markdown')}
+        >
+          Markdown
+        </button>
+      </div>
+      {saved.tables.map((t) => (
+        <div key={t.subset} data-testid={`saved-${t.subset}`}>
+          <h2>{t.title}</h2>
+          <PrintedTable table={t.main} testId={`saved-table-${t.subset}`} flags={t.flags} />
+          {t.difference ? (
+            <>
+              <p>
+                Paired difference to the best baseline <code>{t.bestBaseline}</code>, same seeds; * = 95%
+                interval excludes 0:
+              </p>
+              <PrintedTable table={t.difference} testId={`saved-diff-${t.subset}`} />
+            </>
+          ) : null}
+          <div className="bar-grid">
+            {t.bars.map((b) => (
+              <IntervalBars
+                key={b.metric}
+                title={b.heading}
+                bars={b.bars}
+                decimals={b.decimals}
+                fileStem={`${stem}-${t.subset}`}
+              />
+            ))}
+          </div>
+          <footer className="provenance muted" data-testid={`provenance-${t.subset}`}>
+            {t.provenance.map((line) => (
+              <div key={line}>{line.replace(/`/g, '')}</div>
+            ))}
+            <div>
+              Dataset hash <code>{t.context.manifestHash}</code>; simulator: {t.context.simulator}
+            </div>
+            {t.simulatorWarning ? <div className="warn">Simulator warning: {t.simulatorWarning}</div> : null}
+            {t.notes.map((n) => (
+              <div key={`${n.name}:${n.text}`} data-testid="result-note">
+                <strong>{n.name}:</strong> {n.text}
+              </div>
+            ))}
+          </footer>
+        </div>
+      ))}
+    </section>
   );
 }

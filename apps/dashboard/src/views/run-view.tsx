@@ -44,7 +44,8 @@ function RunDetail({ initial }: { initial: RunGet }) {
     heartbeatAt: initial.run.heartbeatAt,
   });
   const [series, setSeries] = useState<Map<string, SeriesPoints> | null>(null);
-  const [logs, setLogs] = useState<LogLine[]>([]);
+  // null until the first tail has arrived: "No log lines." only once that is known.
+  const [logs, setLogs] = useState<LogLine[] | null>(null);
   const [settings, setSettings] = useState<ChartSettings>({ smoothing: 0.6, xMode: 'step', logY: false });
   const [reload, setReload] = useState(0);
   const [liveError, setLiveError] = useState<unknown>(null);
@@ -73,7 +74,7 @@ function RunDetail({ initial }: { initial: RunGet }) {
         {
           onData(update) {
             setStatus({ status: update.status, endedAt: update.endedAt, heartbeatAt: update.heartbeatAt });
-            if (update.logs.length > 0) setLogs((l) => [...l, ...update.logs].slice(-1000));
+            if (update.logs.length > 0) setLogs((l) => [...(l ?? []), ...update.logs].slice(-1000));
             if (update.points.length === 0) return;
             const newKeys = update.points.map((p) => p.key).filter((k) => !map.has(k));
             if (newKeys.length > 0)
@@ -225,14 +226,16 @@ function RunDetail({ initial }: { initial: RunGet }) {
 
       <h2>Logs</h2>
       <pre className="logs" data-testid="run-logs">
-        {logs.length === 0
-          ? 'No log lines.'
-          : logs.map((l) => (
-              <span key={l.seq} className={l.level}>
-                {formatTime(l.time)} {l.level.padEnd(5)} {l.message}
-                {'\n'}
-              </span>
-            ))}
+        {logs === null
+          ? 'Loading log lines…'
+          : logs.length === 0
+            ? 'No log lines.'
+            : logs.map((l) => (
+                <span key={l.seq} className={l.level}>
+                  {formatTime(l.time)} {l.level.padEnd(5)} {l.message}
+                  {'\n'}
+                </span>
+              ))}
       </pre>
 
       <ArtifactsSection id={id} />

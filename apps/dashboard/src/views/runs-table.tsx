@@ -6,8 +6,10 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { trpc } from '@/client/trpc-client';
+import { useQuery } from '@/client/use-query';
+import { ParallelCoordinates } from '@/components/parallel-coordinates';
 import { ErrorMessage } from '@/components/status-message';
-import { formatDuration, formatNumber, formatTime } from '@/lib/format-values';
+import { formatDuration, formatInterval, formatNumber, formatTime } from '@/lib/format-values';
 
 export interface RunsView {
   query: string;
@@ -18,12 +20,31 @@ export interface RunsView {
   /** null: let the server pick the most common keys. */
   metrics: string[] | null;
   params: string[] | null;
+  /** Group rows by 'experiment', 'status' or 'params.<key>' ('' for no grouping). */
+  group: string;
+  /** Metric of the parallel-coordinates view of the param columns ('' for none). */
+  pc: string;
+}
+
+// The chosen columns are remembered in this browser when the address does not name them.
+const COLUMNS_KEY = 'glorank.runs.columns';
+function rememberedColumns(): { metrics: string[] | null; params: string[] | null } {
+  try {
+    const v = JSON.parse(localStorage.getItem(COLUMNS_KEY) ?? 'null') as {
+      metrics?: unknown;
+      params?: unknown;
+    } | null;
+    const list = (x: unknown) =>
+      Array.isArray(x) && x.every((k) => typeof k === 'string') ? (x as string[]).slice(0, 12) : null;
+    return { metrics: list(v?.metrics), params: list(v?.params) };
+  } catch {
+    return { metrics: null, params: null };
+  }
 }
 
 const PAGE = 100;
 const ROW = 32;
 const VIEWPORT = 640;
-const AGGS = ['last', 'min', 'max'] as const;
 
 type ListInput = Parameters<typeof trpc.runs.list.query>[0];
 type ListOutput = Awaited<ReturnType<typeof trpc.runs.list.query>>;
@@ -54,13 +75,20 @@ function toSearch(v: RunsView): string {
   }
   if (v.metrics) p.set('metrics', v.metrics.join(','));
   if (v.params) p.set('params', v.params.join(','));
+  if (v.group) p.set('group', v.group);
+  if (v.pc) p.set('pc', v.pc);
   const s = p.toString();
   return s ? `?${s}` : '';
 }
 
 export function RunsTable({ initial }: { initial: RunsView }) {
   const router = useRouter();
-  const [view, setView] = useState(initial);
+  // Columns the address does not name come from this browser's last choice.
+  const [view, setView] = useState<RunsView>(() =>
+    initial.metrics === null && initial.params === null && typeof window !== 'undefined'
+      ? { ...initial, ...rememberedColumns() }
+      : initial,
+  );
   const [draft, setDraft] = useState(initial.query);
   const [first, setFirst] = useState<ListOutput | null>(null);
   const [pages, setPages] = useState<Map<number, RunRow[]>>(new Map());
@@ -114,6 +142,11 @@ export function RunsTable({ initial }: { initial: RunsView }) {
   const apply = useCallback(
     (next: RunsView) => {
       setView(next);
+      try {
+        localStorage.setItem(COLUMNS_KEY, JSON.stringify({ metrics: next.metrics, params: next.params }));
+      } catch {
+        // Storage refused (private mode): the address still keeps the view.
+      }
       router.replace(`/runs${toSearch(next)}`, { scroll: false });
     },
     [router],
@@ -137,19 +170,9 @@ export function RunsTable({ initial }: { initial: RunsView }) {
         : ' ↑'
       : '';
 
-  // Fixed column widths: the table scrolls sideways instead of squeezing names to "…".
-  const widths = [
-    28,
-    56,
-    220,
-    84,
-    140,
-    170,
-    168,
-    80,
-    ...paramKeys.map(() => 110),
-    ...metricKeys.flatMap(() => [130, 84, 84]),
-  ];
+  // Column widths chosen so the default view (3 params, 3 metrics) fits 1440 px; more
+  // columns scroll sideways with the selection and name columns kept in place (sticky).
+  const widths = [28, 240, 80, 110, 90, 128, 64, ...paramKeys.map(() => 96), ...metricKeys.map(() => 112)];
   const columns = widths.map((w) => `${w}px`).join(' ');
   const tableWidth = widths.reduce((a, b) => a + b, 0) + 8;
   const rows: { index: number; row: RunRow | undefined }[] = [];
@@ -158,6 +181,11 @@ export function RunsTable({ initial }: { initial: RunsView }) {
 
   const addable = (first?.metricKeysOnPage ?? []).filter((k) => !metricKeys.includes(k));
   const addableParams = (first?.paramKeysOnPage ?? []).filter((k) => !paramKeys.includes(k));
+  const groupChoices = ['experiment', 'status', ...(first?.paramKeysOnPage ?? []).map((k) => `params.${k}`)];
+  const metricTitle = (k: string, m: RunRow['metrics'][string]) =>
+    m
+      ? `${k}\nlast ${formatNumber(m.last)} @ step ${m.maxStep}\nmin ${formatNumber(m.min)}\nmax ${formatNumber(m.max)}\n${m.count} points`
+      : `${k}: not logged`;
 
   return (
     <div>
@@ -209,6 +237,33 @@ export function RunsTable({ initial }: { initial: RunsView }) {
             </option>
           ))}
         </select>
+        <select
+          aria-label="group by"
+          value={view.group}
+          onChange={(e) => apply({ ...view, group: e.target.value })}
+        >
+          <option value="">group by: none</option>
+          {(groupChoices.includes(view.group) || !view.group
+            ? groupChoices
+            : [view.group, ...groupChoices]
+          ).map((k) => (
+            <option key={k} value={k}>
+              group by {k}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="parallel coordinates"
+          value={view.pc}
+          onChange={(e) => apply({ ...view, pc: e.target.value })}
+        >
+          <option value="">parallel coordinates: off</option>
+          {[...new Set([...(view.pc ? [view.pc] : []), ...metricKeys, ...addable])].map((k) => (
+            <option key={k} value={k}>
+              params vs {k}
+            </option>
+          ))}
+        </select>
       </form>
       {error ? <ErrorMessage error={error} title="Cannot list runs" /> : null}
       {first ? (
@@ -217,7 +272,19 @@ export function RunsTable({ initial }: { initial: RunsView }) {
           {view.query ? ` matching “${view.query}”` : ''}
         </p>
       ) : null}
-      {first ? (
+      {view.group && first ? (
+        <RunGroups
+          query={view.query}
+          by={view.group}
+          metricKeys={metricKeys}
+          onShow={(value) => {
+            const term = groupTerm(view.group, value);
+            apply({ ...view, group: '', query: [view.query, term].filter(Boolean).join(' ') });
+            setDraft([view.query, term].filter(Boolean).join(' '));
+          }}
+        />
+      ) : null}
+      {first && !view.group ? (
         <div
           className="vt-scroll"
           style={{ height: Math.min(VIEWPORT, (total + 2) * ROW + 4) }}
@@ -226,15 +293,13 @@ export function RunsTable({ initial }: { initial: RunsView }) {
         >
           <div style={{ width: tableWidth, minWidth: '100%' }}>
             <div className="vt-row vt-head" style={{ gridTemplateColumns: columns }}>
-              <div />
-              <div>
-                <button type="button" className="sort" onClick={() => sortBy('id')}>
-                  id{arrow('id')}
-                </button>
-              </div>
-              <div>
+              <div className="sticky-col" style={{ left: 0 }} />
+              <div className="sticky-col" style={{ left: 28 }}>
                 <button type="button" className="sort" onClick={() => sortBy('name')}>
                   name{arrow('name')}
+                </button>{' '}
+                <button type="button" className="sort muted" onClick={() => sortBy('id')}>
+                  #{arrow('id')}
                 </button>
               </div>
               <div>
@@ -249,7 +314,7 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                   started{arrow('startedAt')}
                 </button>
               </div>
-              <div>duration</div>
+              <div className="num">time</div>
               {paramKeys.map((k) => (
                 <div key={`p-${k}`} title={`param ${k}`}>
                   <button type="button" className="sort" onClick={() => sortBy('param', k)}>
@@ -266,27 +331,40 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                   </button>
                 </div>
               ))}
-              {metricKeys.flatMap((k) =>
-                AGGS.map((agg) => (
-                  <div key={`m-${k}-${agg}`} className="num" title={`${k} (${agg})`}>
-                    <button type="button" className="sort" onClick={() => sortBy('metric', k, agg)}>
-                      {agg === 'last' ? k : agg}
-                      {arrow('metric', k, agg)}
-                    </button>
-                    {agg === 'max' ? (
-                      <button
-                        type="button"
-                        className="sort muted"
-                        aria-label={`remove column ${k}`}
-                        onClick={() => apply({ ...view, metrics: metricKeys.filter((x) => x !== k) })}
-                      >
-                        {' '}
-                        ×
-                      </button>
-                    ) : null}
-                  </div>
-                )),
-              )}
+              {metricKeys.map((k) => (
+                <div
+                  key={`m-${k}`}
+                  className="num"
+                  title={`${k}: last value (min and max on hover over a cell); click to sort`}
+                >
+                  <button
+                    type="button"
+                    className="sort"
+                    onClick={() =>
+                      sortBy(
+                        'metric',
+                        k,
+                        view.sortBy === 'metric' && view.sortKey === k ? view.sortAgg : 'last',
+                      )
+                    }
+                  >
+                    {k}
+                    {arrow('metric', k, view.sortAgg)}
+                    {view.sortBy === 'metric' && view.sortKey === k && view.sortAgg !== 'last'
+                      ? ` (${view.sortAgg})`
+                      : ''}
+                  </button>
+                  <button
+                    type="button"
+                    className="sort muted"
+                    aria-label={`remove column ${k}`}
+                    onClick={() => apply({ ...view, metrics: metricKeys.filter((x) => x !== k) })}
+                  >
+                    {' '}
+                    ×
+                  </button>
+                </div>
+              ))}
             </div>
             <div style={{ height: total * ROW, position: 'relative' }}>
               {rows.map(({ index, row }) => (
@@ -304,7 +382,7 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                 >
                   {row ? (
                     <>
-                      <div>
+                      <div className="sticky-col" style={{ left: 0 }}>
                         <input
                           type="checkbox"
                           aria-label={`select run ${row.id}`}
@@ -319,15 +397,15 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                           }
                         />
                       </div>
-                      <div className="mono">{row.id}</div>
-                      <div title={row.name}>
-                        <Link href={`/runs/${row.id}`}>{row.name}</Link>
+                      <div className="sticky-col" style={{ left: 28 }} title={`#${row.id} ${row.name}`}>
+                        <Link href={`/runs/${row.id}`}>{row.name}</Link>{' '}
+                        <span className="muted mono">#{row.id}</span>
                       </div>
                       <div>
                         <span className={`badge ${row.status}`}>{row.status}</span>
                       </div>
                       <div title={row.experiment}>{row.experiment}</div>
-                      <div>
+                      <div title={row.tags.join(', ')}>
                         {row.tags.map((t) => (
                           <span key={t} className="tag">
                             {t}
@@ -341,13 +419,14 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                           {row.params[k] ?? '–'}
                         </div>
                       ))}
-                      {metricKeys.flatMap((k) =>
-                        AGGS.map((agg) => (
-                          <div key={`m-${k}-${agg}`} className="num">
-                            {formatNumber(row.metrics[k]?.[agg] ?? null)}
+                      {metricKeys.map((k) => {
+                        const m = row.metrics[k] ?? null;
+                        return (
+                          <div key={`m-${k}`} className="num" title={metricTitle(k, m)} data-metric={k}>
+                            {formatNumber(m?.last ?? null)}
                           </div>
-                        )),
-                      )}
+                        );
+                      })}
                     </>
                   ) : (
                     <div className="muted">…</div>
@@ -357,9 +436,10 @@ export function RunsTable({ initial }: { initial: RunsView }) {
             </div>
           </div>
         </div>
-      ) : error ? null : (
+      ) : error || first ? null : (
         <p className="muted">Loading runs…</p>
       )}
+      {view.pc && first ? <RunsParallel query={view.query} params={paramKeys} metric={view.pc} /> : null}
       <details className="muted" style={{ marginTop: 10 }}>
         <summary>Filter syntax</summary>
         <p>
@@ -370,5 +450,118 @@ export function RunsTable({ initial }: { initial: RunsView }) {
         </p>
       </details>
     </div>
+  );
+}
+
+/** The filter term that selects one group's runs. */
+function groupTerm(by: string, value: string | null): string {
+  const quote = (v: string) => (/[\s"]/.test(v) ? `"${v.replace(/"/g, '')}"` : v);
+  if (value === null) return '';
+  if (by === 'experiment') return `experiment:${quote(value)}`;
+  if (by === 'status') return `status:${value}`;
+  const key = by.startsWith('params.') ? by : `params.${by}`;
+  return `${key}=${quote(value)}`;
+}
+
+/** Runs grouped by a field: per group the count and mean ± 95% interval of each metric's last value. */
+function RunGroups({
+  query,
+  by,
+  metricKeys,
+  onShow,
+}: {
+  query: string;
+  by: string;
+  metricKeys: string[];
+  onShow: (value: string | null) => void;
+}) {
+  const q = useQuery(`groups:${query}:${by}:${metricKeys.join(',')}`, () =>
+    trpc.runs.groups.query({ query, by, metricKeys }),
+  );
+  if (q.error) return <ErrorMessage error={q.error} title="Cannot group runs" />;
+  if (!q.data) return <p className="muted">Grouping runs…</p>;
+  return (
+    <div className="table-scroll">
+      <table className="grid" data-testid="run-groups">
+        <thead>
+          <tr>
+            <th>{by}</th>
+            <th className="num">runs</th>
+            {metricKeys.map((k) => (
+              <th
+                key={k}
+                className="num"
+                title={`${k}: mean of the runs' last values ± 95% Student-t half-width`}
+              >
+                {k}
+              </th>
+            ))}
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {q.data.groups.map((g) => (
+            <tr key={g.value ?? '\u0000'} data-testid="run-group">
+              <td>{g.value ?? <span className="muted">(not set)</span>}</td>
+              <td className="num">{g.count}</td>
+              {metricKeys.map((k) => {
+                const m = g.metrics[k];
+                return (
+                  <td key={k} className="num mono" title={m ? `n = ${m.n}` : 'not logged'}>
+                    {m ? formatInterval(m.mean, m.halfWidth) : '–'}
+                  </td>
+                );
+              })}
+              <td>
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => onShow(g.value)}
+                  disabled={g.value === null}
+                >
+                  runs
+                </button>{' '}
+                {g.runIds.length >= 2 ? (
+                  <Link href={`/compare?ids=${g.runIds.slice(0, 50).join(',')}`}>compare</Link>
+                ) : null}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">
+        Cells: mean ± 95% interval over the group's runs (last value of each metric); a single run shows its
+        value.
+      </p>
+    </div>
+  );
+}
+
+/** The param columns against one metric over the matching runs (the first 500 in table order). */
+function RunsParallel({ query, params, metric }: { query: string; params: string[]; metric: string }) {
+  const q = useQuery(`pc:${query}:${params.join(',')}:${metric}`, () =>
+    trpc.runs.list.query({ query, limit: 500, paramKeys: params, metricKeys: [metric] }),
+  );
+  if (q.error) return <ErrorMessage error={q.error} title="Cannot load runs" />;
+  if (!q.data) return <p className="muted">Loading runs…</p>;
+  const runs = q.data.rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    params: r.params,
+    value: r.metrics[metric]?.last ?? null,
+  }));
+  return (
+    <section style={{ marginTop: 12 }}>
+      <h2>
+        Params against {metric}
+        {q.data.total > q.data.rows.length ? (
+          <span className="muted">
+            {' '}
+            (first {q.data.rows.length} of {q.data.total} runs)
+          </span>
+        ) : null}
+      </h2>
+      <ParallelCoordinates runs={runs} params={params} metric={metric} />
+    </section>
   );
 }

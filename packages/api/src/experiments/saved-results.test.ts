@@ -172,4 +172,24 @@ describe('experiments.saved and runs.groups', () => {
     const byExperiment = await f.caller.runs.groups({ by: 'experiment', metricKeys: [] });
     expect(byExperiment.groups.find((g) => g.value === 'exp')!.count).toBe(3);
   });
+
+  it('compare overlays group means with 95% bands per step', async () => {
+    const runs = (await f.store.listRuns({ filter: { experiment: 'exp' }, limit: 10 })).runs;
+    const out = await f.caller.compare.get({
+      ids: runs.map((r) => r.id),
+      keys: ['test/p'],
+      group: 'params.method',
+    });
+    const dnn = out.groups.find((g) => g.value === 'dnn')!;
+    expect(dnn.runIds).toHaveLength(2);
+    const c = dnn.curves['test/p']!;
+    expect(c.steps).toEqual([0, 1]);
+    expect(c.mean).toEqual([9, 1.375]);
+    expect(c.n).toEqual([2, 2]);
+    // Step 0: both runs logged 9 (no spread); step 1: 2 and 0.75.
+    expect(c.lo[0]).toBe(9);
+    expect(c.hi[1]! - 1.375).toBeCloseTo(12.706204736174707 * 0.625, 9);
+    const one = out.groups.find((g) => g.value === 'glorank')!.curves['test/p']!;
+    expect(one.lo).toEqual(one.mean);
+  });
 });

@@ -72,7 +72,8 @@ export interface RunGroup {
 const GROUP_RUNS_MAX = 20_000;
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
-function groupValue(run: RunSummary, by: string): string | null {
+/** The value a run groups under: its experiment, status or a param (`params.<key>` or `<key>`). */
+export function groupValue(run: RunSummary, by: string): string | null {
   if (by === 'experiment') return run.experimentName;
   if (by === 'status') return run.status;
   const key = by.startsWith('params.') ? by.slice('params.'.length) : by;

@@ -1,0 +1,192 @@
+// Dashboard page speed: time until the runs page and a run page are usable in Chromium, on a
+// store of 5,000 runs, next to the bare API calls those pages make (over HTTP to the same
+// server). "Usable" is measured inside the page (performance.now(), from navigation start):
+//   runs page: the first run row is in the table;
+//   run page:  the first curve's canvas is drawn and the logs box shows the log lines.
+// Each page is opened cold (new browser context: nothing cached) and warm (same context,
+// reloaded), --repeat times; medians are printed and written to bench/out/dashboard-load.json.
+// Usage: node bench/dashboard-load.mjs [--runs 5000] [--repeat 7] [--keep]
+//   (needs Debian's Chromium at /usr/bin/chromium or $GLORANK_CHROMIUM; `glorank dashboard`
+//   builds the app first when its sources changed)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openRunStore } from '@glorank/tracking';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5000' },
+    repeat: { type: 'string', default: '7' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const RUNS = Number(flags.runs);
+const REPEAT = Number(flags.repeat);
+if (!Number.isInteger(RUNS) || RUNS < 1 || !Number.isInteger(REPEAT) || REPEAT < 1) {
+  process.stderr.write('bench/dashboard-load: --runs and --repeat must be positive integers\n');
+  process.exit(2);
+}
+
+// A store like a team's: methods x seeds x lrs over ten experiments, curves and test metrics.
+const dir = mkdtempSync(path.join(os.tmpdir(), 'glorank-bench-dash-'));
+const database = path.join(dir, 'glorank.db');
+const store = await openRunStore(database);
+let seed = 12345;
+const rand = () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+const methods = ['initial', 'dnn', 'prm', 'seq2slate', 'glorank-sft', 'glorank-rl'];
+const t0 = performance.now();
+let lastRun = 0;
+for (let r = 0; r < RUNS; r++) {
+  const method = methods[r % methods.length];
+  const run = await store.createRun({
+    experiment: `sweep-${r % 10}`,
+    name: `${method} lr=${(0.001 * (1 + (r % 7))).toFixed(3)} seed=${r % 5}`,
+    params: { method, lr: 0.001 * (1 + (r % 7)), seed: r % 5, dim: 32 * (1 + (r % 3)) },
+    tags: r % 3 === 0 ? ['baseline'] : ['sweep'],
+  });
+  const base = 0.3 + rand();
+  const points = [];
+  for (let s = 0; s < 50; s++)
+    points.push({ key: 'train/loss', step: s, value: base / (1 + s) + 0.01 * rand() });
+  points.push({ key: 'test/ndcg@6', step: 50, value: 40 + 30 * rand() });
+  points.push({ key: 'test/precision@6', step: 50, value: 30 + 30 * rand() });
+  await store.logMetrics(run.id, points);
+  await store.appendLogs(run.id, [{ message: `trained ${method}`, level: 'info' }]);
+  await store.setRunStatus(run.id, 'finished');
+  lastRun = run.id;
+}
+await store.close();
+const fillSeconds = (performance.now() - t0) / 1000;
+
+const port = await new Promise((resolve, reject) => {
+  const srv = createServer();
+  srv.once('error', reject);
+  srv.listen(0, '127.0.0.1', () => {
+    const p = srv.address().port;
+    srv.close(() => resolve(p));
+  });
+});
+const child = spawn(
+  process.execPath,
+  [path.join(ROOT, 'apps/cli/bin/glorank.js'), 'dashboard', '--port', String(port), '--db', database],
+  {
+    env: { ...process.env, GLORANK_RUNS_DIR: dir, GLORANK_DASHBOARD_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
+let out = '';
+child.stdout.on('data', (d) => (out += d));
+child.stderr.on('data', (d) => (out += d));
+const base = await new Promise((resolve, reject) => {
+  const timer = setInterval(() => {
+    const m = out.match(/glorank dashboard: (http:\/\/\S+)/);
+    if (m) {
+      clearInterval(timer);
+      resolve(m[1]);
+    }
+  }, 100);
+  child.once('exit', (code) => reject(new Error(`glorank dashboard exited with ${code}:\n${out}`)));
+});
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function api(procedure, input) {
+  const url = new URL(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, base);
+  const s = performance.now();
+  const res = await fetch(url);
+  await res.text();
+  if (res.status !== 200) throw new Error(`${procedure}: HTTP ${res.status}`);
+  return performance.now() - s;
+}
+async function timeApi(procedure, input) {
+  await api(procedure, input);
+  const ms = [];
+  for (let i = 0; i < REPEAT * 3; i++) ms.push(await api(procedure, input));
+  return median(ms);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.GLORANK_CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-dev-shm-usage',
+    '--disable-background-networking',
+  ],
+});
+const runCheck = () => document.querySelector('[data-testid="run-row"]') && performance.now();
+const runPageCheck = () => {
+  const logs = document.querySelector('[data-testid="run-logs"]');
+  return (
+    document.querySelector('[data-testid="chart-train/loss"] canvas') &&
+    logs &&
+    /trained/.test(logs.textContent ?? '') &&
+    performance.now()
+  );
+};
+async function timePage(route, check) {
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(new URL(route, base).toString());
+    cold.push(
+      await (await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })).jsonValue(),
+    );
+    await page.reload();
+    warm.push(
+      await (await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })).jsonValue(),
+    );
+    await context.close();
+  }
+  return { cold: median(cold), warm: median(warm) };
+}
+
+// One visit first, so the server's first-request work (opening the store, compiling routes)
+// is not counted.
+await timePage('/runs', runCheck);
+const results = {
+  runs: RUNS,
+  repeat: REPEAT,
+  fillSeconds,
+  runsPage: await timePage('/runs', runCheck),
+  runPage: await timePage(`/runs/${lastRun}`, runPageCheck),
+  api: {
+    runsList: await timeApi('runs.list', { query: '', limit: 100 }),
+    runGet: await timeApi('run.get', { id: lastRun }),
+    runSeries: await timeApi('run.series', {
+      id: lastRun,
+      keys: ['test/ndcg@6', 'test/precision@6', 'train/loss'],
+      maxPoints: 1000,
+    }),
+  },
+};
+await browser.close();
+child.kill('SIGTERM');
+if (!flags.keep) rmSync(dir, { recursive: true, force: true });
+
+const f = (ms) => `${ms.toFixed(0)} ms`;
+process.stdout.write(
+  [
+    `dashboard page speed, ${RUNS} runs (store filled in ${fillSeconds.toFixed(1)} s), median of ${REPEAT}`,
+    `  runs page usable: cold ${f(results.runsPage.cold)}, warm ${f(results.runsPage.warm)}   (bare runs.list over HTTP: ${f(results.api.runsList)})`,
+    `  run page usable:  cold ${f(results.runPage.cold)}, warm ${f(results.runPage.warm)}   (bare run.get ${f(results.api.runGet)}, run.series ${f(results.api.runSeries)})`,
+    '',
+  ].join('\n'),
+);
+mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
+writeFileSync(
+  path.join(ROOT, 'bench', 'out', 'dashboard-load.json'),
+  `${JSON.stringify(results, null, 2)}\n`,
+);
