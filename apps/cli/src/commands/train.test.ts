@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openRunStore } from '@glorank/tracking';
 import { describe, expect, it } from 'vitest';
 import { runCli as cli } from '../test-support/run-cli.js';
 
@@ -129,6 +130,46 @@ describe('glorank train and eval', () => {
     ]);
     expect(forced.code).toBe(2);
     expect(forced.stderr).not.toMatch(/already exists/);
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('train sft --resume continues the same tracked run: one run, running again, the curve goes on', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-cli-resume-'));
+    const env = { GLORANK_RUNS_DIR: path.join(root, 'runs') };
+    const ds = path.join(root, 'ds');
+    const synth = ['data', 'synth', '--out', ds, '--users', '50', '--items', '250', '--candidates', '20'];
+    expect((await cli([...synth, '--slate-size', '4'], env)).code).toBe(0);
+    expect((await cli(['tokenize', ds, '--codebook', '8', '--levels', '2'], env)).code).toBe(0);
+    const config = path.join(root, 'glorank.yaml');
+    await fs.writeFile(config, 'model: { dim: 16, hidden: 32 }\nsft: { epochs: 1, batchSize: 32 }\n');
+    const ck = path.join(root, 'ck');
+    const train = (...extra: string[]) =>
+      cli(['train', 'sft', ds, '--config', config, '--out', ck, '--json', ...extra], env);
+    const first = await train();
+    expect(first.code).toBe(0);
+    const perEpoch = JSON.parse(first.stdout).result.steps as number;
+    expect(perEpoch).toBeGreaterThan(0);
+    // A second epoch on the same --out: training resumes at step perEpoch and ends at 2 * perEpoch.
+    const second = await train('--epochs', '2', '--resume');
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout).result.steps).toBe(2 * perEpoch);
+
+    const store = await openRunStore(path.join(root, 'runs', 'glorank.db'));
+    try {
+      const page = await store.listRuns({ filter: { experiment: 'glorank-train' } });
+      expect(page.total).toBe(1);
+      const run = page.runs[0];
+      expect(run?.status).toBe('finished');
+      expect(run?.params.out).toBe(ck);
+      const loss = await store.getSeries(run?.id as number, 'sft/loss');
+      expect(loss.steps).toEqual(Array.from({ length: 2 * perEpoch }, (_, k) => k + 1));
+      const logs = await store.tailLogs(run?.id as number);
+      expect(logs.lines.map((l) => l.message)).toContain(
+        `resuming SFT at step ${perEpoch} of ${2 * perEpoch}`,
+      );
+    } finally {
+      await store.close();
+    }
     await fs.rm(root, { recursive: true, force: true });
   });
 });

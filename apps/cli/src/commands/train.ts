@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type LoadedDataset, readDataset, removeStaleTemps, UserError } from '@glorank/data';
+import { storeTracker } from '@glorank/experiment';
 import {
   type BackendChoice,
   type EvaluatorEnsemble,
@@ -23,7 +24,7 @@ import {
   trainGloRankSft,
   trainRewardModel,
 } from '@glorank/model';
-import { openRunStore, RunLogger, type RunStore } from '@glorank/tracking';
+import { openRunStore, type RunStore } from '@glorank/tracking';
 import type { Command } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
 import { storagePaths } from '../support/paths.js';
@@ -64,29 +65,39 @@ async function codesOf(datasetDir: string): Promise<ItemCodes> {
   return itemCodes(ids.codes, ids.levels, ids.codebookSizes);
 }
 
-/** A tracking run when the store is available; the trainer only sees the TrainLogger side. */
+/**
+ * A tracking run when the store is available (through the one store-to-tracker adapter); the
+ * trainer only sees the TrainLogger side. The checkpoint folder is a run param, so --resume
+ * continues the run that trained into the same --out instead of starting a new one.
+ */
 async function startTracking(
-  flags: CommonFlags,
+  flags: CommonFlags & { resume?: boolean },
   name: string,
   config: unknown,
   dataset: LoadedDataset,
   backend: string,
+  out: string,
 ): Promise<{ logger: TrainLogger; finish: (ok: boolean, err?: unknown) => Promise<void> }> {
   if (!flags.track) return { logger: { log: () => undefined }, finish: async () => undefined };
   let store: RunStore | null = null;
   try {
-    store = await openRunStore(storagePaths().database);
-    const run = await RunLogger.start(store, {
+    const paths = storagePaths();
+    store = await openRunStore(paths.database);
+    const run = await storeTracker(
+      store,
+      paths.runsDir,
+    )({
       experiment: 'glorank-train',
       name,
-      config: config as never,
-      params: { seed: flags.seed, dataset: dataset.manifest.name },
+      config,
+      params: { seed: flags.seed, dataset: dataset.manifest.name, out },
       tags: [`dataset:${dataset.manifest.name}`, 'glorank'],
       datasetHash: dataset.manifest.contentHash,
       backend,
+      resume: Boolean(flags.resume),
     });
     return {
-      logger: run,
+      logger: run.logger,
       finish: async (ok, err) => {
         if (ok) await run.finish();
         else await run.fail(err);
@@ -205,6 +216,7 @@ Examples:
           config,
           dataset,
           backend.name,
+          out,
         );
         const bar = createProgress({ label: 'sft', total: 1, unit: 'steps', quiet: Boolean(flags.json) });
         const started = Date.now();
@@ -381,6 +393,7 @@ Examples:
           config,
           dataset,
           backend.name,
+          out,
         );
         const bar = createProgress({
           label: 'rl',
