@@ -11,23 +11,8 @@
 //   - NDCG gain y instead of 2^y - 1            -> "graded labels: ... NDCG"
 //   - IDCG over the slate instead of all candidates -> "graded labels: ... NDCG"
 import { describe, expect, it } from 'vitest';
-import type { RerankRequest } from '../schema/types.js';
+import { testRequest as req } from '../test-support/request.js';
 import { requestMetrics, slateMetrics } from './slate-metrics.js';
-
-function req(candidates: number[], labels: number[]): RerankRequest {
-  return {
-    id: 7,
-    user: 0,
-    split: 'test',
-    coldStart: false,
-    ts: 0,
-    history: new Int32Array(0),
-    candidates: Int32Array.from(candidates),
-    labels: Float32Array.from(labels),
-    initialScores: new Float32Array(candidates.length),
-    exposed: Int32Array.from(candidates, (_, k) => k),
-  };
-}
 
 describe('metrics per PROTOCOL.md (hand-worked)', () => {
   // Candidates 1..8, positives 1, 3, 5, 7 (P = 4); L = 3, slate [3, 2, 5]: hits at ranks 1 and 3.

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { RerankRequest } from '../schema/types.js';
+import { testRequest } from '../test-support/request.js';
 import { meanInterval, pairedDifference, studentT975 } from './intervals.js';
 import { requestMetrics, slateMetrics } from './slate-metrics.js';
 
-function req(id: number, candidates: number[], labels: number[]): RerankRequest {
-  return {
-    id,
-    user: 0,
-    split: 'test',
-    coldStart: false,
-    ts: 0,
-    history: new Int32Array(0),
-    candidates: Int32Array.from(candidates),
-    labels: Float32Array.from(labels),
-    initialScores: new Float32Array(candidates.length),
-    exposed: Int32Array.from(candidates, (_, k) => k),
-  };
-}
+const req = (id: number, candidates: number[], labels: number[]) => testRequest(candidates, labels, id);
 
 describe('requestMetrics (hand-worked)', () => {
   // Candidates 10..15, positives 11, 13, 14 (P = 3); slate of L = 3: [11, 10, 13].
