@@ -1,18 +1,16 @@
 // Prints one closing line over every vitest JSON report written by `npm test`
 // ("Tests: N passed, N failed, N skipped"), so CI logs end with the whole count.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
+// Every workspace (packages/*, apps/*, test), so a new package's tests are counted too.
 const dirs = [
-  'packages/base',
-  'packages/data',
-  'packages/model',
-  'packages/experiment',
-  'packages/tracking',
-  'packages/api',
-  'apps/cli',
-  'apps/dashboard',
+  ...['packages', 'apps'].flatMap((group) =>
+    readdirSync(path.join(root, group), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => path.join(group, d.name)),
+  ),
   'test',
 ];
 let passed = 0;
