@@ -8,8 +8,14 @@ export { RunLogger, withRunLogger } from './logger/run-logger.js';
 export type { GpuReading } from './logger/system-sampler.js';
 export { readNvidiaSmi, SystemSampler } from './logger/system-sampler.js';
 export { MIGRATIONS, SCHEMA_VERSION } from './schema/migrations.js';
-export type { OpenRunStoreOptions } from './store/open-run-store.js';
-export { defaultStoreLocation, isPostgresUrl, openRunStore, redactLocation } from './store/open-run-store.js';
+export type { OpenRunStoreOptions, StoragePaths } from './store/open-run-store.js';
+export {
+  defaultStoreLocation,
+  isPostgresUrl,
+  openRunStore,
+  redactLocation,
+  storagePaths,
+} from './store/open-run-store.js';
 export type {
   Artifact,
   ArtifactInput,

@@ -7,10 +7,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '@glorank/data';
-import { openRunStore, redactLocation } from '@glorank/tracking';
+import { openRunStore, redactLocation, storagePaths } from '@glorank/tracking';
 import type { Command } from 'commander';
 import { parseIntOption } from '../support/options.js';
-import { storagePaths } from '../support/paths.js';
 
 export interface DashboardOptions {
   port: number;

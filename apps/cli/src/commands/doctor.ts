@@ -3,9 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { probeBackends, selectBackend } from '@glorank/model';
-import { redactLocation } from '@glorank/tracking';
+import { redactLocation, storagePaths } from '@glorank/tracking';
 import type { Command } from 'commander';
-import { storagePaths } from '../support/paths.js';
 import { CLI_VERSION } from '../support/version.js';
 
 export interface DoctorReport {

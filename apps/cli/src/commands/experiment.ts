@@ -16,10 +16,9 @@ import {
   storeTracker,
 } from '@glorank/experiment';
 import type { BackendChoice } from '@glorank/model';
-import { openRunStore, type RunStore } from '@glorank/tracking';
+import { openRunStore, type RunStore, storagePaths } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
-import { storagePaths } from '../support/paths.js';
 import { createProgress, type Progress } from '../support/progress.js';
 
 export interface ExperimentRunOptions {

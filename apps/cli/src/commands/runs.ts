@@ -14,10 +14,10 @@ import {
   type RunStatus,
   type RunStore,
   type RunSummary,
+  storagePaths,
 } from '@glorank/tracking';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseIntOption } from '../support/options.js';
-import { storagePaths } from '../support/paths.js';
 import { printable } from '../support/terminal-text.js';
 
 const FIELDS = ['id', 'name', 'status', 'startedAt', 'endedAt', 'heartbeatAt'] as const;

@@ -24,10 +24,9 @@ import {
   trainGloRankSft,
   trainRewardModel,
 } from '@glorank/model';
-import { openRunStore, type RunStore } from '@glorank/tracking';
+import { openRunStore, type RunStore, storagePaths } from '@glorank/tracking';
 import type { Command } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
-import { storagePaths } from '../support/paths.js';
 import { createProgress } from '../support/progress.js';
 
 interface CommonFlags {

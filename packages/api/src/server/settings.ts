@@ -8,7 +8,7 @@
 //   GLORANK_DATASETS_DIR   converted datasets (default ./datasets/out)
 //   GLORANK_DASHBOARD_WRITE=1  allow tagging and deleting runs
 import path from 'node:path';
-import { defaultStoreLocation, isPostgresUrl, openRunStore } from '@glorank/tracking';
+import { isPostgresUrl, openRunStore, storagePaths } from '@glorank/tracking';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { type ApiContext, createApiContext } from '../context.js';
 import { appRouter } from '../router.js';
@@ -24,16 +24,17 @@ export function apiSettingsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
 ): ApiSettings {
-  const database = defaultStoreLocation(env, cwd);
+  const storage = storagePaths(env, cwd);
+  const database = storage.database;
   const sqliteFile = isPostgresUrl(database) ? null : database.replace(/^(sqlite|file):(\/\/)?/i, '');
   const runsDir =
     env.GLORANK_RUNS_DIR !== undefined || sqliteFile === null
-      ? path.resolve(cwd, env.GLORANK_RUNS_DIR ?? 'runs')
+      ? storage.runsDir
       : path.dirname(path.resolve(cwd, sqliteFile));
   return {
     database,
     artifactsDir: path.resolve(cwd, env.GLORANK_ARTIFACTS_DIR ?? runsDir),
-    datasetsDir: path.resolve(cwd, env.GLORANK_DATASETS_DIR ?? path.join('datasets', 'out')),
+    datasetsDir: storage.datasetsDir,
     allowWrite: env.GLORANK_DASHBOARD_WRITE === '1',
   };
 }

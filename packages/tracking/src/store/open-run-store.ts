@@ -25,13 +25,37 @@ export interface OpenRunStoreOptions {
   create?: boolean;
 }
 
+/** Where glorank keeps runs, datasets and the run store. */
+export interface StoragePaths {
+  /** Run store and artifacts (GLORANK_RUNS_DIR, default ./runs). */
+  runsDir: string;
+  /** Converted datasets (GLORANK_DATASETS_DIR, default ./datasets/out). */
+  datasetsDir: string;
+  /** Tracking database URL or file (GLORANK_DB_URL, default <runsDir>/glorank.db). */
+  database: string;
+}
+
+/**
+ * The storage defaults, computed here only (the CLI and the dashboard's server both read
+ * them): environment variables override them so a team can point every command at a shared
+ * location; relative paths are resolved against `cwd`.
+ */
+export function storagePaths(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): StoragePaths {
+  const runsDir = path.resolve(cwd, env.GLORANK_RUNS_DIR ?? 'runs');
+  const datasetsDir = path.resolve(cwd, env.GLORANK_DATASETS_DIR ?? path.join('datasets', 'out'));
+  const database = env.GLORANK_DB_URL ? env.GLORANK_DB_URL : path.join(runsDir, 'glorank.db');
+  return { runsDir, datasetsDir, database };
+}
+
 /** Where the store lives when nothing is given: GLORANK_DB_URL, else <GLORANK_RUNS_DIR|runs>/glorank.db. */
 export function defaultStoreLocation(
   env: NodeJS.ProcessEnv = process.env,
   cwd: string = process.cwd(),
 ): string {
-  if (env.GLORANK_DB_URL) return env.GLORANK_DB_URL;
-  return path.join(path.resolve(cwd, env.GLORANK_RUNS_DIR ?? 'runs'), 'glorank.db');
+  return storagePaths(env, cwd).database;
 }
 
 export function isPostgresUrl(location: string): boolean {

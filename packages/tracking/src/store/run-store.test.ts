@@ -525,6 +525,18 @@ it('opens the default SQLite location from the environment and rejects a non-dat
   expect(defaultStoreLocation({ GLORANK_DB_URL: 'postgres://u:p@h/db' }, '/x')).toBe('postgres://u:p@h/db');
   expect(defaultStoreLocation({}, '/x')).toBe('/x/runs/glorank.db');
   expect(defaultStoreLocation({ GLORANK_RUNS_DIR: 'out' }, '/x')).toBe('/x/out/glorank.db');
+  const { storagePaths } = await import('./open-run-store.js');
+  expect(storagePaths({}, '/x')).toEqual({
+    runsDir: '/x/runs',
+    datasetsDir: '/x/datasets/out',
+    database: '/x/runs/glorank.db',
+  });
+  expect(
+    storagePaths(
+      { GLORANK_RUNS_DIR: '/r', GLORANK_DATASETS_DIR: 'd', GLORANK_DB_URL: 'postgres://h/db' },
+      '/x',
+    ),
+  ).toEqual({ runsDir: '/r', datasetsDir: '/x/d', database: 'postgres://h/db' });
   expect(redactLocation('postgres://u:secret@h:5432/db')).toBe('postgres://u:***@h:5432/db');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'glorank-bad-'));
   try {
