@@ -1,6 +1,6 @@
 // The wasm backend ships no UnsortedSegmentSum kernel, and that kernel is the gradient of
 // tf.gather: without it no embedding table can train on wasm. This registers one that
-// reads the inputs from the wasm heap, sums rows on typed arrays and writes a fresh output.
+// reads the inputs in place on the wasm heap, sums rows on typed arrays and writes a fresh output.
 import {
   getKernel,
   type KernelConfig,
@@ -13,7 +13,7 @@ import {
 } from '@tensorflow/tfjs-core';
 
 interface WasmLikeBackend {
-  readSync(dataId: object): ArrayLike<number>;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
   makeOutput(
     shape: number[],
     dtype: 'float32' | 'int32',
@@ -55,8 +55,10 @@ const wasmUnsortedSegmentSum: KernelConfig = {
     const dtype = xInfo.dtype === 'int32' ? 'int32' : 'float32';
     const out =
       dtype === 'int32' ? new Int32Array(numSegments * rowSize) : new Float32Array(numSegments * rowSize);
-    const xs = wasm.readSync(xInfo.dataId);
-    const ids = wasm.readSync(idsInfo.dataId);
+    // Views of the heap (readSync would copy both inputs out first); read before makeOutput,
+    // whose allocation can move the heap.
+    const xs = wasm.typedArrayFromHeap(xInfo);
+    const ids = wasm.typedArrayFromHeap(idsInfo);
     if (ids.length !== idsSize) throw new Error('UnsortedSegmentSum: segment id buffer has the wrong size');
     segmentSumRows(xs, ids, numSegments, rowSize, out);
     return wasm.makeOutput([numSegments, ...rowShape], dtype, undefined, out);
