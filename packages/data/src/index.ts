@@ -59,11 +59,13 @@ export type { TextEncoding } from './readers/line-reader.js';
 export type { ExportFormat, PrintedTable, ResultsFileRow, ResultsFileTable } from './results/results-file.js';
 export {
   bestMethods,
+  calibrationLine,
   differenceTable,
   EXPORT_FORMATS,
   exportResults,
   extraNotes,
   formatMeanInterval,
+  hackingWarning,
   isSignificant,
   latexEscape,
   mainTable,

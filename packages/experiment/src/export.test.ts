@@ -145,4 +145,65 @@ describe('exports of results.json', () => {
     const none = await readResultsTables(path.join(dir, 'nothing')).catch((e: unknown) => e);
     expect(String((none as Error).message)).toContain('no results yet');
   });
+
+  it('a reward-hacking flag and the simulator calibration print as the report prints them', async () => {
+    // glorank-rl against initial: reward up (+0.5), P@6 and NDCG@6 down (about -2) on every seed.
+    const m = (p: number, reward: number): MetricValues => ({
+      precision: p,
+      recall: 50,
+      f1: 20,
+      ndcg: p + 3,
+      map: 40,
+      reward,
+    });
+    const ev = (method: string, seed: number, metrics: MetricValues): RunEvaluation => ({
+      method,
+      seed,
+      metrics,
+      count: 90,
+      skipped: 10,
+      wallSeconds: 1,
+      backend: 'wasm',
+    });
+    const flagged = buildResultsTable({
+      subset: 'test',
+      context: {
+        ...context,
+        simulatorCalibration: {
+          slates: 120,
+          meanPredictedClicks: 1.2345,
+          meanObservedClicks: 1.3,
+          logLoss: 0.41234,
+          aucLogged: null,
+          aucCandidates: 0.7123,
+        },
+      },
+      methods: ['initial', 'glorank-rl'],
+      baselines: ['initial'],
+      primaryMetric: 'reward',
+      runs: [
+        ev('initial', 1, m(10, 1.0)),
+        ev('initial', 2, m(11, 1.1)),
+        ev('initial', 3, m(12, 1.2)),
+        ev('glorank-rl', 1, m(8, 1.5)),
+        ev('glorank-rl', 2, m(9.1, 1.6)),
+        ev('glorank-rl', 3, m(9.9, 1.7)),
+      ],
+    });
+    expect(flagged.rows[1]!.rewardHacking?.level).toBe('flagged');
+    const d = path.join(dir, 'flagged');
+    await mkdir(path.join(d, 'results'), { recursive: true });
+    await writeFile(path.join(d, 'results', 'results.json'), resultsToJson([flagged]));
+    const md = await exportExperiment(d, 'md');
+    expect(md).toBe(renderResultsMarkdown(flagged));
+    expect(md).toContain('glorank-rl ⚠ REWARD HACKING FLAGGED');
+    expect(md).toContain('Simulator calibration on the 120 logged test slates');
+    const tables = await readResultsTables(d);
+    // Known fields are printed, not repeated as generic notes.
+    expect(extraNotes(tables[0]!)).toEqual([]);
+    expect(rowFlags(tables[0]!.rows[1]!)).toEqual([]);
+    const tex = await exportExperiment(d, 'latex');
+    expect(tex).toContain('glorank-rl$^{\\dagger}$ & ');
+    expect(tex).not.toContain('⚠');
+  });
 });

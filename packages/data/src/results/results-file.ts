@@ -19,8 +19,28 @@ const interval = z.looseObject({ mean: num, halfWidth: num, n: z.number(), std: 
 const metricRecord = <T extends z.ZodType>(cell: T) =>
   z.object(Object.fromEntries(METRIC_KEYS.map((k) => [k, cell])) as Record<MetricKey, T>);
 
+// Set by the harness when a method's reward rises over a reference while P@L and NDCG@L fall.
+const hackingSchema = z.looseObject({
+  reference: z.string(),
+  level: z.string(),
+  reward: interval,
+  precision: interval,
+  ndcg: interval,
+});
+
+// The independent click simulator's calibration on the logged test slates (real data).
+const calibrationSchema = z.looseObject({
+  slates: z.number(),
+  meanPredictedClicks: z.number().nullable(),
+  meanObservedClicks: z.number().nullable(),
+  logLoss: z.number().nullable(),
+  aucLogged: z.number().nullable(),
+  aucCandidates: z.number().nullable(),
+});
+
 const rowSchema = z.looseObject({
   method: z.string(),
+  rewardHacking: hackingSchema.nullish(),
   baseline: z.boolean(),
   seeds: z.array(z.number()),
   metrics: metricRecord(interval.extend({ values: z.array(num).optional() })),
@@ -40,6 +60,7 @@ const contextSchema = z.looseObject({
   codeVersion: z.string(),
   simulator: z.string(),
   seeds: z.array(z.number()),
+  simulatorCalibration: calibrationSchema.optional(),
   simulatorWarning: z.string().nullish(),
 });
 
@@ -119,7 +140,44 @@ export function bestMethods(table: ResultsFileTable, key: MetricKey): Set<string
 }
 
 function methodLabel(t: ResultsFileTable, r: ResultsFileRow): string {
-  return `${r.method}${r.method === t.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : ''}`;
+  const role = r.method === t.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : '';
+  const flag = r.rewardHacking ? ` ⚠ REWARD HACKING ${r.rewardHacking.level.toUpperCase()}` : '';
+  return `${r.method}${role}${flag}`;
+}
+
+/**
+ * The warning the report prints under the table for a method whose simulator reward rose over
+ * its reference while P@L and NDCG@L on the logged clicks fell (issue 13); empty otherwise.
+ */
+export function hackingWarning(r: ResultsFileRow, cutoff: number): string[] {
+  const f = r.rewardHacking;
+  if (!f) return [];
+  const d = (m: MeanInterval, digits: number) => formatMeanInterval(m, digits, true);
+  const why =
+    f.level === 'flagged'
+      ? 'all three paired 95% intervals exclude 0'
+      : 'one shared seed, so the noise is unknown: re-run with more seeds to confirm';
+  return [
+    `> **⚠ WARNING: REWARD HACKING ${f.level.toUpperCase()} for \`${r.method}\`.** Against \`${f.reference}\` its ` +
+      `simulator reward rises by ${d(f.reward, 4)} while ${metricHeading('precision', cutoff)} changes by ${d(f.precision, 2)} ` +
+      `and ${metricHeading('ndcg', cutoff)} by ${d(f.ndcg, 2)} on the logged clicks (${why}). Its reward is not evidence ` +
+      'of a better ranking; read its precision and NDCG.',
+    '',
+  ];
+}
+
+/** The independent simulator's calibration as the report's footer line; null without one. */
+export function calibrationLine(t: ResultsFileTable): string | null {
+  const c = t.context.simulatorCalibration;
+  if (!c) return null;
+  const f = (x: number | null, digits: number) =>
+    x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
+  return (
+    `Simulator calibration on the ${c.slates} logged test slates (never used to fit it): predicted ` +
+    `${f(c.meanPredictedClicks, 3)} vs observed ${f(c.meanObservedClicks, 3)} clicks per slate, log loss ` +
+    `${f(c.logLoss, 4)}, AUC ${f(c.aucLogged, 4)} on logged items` +
+    `${c.aucLogged === null ? ' (one class only)' : ''}, AUC ${f(c.aucCandidates, 4)} clicked vs all other candidates.`
+  );
 }
 
 /** The table's title as results.md prints it. */
@@ -212,6 +270,7 @@ const KNOWN_CONTEXT = new Set([
   'simulator',
   'seeds',
   'leakAudit',
+  'simulatorCalibration',
   'simulatorWarning',
 ]);
 
@@ -245,6 +304,7 @@ const KNOWN_ROW = new Set([
   'backends',
   'count',
   'skipped',
+  'rewardHacking',
 ]);
 
 /** A row's extra fields (e.g. flags the harness sets on a method), as short texts. */
@@ -281,6 +341,7 @@ export function resultsToMarkdown(tables: readonly ResultsFileTable[]): string {
   const out: string[] = [];
   for (const t of tables) {
     out.push(`### ${resultsTitle(t)}`, '', markdown(mainTable(t)), '');
+    for (const r of t.rows) out.push(...hackingWarning(r, t.context.cutoff));
     const d = differenceTable(t);
     if (d) {
       out.push(
@@ -293,6 +354,8 @@ export function resultsToMarkdown(tables: readonly ResultsFileTable[]): string {
     out.push(...provenanceLines(t), '');
     const audit = t.context['leakAudit'] as LeakAudit | undefined;
     if (audit) out.push('```', ...formatLeakAudit(audit), '```', '');
+    const calibration = calibrationLine(t);
+    if (calibration) out.push(calibration, '');
     if (t.context.simulatorWarning) out.push(`**Simulator warning:** ${t.context.simulatorWarning}.`, '');
     for (const n of extraNotes(t)) out.push(`**${n.name}:** ${n.text}`, '');
   }
@@ -342,7 +405,7 @@ export function resultsToLatex(tables: readonly ResultsFileTable[]): string {
     out.push(
       '\\begin{table}[t]',
       '\\centering',
-      `\\caption{${latexEscape(resultsTitle(t))}. Mean $\\pm$ 95\\% interval over seeds ${t.context.seeds.join(', ')}; metrics $\\times 100$ at $L=${L}$.}`,
+      `\\caption{${latexEscape(resultsTitle(t))}. Mean $\\pm$ 95\\% interval over seeds ${t.context.seeds.join(', ')}; metrics $\\times 100$ at $L=${L}$.${t.rows.some((r) => r.rewardHacking) ? ' $^{\\dagger}$Reward hacking: the simulator reward rises while P and NDCG on the logged clicks fall.' : ''}}`,
       `\\begin{tabular}{l${'r'.repeat(METRIC_KEYS.length)}}`,
       '\\toprule',
       `Method & ${METRIC_KEYS.map((k) => latexEscape(metricHeading(k, L))).join(' & ')} \\\\`,
@@ -357,7 +420,10 @@ export function resultsToLatex(tables: readonly ResultsFileTable[]): string {
           r.difference !== null && isSignificant(r.difference[k]),
         ),
       );
-      out.push(`${latexEscape(methodLabel(t, r))} & ${cells.join(' & ')} \\\\`);
+      // pdflatex has no ⚠: a flagged method gets a dagger, explained in the caption.
+      const role = r.method === t.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : '';
+      const dagger = r.rewardHacking ? '$^{\\dagger}$' : '';
+      out.push(`${latexEscape(r.method + role)}${dagger} & ${cells.join(' & ')} \\\\`);
     }
     out.push('\\bottomrule', '\\end{tabular}', '\\end{table}', '');
   }
