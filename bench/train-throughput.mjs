@@ -6,7 +6,7 @@
 // ratios are printed.
 //
 //   node bench/train-throughput.mjs [--size both|demo|paper] [--workers 1] [--profile] [--no-peer]
-//        [--backend auto|wasm|cpu|node] and, overriding the size's preset: [--batch 64]
+//        [--backend auto|wasm|cpu|node] [--python /usr/bin/python3] and, overriding the size's preset: [--batch 64]
 //        [--sft-steps 32] [--rl-batch 16] [--group 8] [--rl-steps 8] [--inner 2] [--dim 32]
 //        [--heads 2] [--layers 1] [--candidates 50] [--history 20] [--slate 6] [--levels 3]
 //        [--codebook 64] [--items 2000]
@@ -61,6 +61,7 @@ const { values: flags } = parseArgs({
     workers: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
     'no-peer': { type: 'boolean', default: false },
+    python: { type: 'string' },
   },
 });
 const fail = (msg) => {
@@ -268,13 +269,15 @@ async function runSize(size) {
 
   if (!flags['no-peer']) {
     const peer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'peers', 'glorank_torch.py');
-    // pyenv or a venv may shadow the system python that has Debian's python3-torch.
-    const python = ['python3', '/usr/bin/python3'].find(
+    // pyenv or a venv may shadow the system python that has Debian's python3-torch: the
+    // system one is tried first (then python3 on PATH), or --python names the interpreter.
+    const candidates = flags.python !== undefined ? [flags.python] : ['/usr/bin/python3', 'python3'];
+    const python = candidates.find(
       (p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0,
     );
     if (python === undefined) {
       console.log(
-        '  PyTorch peer: skipped (no python3 here can import torch; apt-get install python3-torch)',
+        `  PyTorch peer: skipped (${candidates.join(' or ')} cannot import torch; apt-get install python3-torch, or --python)`,
       );
     } else {
       const args = Object.entries(S).flatMap(([k, v]) => [
