@@ -8,19 +8,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from './config.js';
 import { runExperiment, type StageExecutor } from './runner.js';
+import { tinyExperimentYaml } from './test-support/tiny-experiment.js';
 import type { RunTracker } from './tracker.js';
 
-const yaml = `
-name: runner-failure
-dataset:
-  source: synthetic
-  name: tiny-synth
-  options: { users: 60, items: 160, candidates: 20, historyLength: 10, requestsPerUser: 4, seed: 3 }
-methods:
-  - initial
-  - { method: dnn, epochs: 1, dim: 8, hidden: 16, batchSize: 32 }
-seeds: [1, 2]
-`;
+const yaml = tinyExperimentYaml('runner-failure');
 
 describe('runExperiment when a stage fails', () => {
   it('marks that run failed, finishes the earlier ones, rejects, and releases the lock', async () => {

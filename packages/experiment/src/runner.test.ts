@@ -6,19 +6,10 @@ import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentConfig } from './config.js';
 import { type ExperimentEvent, runExperiment } from './runner.js';
+import { tinyExperimentYaml } from './test-support/tiny-experiment.js';
 import type { TrackedRunInfo } from './tracker.js';
 
-const yaml = (epochs: number) => `
-name: runner-unit
-dataset:
-  source: synthetic
-  name: tiny-synth
-  options: { users: 60, items: 160, candidates: 20, historyLength: 10, requestsPerUser: 4, seed: 3 }
-methods:
-  - initial
-  - { method: dnn, epochs: ${epochs}, dim: 8, hidden: 16, batchSize: 32 }
-seeds: [1, 2]
-`;
+const yaml = (epochs: number) => tinyExperimentYaml('runner-unit', epochs);
 
 describe('runExperiment', () => {
   it('runs every stage once, reuses them on a re-run, and reruns only what a change touches', async () => {
