@@ -8,6 +8,7 @@ import {
   Rng,
   type SyntheticOptions,
   slateMetrics,
+  UserError,
 } from '@glorank/data';
 import {
   decodeSlates,
@@ -32,13 +33,30 @@ import {
 export const COMPARISON_METHODS = [
   'initial',
   'prm',
-  'local-sft',
+  'glorank-local',
   'glorank-sft',
   'glorank-rl',
   'glorank-rl-oracle',
   'evaluator-greedy',
 ] as const;
 export type ComparisonMethod = (typeof COMPARISON_METHODS)[number];
+
+/** Earlier names of comparison methods, refused with the current one named. */
+const RENAMED_METHODS: Record<string, ComparisonMethod> = { 'local-sft': 'glorank-local' };
+
+/** Rejects unknown method names in one line (scripts pass them from the command line). */
+function checkMethods(methods: readonly string[]): void {
+  for (const m of methods) {
+    if ((COMPARISON_METHODS as readonly string[]).includes(m)) continue;
+    const renamed = RENAMED_METHODS[m];
+    throw new UserError(
+      renamed !== undefined
+        ? `'${m}' is now called '${renamed}' (the local-index ablation has one name everywhere)`
+        : `unknown method '${m}', expected one of ${COMPARISON_METHODS.join(', ')}`,
+      { field: 'methods' },
+    );
+  }
+}
 
 export interface ComparisonOptions {
   synthetic: SyntheticOptions;
@@ -144,6 +162,7 @@ export function syntheticCodes(
 
 export async function runSyntheticComparison(o: ComparisonOptions): Promise<ComparisonResult> {
   const methods = o.methods ?? COMPARISON_METHODS;
+  checkMethods(methods);
   const logger = o.logger ?? silentLogger;
   const ds = generateSynthetic(o.synthetic);
   const codes = syntheticCodes(ds, { ...(o.tokenizer ?? {}), seed: o.seed });
@@ -246,7 +265,7 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
     // Diagnostic: the evaluator's own greedy slates on the test requests (no policy).
     scores['evaluator-greedy'] = score(greedySlates(test, evaluatorReward, L), Date.now());
   }
-  if (methods.includes('local-sft')) {
+  if (methods.includes('glorank-local')) {
     note('local-index ablation: SFT');
     const t0 = Date.now();
     const local = await trainGloRankSft({
@@ -257,10 +276,11 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
       logger,
       ...searched,
     });
-    scores['local-sft'] = score(decodeSlates(local.model, test, L, config.decode), t0);
+    scores['glorank-local'] = score(decodeSlates(local.model, test, L, config.decode), t0);
     local.model.store.dispose();
   }
-  const needSft = methods.some((m) => m.startsWith('glorank'));
+  // The local-index ablation above trains its own SFT model; the rest build on GloRank's.
+  const needSft = methods.some((m) => m.startsWith('glorank') && m !== 'glorank-local');
   if (!needSft)
     return {
       seed: o.seed,

@@ -96,6 +96,10 @@ describe('glorank train and eval', () => {
     const zero = await cli(['train', 'sft', root, '--workers', '0', '--no-track']);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--workers must be an integer in \[1,/);
+    // The local-index ablation's old flag is refused with its one name.
+    const local = await cli(['train', 'sft', root, '--local', '--no-track']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/--local is now --method glorank-local/);
     const missing = await cli(['eval', path.join(root, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/not a checkpoint/);

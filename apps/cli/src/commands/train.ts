@@ -25,7 +25,7 @@ import {
   trainRewardModel,
 } from '@glorank/model';
 import { openRunStore, type RunStore, storagePaths } from '@glorank/tracking';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
 import { createProgress } from '../support/progress.js';
 
@@ -139,7 +139,16 @@ export function registerTrain(program: Command): void {
       .command('sft')
       .description('supervised pre-training on demonstration slates (train split)')
       .argument('<datasetDir>', 'converted dataset folder with codes.arrow (run `glorank tokenize` first)')
-      .option('--local', 'train the local-index ablation ("pick candidate #k") instead of GloRank')
+      .addOption(
+        new Option(
+          '--method <name>',
+          'glorank-sft, or glorank-local: the local-index ablation ("pick candidate #k")',
+        )
+          .choices(['glorank-sft', 'glorank-local'])
+          .default('glorank-sft'),
+      )
+      // The ablation's earlier flag: refused with the one name it has everywhere now.
+      .addOption(new Option('--local').hideHelp())
       .option('--epochs <n>', 'override sft.epochs', parseIntOption('--epochs', 0))
       .option(
         '--workers <n>',
@@ -164,7 +173,7 @@ sft.searchSamples Plackett-Luce samples; every training request is used.
 Examples:
   $ glorank train sft datasets/out/synthetic
   $ glorank train sft datasets/out/ml-1m --config experiments/glorank.yaml --seed 2 --out runs/ml1m-sft
-  $ glorank train sft datasets/out/synthetic --local --json | jq .result
+  $ glorank train sft datasets/out/synthetic --method glorank-local --json | jq .result
   $ glorank train reward-model datasets/out/synthetic --out runs/reward
   $ glorank train sft datasets/out/synthetic --search-demos runs/reward --epochs 15`,
     )
@@ -172,6 +181,7 @@ Examples:
       async (
         datasetDir: string,
         flags: CommonFlags & {
+          method: 'glorank-sft' | 'glorank-local';
           local?: boolean;
           epochs?: number;
           workers?: number;
@@ -179,6 +189,14 @@ Examples:
           searchDemos?: string;
         },
       ) => {
+        if (flags.local)
+          throw new UserError(
+            '--local is now --method glorank-local (one name for the local-index ablation)',
+            {
+              field: '--local',
+            },
+          );
+        const local = flags.method === 'glorank-local';
         // The config and an occupied --out first: a mistake there should not wait for loading.
         const base = await configOf(flags);
         if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
@@ -188,7 +206,7 @@ Examples:
         const codes = await codesOf(dir);
         const config: GloRankTrainConfig = {
           ...base,
-          model: { ...base.model, ...(flags.local ? { mode: 'local' as const } : {}) },
+          model: { ...base.model, ...(local ? { mode: 'local' as const } : {}) },
           sft: {
             ...base.sft,
             ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),
@@ -206,7 +224,8 @@ Examples:
             ? (await loadEvaluator(path.resolve(flags.searchDemos))).evaluator
             : null;
         const out = path.resolve(
-          flags.out ?? defaultOut(dataset, config.model.mode === 'local' ? 'local-sft' : 'sft', flags.seed),
+          flags.out ??
+            defaultOut(dataset, config.model.mode === 'local' ? 'glorank-local' : 'sft', flags.seed),
         );
         await prepareOut(out, flags);
         const tracking = await startTracking(
