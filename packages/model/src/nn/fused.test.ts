@@ -4,30 +4,9 @@ import '../backend/register-gradients.js';
 import { Rng } from '@glorank/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installWasmKernels, wasmKernelsInstalled } from '../backend/wasm-kernels.js';
+import { maxRelDiff, onBackend } from '../test-support/backend-compare.js';
 import { MASK_VALUE } from './attention.js';
 import { attentionCore, attentionCoreOps, layerNorm, layerNormOps } from './fused.js';
-
-/** Largest |x - y| / max(1, |y|). */
-function maxRelDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  expect(x.length).toBe(y.length);
-  let worst = 0;
-  for (let i = 0; i < x.length; i++) {
-    const yi = y[i] as number;
-    worst = Math.max(worst, Math.abs((x[i] as number) - yi) / Math.max(1, Math.abs(yi)));
-  }
-  return worst;
-}
-
-async function onBackend(
-  backend: string,
-  arrays: { values: Float32Array; shape: number[] }[],
-  f: (...xs: tf.Tensor[]) => tf.Tensor[],
-): Promise<Float32Array[]> {
-  expect(await tf.setBackend(backend)).toBe(true);
-  return tf.tidy(() =>
-    f(...arrays.map((a) => tf.tensor(a.values, a.shape))).map((t) => t.dataSync() as Float32Array),
-  );
-}
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
