@@ -103,6 +103,9 @@ const schema = z.strictObject({
       checkpointEvery: z.int().min(0),
       normalizeStd: z.boolean(),
       workers: pos(),
+      validateEvery: z.int().min(0),
+      patience: z.int().min(0),
+      validRequests: z.int().min(0),
     })
     .partial(),
   decode: z

@@ -91,6 +91,82 @@ describe('GRPO', () => {
     reference.store.dispose();
   });
 
+  it('keeps the best weights on validation: a reward that validation disagrees with returns the start, stopped early', async () => {
+    // RL raises lowScoreReward; the validation score is its negative (what a logged-click metric
+    // does when the reward is being gamed). Every RL round scores worse than the start, so the
+    // start's weights must come back bit for bit, and patience 2 stops the run at round 4 of 12.
+    const policy = new GloRankModel(new ParamStore(new Rng(11)), codes, modelConfig);
+    const reference = frozenCopy(policy);
+    const start = policy.store.names().map((n) => Array.from(policy.store.get(n).dataSync()));
+    const scores: number[] = [];
+    const logged: Record<string, number>[] = [];
+    const result = await trainGrpo({
+      policy,
+      reference,
+      reward: lowScoreReward,
+      requests: train,
+      config: {
+        ...DEFAULT_GRPO_CONFIG,
+        steps: 12,
+        batchSize: 16,
+        group: 4,
+        learningRate: 3e-3,
+        klCoef: 0.01,
+        normalizeStd: true,
+        validateEvery: 2,
+        patience: 2,
+      },
+      seed: 1,
+      logger: { log: (_s, m) => logged.push(m) },
+      validate: (m) => {
+        const v = -greedyReward(m, train);
+        scores.push(v);
+        return v;
+      },
+    });
+    // Checks at rounds 0, 2 and 4; the start is never beaten (the reward does rise: checked above).
+    expect(scores.length).toBe(3);
+    expect(Math.max(...scores.slice(1))).toBeLessThanOrEqual(scores[0]!);
+    expect(result.selectedStep).toBe(0);
+    expect(result.stoppedEarly).toBe(true);
+    expect(result.startScore).toBe(scores[0]);
+    expect(logged.filter((m) => 'rl/valid_score' in m).length).toBe(3);
+    const end = policy.store.names().map((n) => Array.from(policy.store.get(n).dataSync()));
+    expect(end).toEqual(start);
+    policy.store.dispose();
+    reference.store.dispose();
+  });
+
+  it('keeps a later round when validation agrees with the reward', async () => {
+    const policy = new GloRankModel(new ParamStore(new Rng(11)), codes, modelConfig);
+    const reference = frozenCopy(policy);
+    const result = await trainGrpo({
+      policy,
+      reference,
+      reward: lowScoreReward,
+      requests: train,
+      config: {
+        ...DEFAULT_GRPO_CONFIG,
+        steps: 12,
+        batchSize: 16,
+        group: 4,
+        learningRate: 3e-3,
+        klCoef: 0.01,
+        normalizeStd: true,
+        validateEvery: 4,
+        patience: 0,
+      },
+      seed: 1,
+      logger: silentLogger,
+      validate: (m) => greedyReward(m, train),
+    });
+    expect(result.selectedStep).toBeGreaterThan(0);
+    expect(result.selectedScore).toBeGreaterThan(result.startScore);
+    expect(greedyReward(policy, train)).toBe(result.selectedScore);
+    policy.store.dispose();
+    reference.store.dispose();
+  });
+
   it('resumes to exactly the weights of an uninterrupted run', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-rl-'));
     const config = { ...DEFAULT_GRPO_CONFIG, steps: 4, batchSize: 8, group: 3, checkpointEvery: 1 };

@@ -49,6 +49,19 @@ export interface GrpoConfig {
   normalizeStd: boolean;
   /** Threads computing each policy gradient (data-parallel over the round's requests; see SftConfig.workers). */
   workers: number;
+  /**
+   * Score the policy on the VALID split (P@L + NDCG@L of greedy slates on logged clicks) before
+   * the first round and every this many rounds, keep the best-scoring weights (the SFT start
+   * included) and restore them at the end; 0: off. On real logs a learned reward can be raised
+   * by slates that precision and NDCG on the logged clicks call worse (issue 13: ML-100K P@6
+   * 18.5 -> 8.4 while the reward rose); selecting on valid ranking metrics keeps RL from
+   * returning a policy worse on valid than the one it started from.
+   */
+  validateEvery: number;
+  /** Stop after this many validations in a row without improvement (0: never stop early). */
+  patience: number;
+  /** Valid requests scored per check (a fixed seeded subset; 0: all). */
+  validRequests: number;
 }
 
 export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
@@ -65,6 +78,9 @@ export const DEFAULT_GRPO_CONFIG: GrpoConfig = {
   checkpointEvery: 10,
   normalizeStd: false,
   workers: 1,
+  validateEvery: 5,
+  patience: 3,
+  validRequests: 1000,
 };
 
 /** Reward of each slate (item ids, top first) for its request; higher is better. */
@@ -87,6 +103,11 @@ export interface GrpoRun {
   maxSteps?: number;
   onStep?: (done: number, total: number) => void;
   meta?: Record<string, unknown>;
+  /**
+   * Validation score of the current policy (higher is better; the pipeline passes P@L + NDCG@L
+   * on valid requests). With config.validateEvery > 0 the best-scoring weights are kept.
+   */
+  validate?: (policy: GloRankModel) => number;
 }
 
 export interface GrpoResult {
@@ -95,6 +116,13 @@ export interface GrpoResult {
   /** Mean sampled reward of the first and the last round. */
   firstReward: number;
   lastReward: number;
+  /** Round whose weights validation kept (0: the SFT start) and its score; NaN without validation. */
+  selectedStep: number;
+  selectedScore: number;
+  /** Validation score before the first round. */
+  startScore: number;
+  /** Validation stopped the run early. */
+  stoppedEarly: boolean;
 }
 
 /**
@@ -276,6 +304,30 @@ export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
   };
   const stopAt = Math.min(config.steps, run.maxSteps ?? config.steps);
   let lastReward = Number.NaN;
+  // Checkpoint selection on the valid split (kept in memory; a resumed run starts afresh).
+  const validating = run.validate !== undefined && config.validateEvery > 0;
+  let best = {
+    step,
+    score: Number.NaN,
+    weights: null as ReturnType<typeof policy.store.exportArrays> | null,
+  };
+  let startScore = Number.NaN;
+  let sinceBest = 0;
+  let stoppedEarly = false;
+  const checkValid = (): void => {
+    if (!validating) return;
+    const score = (run.validate as (p: GloRankModel) => number)(policy);
+    if (Number.isNaN(startScore)) startScore = score;
+    run.logger.log(step, { 'rl/valid_score': score });
+    // Strictly better only: ties keep the earlier (closer to SFT) weights.
+    if (best.weights === null || score > best.score) {
+      best = { step, score, weights: policy.store.exportArrays() };
+      sinceBest = 0;
+    } else {
+      sinceBest++;
+    }
+  };
+  checkValid();
   const pool = await GradientPool.start(policy, config.workers);
   pool.setReference(run.reference);
   try {
@@ -313,12 +365,35 @@ export async function trainGrpo(run: GrpoRun): Promise<GrpoResult> {
         'rl/grad_norm': stats.gradNorm,
       });
       run.onStep?.(step, config.steps);
+      if (validating && (step % config.validateEvery === 0 || step === stopAt)) {
+        checkValid();
+        if (config.patience > 0 && sinceBest >= config.patience && step < stopAt) {
+          stoppedEarly = true;
+          run.logger.info?.(
+            `RL: no valid improvement in ${config.patience} checks; stopping at round ${step}, keeping round ${best.step}`,
+          );
+          break;
+        }
+      }
       if (config.checkpointEvery > 0 && step % config.checkpointEvery === 0 && step < stopAt) await save();
     }
   } finally {
     await pool.close();
   }
+  const selectedStep = validating ? best.step : Number.NaN;
+  if (validating && best.weights !== null && best.step !== step) policy.store.importArrays(best.weights);
+  // An early stop ends the run: its checkpoint counts as finished.
+  if (stoppedEarly) step = config.steps;
   await save();
   optimizer.dispose();
-  return { steps: step, finished: step >= config.steps, firstReward, lastReward };
+  return {
+    steps: step,
+    finished: step >= config.steps,
+    firstReward,
+    lastReward,
+    selectedStep,
+    selectedScore: best.score,
+    startScore,
+    stoppedEarly,
+  };
 }

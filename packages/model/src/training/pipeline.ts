@@ -4,7 +4,7 @@
 import type { LoadedDataset, RerankRequest, Split } from '@glorank/data';
 import { Rng, type SlateMetrics, slateMetrics, UserError } from '@glorank/data';
 import { frozenCopy, loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
-import type { ItemCodes } from '../glorank/item-codes.js';
+import type { ItemCodes } from '@glorank/data';
 import { GloRankModel } from '../glorank/model.js';
 import { type DecodeConfig, GloRankReranker } from '../glorank/reranker.js';
 import type { TrainLogger } from '../methods/reranker.js';
@@ -223,12 +223,27 @@ export async function trainGloRankRl(
 ): Promise<{ model: GloRankModel; result: GrpoResult }> {
   const policy = typeof o.from === 'string' ? (await loadGloRankCheckpoint(o.from)).model : o.from;
   const reference = frozenCopy(policy);
+  const L = o.dataset.manifest.protocol.slateSize ?? policy.config.slateSize;
+  // Checkpoint selection on valid ranking metrics: a fixed subset of valid requests with a
+  // positive (the metrics skip the others), drawn once so every check scores the same requests.
+  const valid = requestsOf(o.dataset, ['valid']).filter(
+    (r) => r.candidates.length >= L && r.labels.some((y) => y > 0),
+  );
+  const rng = new Rng(o.seed + 7919);
+  const probe =
+    o.config.rl.validRequests > 0 ? rng.shuffle([...valid]).slice(0, o.config.rl.validRequests) : valid;
+  const validate = (model: GloRankModel): number => {
+    const slates = new GloRankReranker('glorank-rl', model, o.config.decode).rank(probe, L);
+    const m = evaluateSlates('valid', probe, slates, L, null).metrics;
+    return m.precision + m.ndcg;
+  };
   const result = await trainGrpo({
     policy,
     reference,
     reward: o.reward,
     requests: requestsOf(o.dataset, ['train']),
     config: o.config.rl,
+    ...(probe.length > 0 ? { validate } : {}),
     seed: o.seed,
     logger: o.logger,
     ...stageRunOptions(o, typeof o.from === 'string' ? { from: o.from } : {}),
