@@ -1,10 +1,9 @@
 // GloRank end to end on a loaded dataset: SFT, the reward model, RL and evaluation, each
 // one call. The CLI (`glorank train|eval`) and the experiment harness use these, so the
 // request splits, checkpoint layout and metric definitions live in one place.
-import type { LoadedDataset, RerankRequest, Split } from '@glorank/data';
+import type { ItemCodes, LoadedDataset, RerankRequest, Split } from '@glorank/data';
 import { Rng, type SlateMetrics, slateMetrics, UserError } from '@glorank/data';
 import { frozenCopy, loadGloRankCheckpoint } from '../glorank/checkpoint-io.js';
-import type { ItemCodes } from '@glorank/data';
 import { GloRankModel } from '../glorank/model.js';
 import { type DecodeConfig, GloRankReranker } from '../glorank/reranker.js';
 import type { TrainLogger } from '../methods/reranker.js';
