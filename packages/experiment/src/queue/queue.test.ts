@@ -11,10 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseExperimentConfig } from '../config.js';
+import { type ExperimentConfig, parseExperimentConfig } from '../config.js';
 import { runExperiment } from '../runner.js';
 import { STAGE_MARKER } from '../stage-store.js';
-import { runQueuedExperiment } from './coordinator.js';
+import { type QueuedExperimentOptions, runQueuedExperiment } from './coordinator.js';
 import { StageQueue } from './stage-queue.js';
 import { runWorker } from './worker.js';
 
@@ -149,6 +149,21 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
   let artifactRoot = '';
   let workers: Worker[] = [];
   let queue: StageQueue;
+  /** runQueuedExperiment with this suite's settings; `extra` overrides them. */
+  const onQueue = (config: ExperimentConfig, extra: Partial<QueuedExperimentOptions> = {}) =>
+    runQueuedExperiment({
+      config,
+      configDir: dir,
+      experimentDir: path.join(dir, config.name),
+      dataRoot: dir,
+      backend: 'auto',
+      codeVersion: 'test',
+      queueUrl: url,
+      artifactRoot,
+      leaseSeconds: LEASE,
+      pollMs: 200,
+      ...extra,
+    });
 
   beforeAll(async () => {
     if (missing) throw new Error('GLORANK_TEST_PG_URL is not set; CI must provide loopback PostgreSQL');
@@ -177,18 +192,7 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
 
     workers = ['w1', 'w2', 'w3'].map((n) => startWorker(url, n));
     await Promise.all(workers.map((w) => w.waitFor(/^ready/)));
-    const queued = runQueuedExperiment({
-      config,
-      configDir: dir,
-      experimentDir: path.join(dir, 'queue-a'),
-      dataRoot: dir,
-      backend: 'auto',
-      codeVersion: 'test',
-      queueUrl: url,
-      artifactRoot,
-      leaseSeconds: LEASE,
-      pollMs: 200,
-    });
+    const queued = onQueue(config);
     // Kill whichever worker starts the longest stage, while it computes.
     const victimLine = await Promise.race(
       workers.map((w) => w.waitFor(/train glorank-sft-seed1 .*: running/).then((l) => ({ w, l }))),
@@ -237,25 +241,18 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     // B shares A's dataset and tokenizer (finished): nothing of them is enqueued again.
     const events: string[] = [];
     const jobsB: { kind: string; created: boolean }[] = [];
-    const b = await runQueuedExperiment({
-      config: experiment(
+    const b = await onQueue(
+      experiment(
         'queue-b',
         `  - { method: glorank-sft, model: { dim: 16, heads: 2 }, sft: { epochs: 1, batchSize: 32 } }`,
       ),
-      configDir: dir,
-      experimentDir: path.join(dir, 'queue-b'),
-      dataRoot: dir,
-      backend: 'auto',
-      codeVersion: 'test',
-      queueUrl: url,
-      artifactRoot,
-      leaseSeconds: LEASE,
-      pollMs: 200,
-      onEvent: (e) => {
-        if (e.type === 'stage' && e.status !== 'start') events.push(`${e.kind}:${e.status}`);
+      {
+        onEvent: (e) => {
+          if (e.type === 'stage' && e.status !== 'start') events.push(`${e.kind}:${e.status}`);
+        },
+        onJob: (j) => jobsB.push(j),
       },
-      onJob: (j) => jobsB.push(j),
-    });
+    );
     expect(events).toContain('dataset:reused');
     expect(events).toContain('tokenize:reused');
     expect(jobsB.map((j) => j.kind).sort()).toEqual(['eval', 'eval', 'train', 'train']);
@@ -264,17 +261,7 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     // C and D start together on a dataset nobody has built: one job each for dataset and tokenizer.
     const jobs: { experiment: string; id: string; kind: string }[] = [];
     const run = (name: string, methods: string) =>
-      runQueuedExperiment({
-        config: experiment(name, methods, 4),
-        configDir: dir,
-        experimentDir: path.join(dir, name),
-        dataRoot: dir,
-        backend: 'auto',
-        codeVersion: 'test',
-        queueUrl: url,
-        artifactRoot,
-        leaseSeconds: LEASE,
-        pollMs: 200,
+      onQueue(experiment(name, methods, 4), {
         onJob: (j) => jobs.push({ experiment: name, id: j.id, kind: j.kind }),
       });
     await Promise.all([
@@ -317,16 +304,9 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
       signal: abort.signal,
     });
     try {
-      const err = await runQueuedExperiment({
-        config: experiment('queue-fail', '  - initial', 5),
-        configDir: dir,
-        experimentDir: path.join(dir, 'queue-fail'),
-        dataRoot: dir,
-        backend: 'auto',
-        codeVersion: 'test',
+      const err = await onQueue(experiment('queue-fail', '  - initial', 5), {
         queueUrl: failUrl,
         artifactRoot: path.join(dir, 'fail-artifacts'),
-        leaseSeconds: LEASE,
         attempts: 2,
         pollMs: 100,
       }).catch((e: unknown) => e as Error);

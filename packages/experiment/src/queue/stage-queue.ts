@@ -1,7 +1,7 @@
 // The experiment job queue on PostgreSQL: pg-boss (v10, the last major on Node 20) keeps the
 // jobs, their leases (expire_in), retries and states; this module adds what a stage graph
 // needs on top: one live job per stage hash across every experiment (enqueue under an advisory
-// lock), a GPU queue beside the CPU one, lease renewal while a live worker computes, and an
+// lock), a GPU queue beside the CPU one, lease renewal while a live worker computes (lease-keeper.ts), and an
 // attempt table that records which worker ran which job, when, and on which backend.
 import os from 'node:os';
 import { UserError } from '@glorank/data';
@@ -75,11 +75,13 @@ export interface QueueOptions {
 export class StageQueue {
   readonly leaseSeconds: number;
   readonly attempts: number;
+  readonly url: string;
   private constructor(
     readonly boss: PgBoss,
     readonly pool: pg.Pool,
     options: QueueOptions,
   ) {
+    this.url = options.url;
     this.leaseSeconds = options.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
     this.attempts = options.attempts ?? DEFAULT_ATTEMPTS;
   }
@@ -199,19 +201,6 @@ export class StageQueue {
     return jobs[0] ?? null;
   }
 
-  /**
-   * Keep a running job's lease: its deadline becomes now + lease. False when the job is no
-   * longer this worker's (expired and handed on, or cancelled).
-   */
-  async renew(id: string): Promise<boolean> {
-    const r = await this.pool.query(
-      `UPDATE ${BOSS_SCHEMA}.job SET expire_in = (now() - started_on) + make_interval(secs => $2)
-       WHERE id = $1 AND state = 'active'`,
-      [id, this.leaseSeconds],
-    );
-    return r.rowCount === 1;
-  }
-
   async startAttempt(
     job: PgBoss.JobWithMetadata<StageJobData>,
     worker: string,
@@ -238,13 +227,6 @@ export class StageQueue {
       ],
     );
     return attempt;
-  }
-
-  async heartbeat(id: string, attempt: number): Promise<void> {
-    await this.pool.query(
-      `UPDATE ${SCHEMA}.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2`,
-      [id, attempt],
-    );
   }
 
   async finishAttempt(

@@ -10,6 +10,7 @@ import type PgBoss from 'pg-boss';
 import { codeVersion as readCodeVersion } from '../code-version.js';
 import { ExperimentGraph, type StageAddress } from '../runner.js';
 import { StageStore, stageHash } from '../stage-store.js';
+import { keepLease, type LeaseKeeper } from './lease-keeper.js';
 import { GPU_STAGE_QUEUE, STAGE_QUEUE, type StageJobData, type StageQueue } from './stage-queue.js';
 
 export interface WorkerOptions {
@@ -96,23 +97,12 @@ async function runJob(
   const data = job.data;
   const what = `${data.kind} ${data.label} (${data.experiment}, job ${job.id.slice(0, 8)}, attempt ${job.retryCount + 1})`;
   let attempt = job.retryCount + 1;
-  let lost = false;
-  // Renew well inside the lease so a slow database round trip never lets it lapse.
-  const renew = setInterval(
-    () => {
-      queue
-        .renew(job.id)
-        .then(async (ok) => {
-          if (!ok) lost = true;
-          else await queue.heartbeat(job.id, attempt);
-        })
-        .catch(() => undefined);
-    },
-    Math.max(250, (queue.leaseSeconds * 1000) / 4),
-  );
+  let lease: LeaseKeeper | null = null;
   let graph: ExperimentGraph | null = null;
   try {
     attempt = await queue.startAttempt(job, worker, data.backend);
+    // Renewed every lease/4 from a thread of its own (training blocks this one for long stretches).
+    lease = keepLease({ url: queue.url, jobId: job.id, attempt, leaseSeconds: queue.leaseSeconds });
     const backend = await selectBackend(data.backend as BackendChoice);
     log(`${worker}: ${what}: running on ${backend.name}`);
     const store = new StageStore(
@@ -147,7 +137,7 @@ async function runJob(
     });
     await graph.stage(data.address);
     const outcome = graph.ran > 0 ? 'done' : 'reused';
-    if (lost) {
+    if (lease.lost) {
       await queue.finishAttempt(job.id, attempt, 'lost', 'lease lost before the stage finished');
       log(
         `${worker}: ${what}: finished after its lease was lost (the output is complete; another worker owns the job)`,
@@ -165,7 +155,7 @@ async function runJob(
     log(`${worker}: ${what}: failed: ${message}`);
     return 'failed';
   } finally {
-    clearInterval(renew);
+    await lease?.stop();
     graph?.dispose();
   }
 }
