@@ -1,0 +1,32 @@
+// The real-data recipes of issue 13 carry the safeguards against reward hacking: the reward
+// column from the independent click simulator (not the RL reward model's family), a
+// pessimistic reward-model ensemble, and RL checkpoints chosen on the valid split. Beauty reads
+// the sequences file under --data-root with the protocol defaults (nothing tuned to it).
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadExperimentConfig } from './config.js';
+
+const dir = path.resolve(import.meta.dirname, '../../../experiments');
+
+describe('real-data recipes', () => {
+  for (const file of ['ml-100k.yaml', 'amazon-beauty.yaml']) {
+    it(`${file}: independent simulator, pessimistic ensemble, RL selected on valid`, async () => {
+      const { config } = await loadExperimentConfig(path.join(dir, file));
+      expect(config.evaluation.simulator).toBe('pbm');
+      expect(config.rewardModel['ensemble']).toBeGreaterThanOrEqual(2);
+      expect(config.rewardModel['pessimism']).toBeGreaterThan(0);
+      const rl = config.methods.find((m) => m.method === 'glorank-rl') as { rl?: Record<string, unknown> };
+      expect(rl.rl?.['validateEvery']).toBeGreaterThan(0);
+    });
+  }
+
+  it('amazon-beauty.yaml reads the sequences file with the protocol defaults', async () => {
+    const { config } = await loadExperimentConfig(path.join(dir, 'amazon-beauty.yaml'));
+    expect(config.dataset).toMatchObject({
+      source: 'convert',
+      format: 'sequences',
+      src: 'amazon-beauty-sequences/user_sequence.txt',
+      protocol: {},
+    });
+  });
+});
