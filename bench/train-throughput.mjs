@@ -21,14 +21,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng } from '@glorank/data';
+import { itemCodes, Rng } from '@glorank/data';
 import {
   DEFAULT_GRPO_CONFIG,
   DEFAULT_MODEL_CONFIG,
   DEFAULT_SFT_CONFIG,
   frozenCopy,
   GloRankModel,
-  itemCodes,
   ParamStore,
   selectBackend,
   silentLogger,

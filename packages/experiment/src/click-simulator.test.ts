@@ -1,9 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { generateSynthetic, type RerankRequest, Rng } from '@glorank/data';
+import { generateSynthetic, itemCodes, type RerankRequest, Rng } from '@glorank/data';
 import {
-  itemCodes,
   resolveTrainConfig,
   selectBackend,
   silentLogger,

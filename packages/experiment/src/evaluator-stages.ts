@@ -2,11 +2,11 @@
 // model (train split) and, on data without a true click model, the frozen evaluation
 // simulator (train+valid, its own seed); the independent position-based click simulator
 // (click-simulator.ts, the default on real data); and the simulators the eval stage scores with.
+
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ClickModel, LoadedDataset, Split } from '@glorank/data';
+import type { ClickModel, ItemCodes, LoadedDataset, Split } from '@glorank/data';
 import {
-  type ItemCodes,
   loadEvaluator,
   resolveTrainConfig,
   saveEvaluator,

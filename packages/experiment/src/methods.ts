@@ -4,15 +4,16 @@
 // how it is trained from the shared inputs (dataset, seed, logger, and for GloRank the item
 // codes, the reward model and the SFT checkpoint it starts RL from) into a Reranker. The
 // config schema, the stage graph, the report and the trainer all read this table.
+
 import path from 'node:path';
 import type { LoadedDataset, RerankRequest } from '@glorank/data';
+import { itemCodes } from '@glorank/data';
 import {
   decodeSlates,
   type FitSummary,
   type GloRankModel,
   GloRankReranker,
   InitialOrderReranker,
-  itemCodes,
   loadEvaluator,
   type Reranker,
   readSemanticIds,

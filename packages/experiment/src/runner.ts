@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  type ItemCodes,
+  itemCodes,
   leakAudit,
   loadClickModel,
   loggedSlateStats,
@@ -21,8 +23,6 @@ import {
 } from '@glorank/data';
 import {
   type BackendChoice,
-  type ItemCodes,
-  itemCodes,
   readSemanticIds,
   selectBackend,
   silentLogger,

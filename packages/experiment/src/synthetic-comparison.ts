@@ -4,6 +4,8 @@
 // Used by the benchmark test, `bench/glorank-synthetic.mjs` and the README numbers.
 import {
   generateSynthetic,
+  type ItemCodes,
+  itemCodes,
   type RerankRequest,
   Rng,
   type SyntheticOptions,
@@ -15,9 +17,7 @@ import {
   type EvaluatorEnsemble,
   type GloRankConfigInput,
   greedySlates,
-  type ItemCodes,
   initialSlate,
-  itemCodes,
   type RewardFunction,
   requestsOf,
   resolveTrainConfig,

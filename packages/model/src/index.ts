@@ -12,8 +12,6 @@ export { trainPrm } from './baselines/prm.js';
 export { trainSeq2Slate } from './baselines/seq2slate.js';
 export { frozenCopy, loadGloRankCheckpoint } from './glorank/checkpoint-io.js';
 export { initialSlate } from './glorank/demonstrations.js';
-export type { ItemCodes } from './glorank/item-codes.js';
-export { itemCodes } from './glorank/item-codes.js';
 export { DEFAULT_MODEL_CONFIG, GloRankModel } from './glorank/model.js';
 export { decodeSlates, GloRankReranker } from './glorank/reranker.js';
 export { tokenProbabilities } from './glorank/token-probabilities.js';

@@ -3,14 +3,19 @@
 // shows progress and records the run in the tracking store.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { type LoadedDataset, readDataset, removeStaleTemps, UserError } from '@glorank/data';
+import {
+  type ItemCodes,
+  itemCodes,
+  type LoadedDataset,
+  readDataset,
+  removeStaleTemps,
+  UserError,
+} from '@glorank/data';
 import { storeTracker } from '@glorank/experiment';
 import {
   type BackendChoice,
   type EvaluatorEnsemble,
   type GloRankTrainConfig,
-  type ItemCodes,
-  itemCodes,
   loadEvaluator,
   loadGloRankCheckpoint,
   loadTrainConfig,

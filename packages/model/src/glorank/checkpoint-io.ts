@@ -1,11 +1,10 @@
 // GloRank checkpoints: the network's weights, the semantic-ID table it was trained with
 // (so a checkpoint alone can rank), the model configuration, and whatever training state
 // the trainer adds (optimizer moments, the frozen reference policy, Rng state, counters).
-import { Rng, UserError } from '@glorank/data';
+import { itemCodes, Rng, UserError } from '@glorank/data';
 import { type Checkpoint, loadCheckpoint, saveCheckpoint } from '../nn/checkpoint.js';
 import type { StoredArray } from '../nn/params.js';
 import { ParamStore } from '../nn/params.js';
-import { itemCodes } from './item-codes.js';
 import { DEFAULT_MODEL_CONFIG, GloRankModel, type GloRankModelConfig } from './model.js';
 
 export const GLORANK_CHECKPOINT_KIND = 'glorank-model';

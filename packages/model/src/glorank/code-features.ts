@@ -5,7 +5,7 @@
 //   share the item's first l+1 codes (how much the user has consumed "this kind" of item);
 // - neighbour overlap: for an item in a slate, the position-decayed count of other slate
 //   items sharing its first l+1 codes (how redundant it is where it stands).
-import type { ItemCodes } from './item-codes.js';
+import type { ItemCodes } from '@glorank/data';
 
 /** Length of the common code prefix of two items (0 .. levels). */
 export function commonPrefix(codes: ItemCodes, a: number, b: number): number {

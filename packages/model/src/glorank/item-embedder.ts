@@ -2,11 +2,12 @@
 // items that share code prefixes share parameters and a cold item with a content-derived
 // ID starts from a meaningful vector. The per-level tables live in one matrix with level
 // offsets, so a lookup is a single gather. Optional dense item features add a projection.
+
+import type { ItemCodes } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { Dense } from '../nn/layers.js';
 import type { ParamStore } from '../nn/params.js';
 import { installWasmRowGather } from '../nn/wasm-gather.js';
-import type { ItemCodes } from './item-codes.js';
 
 export class ItemEmbedder {
   /** [sum of vocab, dim]: rows offsets[l] .. offsets[l] + vocab[l] belong to level l. */

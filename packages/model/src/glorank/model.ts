@@ -7,6 +7,7 @@
 // one token per slot, a plain output layer over candidate positions, candidates encoded
 // with their position.
 import type { RerankRequest } from '@glorank/data';
+import { candidateCodes, type ItemCodes } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { CandidateTrie } from '../decoding/trie.js';
 import { causalMask, type KeysValues, MASK_VALUE } from '../nn/attention.js';
@@ -20,7 +21,6 @@ import {
   rowCandidates,
   type StepContext,
 } from './incremental-decoder.js';
-import { candidateCodes, type ItemCodes } from './item-codes.js';
 import { type Encoded, type EncoderInputs, RequestEncoder } from './request-encoder.js';
 
 export type GloRankMode = 'global' | 'local';

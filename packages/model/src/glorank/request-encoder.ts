@@ -3,13 +3,12 @@
 // positions) | candidates], embedded from semantic IDs, and passes through transformer
 // blocks. Candidates carry no position (only their retriever score as a feature), so the
 // encoding of a candidate does not depend on where it sits in the input list.
-import type { RerankRequest } from '@glorank/data';
+import type { ItemCodes, RerankRequest } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { MASK_VALUE } from '../nn/attention.js';
 import { Dense, Embedding, LayerNorm } from '../nn/layers.js';
 import type { ParamStore } from '../nn/params.js';
 import { type BlockOptions, EncoderBlock } from '../nn/transformer.js';
-import type { ItemCodes } from './item-codes.js';
 import { ItemEmbedder } from './item-embedder.js';
 
 /** Plain-array inputs of a batch of requests (built on the CPU, turned into tensors per step). */

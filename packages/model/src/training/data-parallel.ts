@@ -7,10 +7,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RerankRequest } from '@glorank/data';
+import type { ItemCodes, RerankRequest } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { activeBackend, type BackendName } from '../backend/select-backend.js';
-import type { ItemCodes } from '../glorank/item-codes.js';
 import type { GloRankModel, GloRankModelConfig } from '../glorank/model.js';
 import type { StoredArray } from '../nn/params.js';
 import { type RolloutPart, type RolloutShard, sampleShard } from './rollout-shard.js';

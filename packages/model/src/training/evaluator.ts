@@ -5,11 +5,10 @@
 // logged slates with their clicks; its expected clicks are the RL reward. (On real data a
 // second one, trained with another seed on train+valid, is the evaluation simulator.)
 import type { RerankRequest } from '@glorank/data';
-import { Rng, UserError } from '@glorank/data';
+import { type ItemCodes, itemCodes, Rng, UserError } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { historyAffinity, neighbourOverlap } from '../glorank/code-features.js';
 import { loggedSlate } from '../glorank/demonstrations.js';
-import { type ItemCodes, itemCodes } from '../glorank/item-codes.js';
 import { ItemEmbedder } from '../glorank/item-embedder.js';
 import type { TrainLogger } from '../methods/reranker.js';
 import { Adam } from '../nn/adam.js';

@@ -1,8 +1,14 @@
 // Small synthetic problems for GloRank's unit tests: a generated benchmark (real click
 // model, requests with history and retriever scores) and semantic IDs built from the
 // items' content (primary genre, a title word, a disambiguating counter) or drawn at random.
-import { generateSynthetic, Rng, type SyntheticDataset, type SyntheticOptions } from '@glorank/data';
-import { type ItemCodes, itemCodes } from '../item-codes.js';
+import {
+  generateSynthetic,
+  type ItemCodes,
+  itemCodes,
+  Rng,
+  type SyntheticDataset,
+  type SyntheticOptions,
+} from '@glorank/data';
 import { DEFAULT_MODEL_CONFIG, type GloRankModelConfig } from '../model.js';
 
 /** A GloRank model small enough for unit tests, sized for tinyBenchmark's requests. */
