@@ -2,6 +2,7 @@
 // One metric of a results table as bars with 95% interval whiskers, one bar per method, drawn
 // as SVG so it saves as a vector figure (and as PNG) for a paper.
 import { useRef } from 'react';
+import { niceTicks } from '@/lib/axis-ticks';
 import { downloadBlob, downloadSvg, fileSafe, svgToPngBlob } from '@/lib/chart-export';
 
 export interface IntervalBar {
@@ -14,18 +15,6 @@ export interface IntervalBar {
 const W = 320;
 const H = 210;
 const PAD = { left: 46, right: 8, top: 22, bottom: 48 };
-
-/** Round axis ticks covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 4): number[] {
-  const span = hi - lo || Math.abs(hi) || 1;
-  const raw = span / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const out: number[] = [];
-  for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 export function IntervalBars({
   title,

@@ -202,7 +202,8 @@ function PrintedTable({
         </thead>
         <tbody>
           {table.rows.map((r) => {
-            const method = r[0]!.replace(/ \((best )?baseline\)$/, '');
+            // The method name without the role and flag the report appends to it.
+            const method = r[0]!.split(/ \(| ⚠/)[0]!;
             const rowFlags = flags?.[method] ?? [];
             return (
               <tr key={r[0]}>
@@ -272,6 +273,11 @@ function SavedResultsView({ experiment, name }: { experiment: number | string; n
         <div key={t.subset} data-testid={`saved-${t.subset}`}>
           <h2>{t.title}</h2>
           <PrintedTable table={t.main} testId={`saved-table-${t.subset}`} flags={t.flags} />
+          {t.warnings.map((w) => (
+            <p key={w} className="warn-box" data-testid="reward-hacking-warning">
+              {w}
+            </p>
+          ))}
           {t.difference ? (
             <>
               <p>
@@ -299,6 +305,7 @@ function SavedResultsView({ experiment, name }: { experiment: number | string; n
             <div>
               Dataset hash <code>{t.context.manifestHash}</code>; simulator: {t.context.simulator}
             </div>
+            {t.calibration ? <div data-testid="simulator-calibration">{t.calibration}</div> : null}
             {t.simulatorWarning ? <div className="warn">Simulator warning: {t.simulatorWarning}</div> : null}
             {t.notes.map((n) => (
               <div key={`${n.name}:${n.text}`} data-testid="result-note">

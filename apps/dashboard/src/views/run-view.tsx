@@ -20,9 +20,17 @@ const REFETCH_AT = 3000;
 type RunGet = Awaited<ReturnType<typeof trpc.run.get.query>>;
 type LogLine = LiveUpdate['logs'][number];
 
-export function RunView({ idText }: { idText: string }) {
+export function RunView({ idText, initial = null }: { idText: string; initial?: RunGet | null }) {
   const id = /^\d+$/.test(idText) ? Number(idText) : null;
-  const run = useQuery(id === null ? null : `run:${id}`, () => trpc.run.get.query({ id: id! }));
+  // The server sends the run with the page when it could read it; otherwise ask for it here.
+  const fetched = useQuery(id === null || initial !== null ? null : `run:${id}`, () =>
+    trpc.run.get.query({ id: id! }),
+  );
+  const run = initial !== null ? { data: initial, error: undefined } : fetched;
+  // The detail shows times relative to now (duration, heartbeat age): render it in the browser
+  // only, right after hydration, so the server's HTML never disagrees with it.
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
   if (id === null) {
     return (
       <ErrorMessage
@@ -32,7 +40,7 @@ export function RunView({ idText }: { idText: string }) {
     );
   }
   if (run.error) return <ErrorMessage error={run.error} />;
-  if (!run.data) return <Loading what={`run ${id}`} />;
+  if (!run.data || !mounted) return <Loading what={`run ${id}`} />;
   return <RunDetail key={id} initial={run.data} />;
 }
 

@@ -10,21 +10,7 @@ import { useQuery } from '@/client/use-query';
 import { ParallelCoordinates } from '@/components/parallel-coordinates';
 import { ErrorMessage } from '@/components/status-message';
 import { formatDuration, formatInterval, formatNumber, formatTime } from '@/lib/format-values';
-
-export interface RunsView {
-  query: string;
-  sortBy: string;
-  sortKey: string;
-  sortAgg: string;
-  dir: 'asc' | 'desc';
-  /** null: let the server pick the most common keys. */
-  metrics: string[] | null;
-  params: string[] | null;
-  /** Group rows by 'experiment', 'status' or 'params.<key>' ('' for no grouping). */
-  group: string;
-  /** Metric of the parallel-coordinates view of the param columns ('' for none). */
-  pc: string;
-}
+import { PAGE, type RunsView, toInput, toSearch } from '@/lib/runs-view';
 
 // The chosen columns are remembered in this browser when the address does not name them.
 const COLUMNS_KEY = 'glorank.runs.columns';
@@ -42,65 +28,48 @@ function rememberedColumns(): { metrics: string[] | null; params: string[] | nul
   }
 }
 
-const PAGE = 100;
 const ROW = 32;
 const VIEWPORT = 640;
 
-type ListInput = Parameters<typeof trpc.runs.list.query>[0];
 type ListOutput = Awaited<ReturnType<typeof trpc.runs.list.query>>;
 
-function toInput(v: RunsView): ListInput {
-  const dir = v.dir;
-  let sort: ListInput['sort'];
-  if (v.sortBy === 'metric') sort = { by: 'metric', key: v.sortKey, agg: v.sortAgg as 'last', dir };
-  else if (v.sortBy === 'param') sort = { by: 'param', key: v.sortKey, dir };
-  else sort = { by: v.sortBy as 'startedAt', dir };
-  return {
-    query: v.query,
-    sort,
-    limit: PAGE,
-    ...(v.metrics ? { metricKeys: v.metrics } : {}),
-    ...(v.params ? { paramKeys: v.params } : {}),
-  };
-}
-
-function toSearch(v: RunsView): string {
-  const p = new URLSearchParams();
-  if (v.query) p.set('q', v.query);
-  if (v.sortBy !== 'startedAt' || v.dir !== 'desc') {
-    p.set('sort', v.sortBy);
-    p.set('dir', v.dir);
-    if (v.sortBy === 'metric' || v.sortBy === 'param') p.set('key', v.sortKey);
-    if (v.sortBy === 'metric') p.set('agg', v.sortAgg);
-  }
-  if (v.metrics) p.set('metrics', v.metrics.join(','));
-  if (v.params) p.set('params', v.params.join(','));
-  if (v.group) p.set('group', v.group);
-  if (v.pc) p.set('pc', v.pc);
-  const s = p.toString();
-  return s ? `?${s}` : '';
-}
-
-export function RunsTable({ initial }: { initial: RunsView }) {
+export function RunsTable({
+  initial,
+  prefetched = null,
+}: {
+  initial: RunsView;
+  /** The first page as the server read it for `initial` (absent when it could not). */
+  prefetched?: ListOutput | null;
+}) {
   const router = useRouter();
-  // Columns the address does not name come from this browser's last choice.
-  const [view, setView] = useState<RunsView>(() =>
-    initial.metrics === null && initial.params === null && typeof window !== 'undefined'
-      ? { ...initial, ...rememberedColumns() }
-      : initial,
-  );
+  // Starts from the address's view (as the server did, so the first page it sent fits);
+  // columns the address does not name come from this browser's last choice right after.
+  const [view, setView] = useState<RunsView>(initial);
   const [draft, setDraft] = useState(initial.query);
-  const [first, setFirst] = useState<ListOutput | null>(null);
-  const [pages, setPages] = useState<Map<number, RunRow[]>>(new Map());
+  const [first, setFirst] = useState<ListOutput | null>(prefetched);
+  const [pages, setPages] = useState<Map<number, RunRow[]>>(
+    () => new Map(prefetched ? [[0, prefetched.rows]] : []),
+  );
   const [error, setError] = useState<unknown>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const inFlight = useRef(new Set<number>());
   const generation = useRef(0);
+  const skipFetch = useRef(prefetched !== null);
+  useEffect(() => {
+    if (initial.metrics !== null || initial.params !== null) return;
+    const remembered = rememberedColumns();
+    if (remembered.metrics || remembered.params) setView((v) => ({ ...v, ...remembered }));
+  }, [initial]);
   const input = useMemo(() => toInput(view), [view]);
 
   // A new view starts over at the top.
   useEffect(() => {
+    // The server's first page stands for the address's view until the view changes.
+    if (skipFetch.current) {
+      skipFetch.current = false;
+      return;
+    }
     const gen = ++generation.current;
     inFlight.current.clear();
     setPages(new Map());
@@ -172,7 +141,7 @@ export function RunsTable({ initial }: { initial: RunsView }) {
 
   // Column widths chosen so the default view (3 params, 3 metrics) fits 1440 px; more
   // columns scroll sideways with the selection and name columns kept in place (sticky).
-  const widths = [28, 240, 80, 110, 90, 128, 64, ...paramKeys.map(() => 96), ...metricKeys.map(() => 112)];
+  const widths = [28, 200, 84, 110, 90, 156, 60, ...paramKeys.map(() => 96), ...metricKeys.map(() => 124)];
   const columns = widths.map((w) => `${w}px`).join(' ');
   const tableWidth = widths.reduce((a, b) => a + b, 0) + 8;
   const rows: { index: number; row: RunRow | undefined }[] = [];
@@ -293,8 +262,8 @@ export function RunsTable({ initial }: { initial: RunsView }) {
         >
           <div style={{ width: tableWidth, minWidth: '100%' }}>
             <div className="vt-row vt-head" style={{ gridTemplateColumns: columns }}>
-              <div className="sticky-col" style={{ left: 0 }} />
-              <div className="sticky-col" style={{ left: 28 }}>
+              <div className="sticky-col" style={{ left: 4 }} />
+              <div className="sticky-col" style={{ left: 32 }}>
                 <button type="button" className="sort" onClick={() => sortBy('name')}>
                   name{arrow('name')}
                 </button>{' '}
@@ -382,7 +351,7 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                 >
                   {row ? (
                     <>
-                      <div className="sticky-col" style={{ left: 0 }}>
+                      <div className="sticky-col" style={{ left: 4 }}>
                         <input
                           type="checkbox"
                           aria-label={`select run ${row.id}`}
@@ -397,7 +366,7 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                           }
                         />
                       </div>
-                      <div className="sticky-col" style={{ left: 28 }} title={`#${row.id} ${row.name}`}>
+                      <div className="sticky-col" style={{ left: 32 }} title={`#${row.id} ${row.name}`}>
                         <Link href={`/runs/${row.id}`}>{row.name}</Link>{' '}
                         <span className="muted mono">#{row.id}</span>
                       </div>
@@ -412,8 +381,12 @@ export function RunsTable({ initial }: { initial: RunsView }) {
                           </span>
                         ))}
                       </div>
-                      <div className="mono">{formatTime(row.startedAt)}</div>
-                      <div className="num">{formatDuration((row.endedAt ?? Date.now()) - row.startedAt)}</div>
+                      <div className="mono" suppressHydrationWarning>
+                        {formatTime(row.startedAt)}
+                      </div>
+                      <div className="num" suppressHydrationWarning>
+                        {formatDuration((row.endedAt ?? Date.now()) - row.startedAt)}
+                      </div>
                       {paramKeys.map((k) => (
                         <div key={`p-${k}`} className="mono" title={row.params[k] ?? ''}>
                           {row.params[k] ?? '–'}

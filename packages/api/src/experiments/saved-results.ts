@@ -6,9 +6,11 @@
 import path from 'node:path';
 import {
   bestMethods,
+  calibrationLine,
   differenceTable,
   exportResults,
   extraNotes,
+  hackingWarning,
   METRIC_KEYS,
   mainTable,
   metricDecimals,
@@ -43,6 +45,10 @@ export interface SavedTable {
   /** Flags the harness set on a method (e.g. reward up while precision falls). */
   flags: Record<string, string[]>;
   provenance: string[];
+  /** The report's reward-hacking warnings (Markdown emphasis removed), one per flagged method. */
+  warnings: string[];
+  /** The independent simulator's calibration line (real data), null without one. */
+  calibration: string | null;
   leakAudit: boolean;
   simulatorWarning: string | null;
   notes: { name: string; text: string }[];
@@ -80,6 +86,12 @@ function shape(t: ResultsFileTable): SavedTable {
     bestBaseline: t.bestBaseline,
     flags,
     provenance: provenanceLines(t),
+    warnings: t.rows.flatMap((r) =>
+      hackingWarning(r, t.context.cutoff)
+        .filter((l) => l !== '')
+        .map((l) => l.replace(/^> /, '').replace(/\*\*/g, '').replace(/`/g, '')),
+    ),
+    calibration: calibrationLine(t),
     leakAudit: t.context['leakAudit'] !== undefined,
     simulatorWarning: t.context.simulatorWarning ?? null,
     notes: extraNotes(t),
