@@ -210,9 +210,15 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     expect(shared.stages).toEqual(reference.stages);
     expect(shared.stages).toHaveLength(14);
 
-    const jobs = await queue.list({ experiment: 'queue-a' });
+    // The coordinator trusts the stage marker, written before the worker marks its job
+    // complete: give the last worker a moment to do so.
+    let jobs = await queue.list({ experiment: 'queue-a' });
+    for (let i = 0; i < 120 && !jobs.every((j) => j.state === 'completed' && j.outcome === 'done'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      jobs = await queue.list({ experiment: 'queue-a' });
+    }
     expect(jobs).toHaveLength(14);
-    expect(jobs.every((j) => j.state === 'completed')).toBe(true);
+    expect(jobs.map((j) => `${j.state}/${j.outcome}`)).toEqual(Array(14).fill('completed/done'));
     const attempts = await queue.pool.query<{
       hash: string;
       kind: string;
