@@ -196,7 +196,7 @@ describe('exports of results.json', () => {
     await writeFile(path.join(d, 'results', 'results.json'), resultsToJson([flagged]));
     const md = await exportExperiment(d, 'md');
     expect(md).toBe(renderResultsMarkdown(flagged));
-    expect(md).toContain('glorank-rl ⚠ REWARD HACKING FLAGGED');
+    expect(md).toContain('glorank-rl ⚠ REWARD HACKING');
     expect(md).toContain('Simulator calibration on the 120 logged test slates');
     const tables = await readResultsTables(d);
     // Known fields are printed, not repeated as generic notes.

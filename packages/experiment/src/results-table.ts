@@ -7,6 +7,7 @@ import {
   type MeanInterval,
   type MetricKey,
   meanInterval,
+  metricHeading,
   type ProtocolParams,
   pairedDifference,
 } from '@glorank/data';
@@ -14,17 +15,9 @@ import type { SimulatorCalibration } from './click-simulator.js';
 
 export type MetricValues = Record<MetricKey, number>;
 
-/** Column heading of a metric at cut-off L. */
+/** Column heading of a metric at cut-off L (defined once in @glorank/data's results module). */
 export function metricLabel(key: MetricKey, cutoff: number): string {
-  const names: Record<MetricKey, string> = {
-    precision: 'P',
-    recall: 'R',
-    f1: 'F1',
-    ndcg: 'NDCG',
-    map: 'MAP',
-    reward: 'Reward',
-  };
-  return key === 'reward' ? names[key] : `${names[key]}@${cutoff}`;
+  return metricHeading(key, cutoff);
 }
 
 /** One method trained and evaluated with one seed, on one request subset. */

@@ -118,7 +118,7 @@ describe('experiments.saved and runs.groups', () => {
     expect(test!.title).toBe('tiny: test requests (30 scored, 2 skipped without positives)');
     expect(cold!.title).toBe('tiny: cold-start test requests (30 scored, 2 skipped without positives)');
     // Float noise of an interval prints at the table's precision.
-    expect(test!.main.rows[1]!.slice(0, 2)).toEqual(['glorank ⚠ REWARD HACKING FLAGGED', '16.98 ± 0.00']);
+    expect(test!.main.rows[1]!.slice(0, 2)).toEqual(['glorank ⚠ REWARD HACKING', '16.98 ± 0.00']);
     expect(test!.warnings).toEqual([
       '⚠ WARNING: REWARD HACKING FLAGGED for glorank. Against dnn its simulator reward rises by +0.5000 ± 0.1000 while P@6 changes by -3.02 ± 0.50 and NDCG@6 by -3.02 ± 0.50 on the logged clicks (all three paired 95% intervals exclude 0). Its reward is not evidence of a better ranking; read its precision and NDCG.',
     ]);

@@ -141,7 +141,7 @@ export function bestMethods(table: ResultsFileTable, key: MetricKey): Set<string
 
 function methodLabel(t: ResultsFileTable, r: ResultsFileRow): string {
   const role = r.method === t.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : '';
-  const flag = r.rewardHacking ? ` ⚠ REWARD HACKING ${r.rewardHacking.level.toUpperCase()}` : '';
+  const flag = r.rewardHacking?.level === 'flagged' ? ' ⚠ REWARD HACKING' : '';
   return `${r.method}${role}${flag}`;
 }
 
@@ -153,10 +153,16 @@ export function hackingWarning(r: ResultsFileRow, cutoff: number): string[] {
   const f = r.rewardHacking;
   if (!f) return [];
   const d = (m: MeanInterval, digits: number) => formatMeanInterval(m, digits, true);
-  const why =
-    f.level === 'flagged'
-      ? 'all three paired 95% intervals exclude 0'
-      : 'one shared seed, so the noise is unknown: re-run with more seeds to confirm';
+  if (f.level === 'suspected') {
+    // One seed: no interval, and differences of a few hundredths are common; a note, not an alarm.
+    return [
+      `Note (one seed, noise unknown): \`${r.method}\` has a higher reward than \`${f.reference}\` ` +
+        `(${d(f.reward, 4)}) but lower ${metricHeading('precision', cutoff)} (${d(f.precision, 2)}) and ` +
+        `${metricHeading('ndcg', cutoff)} (${d(f.ndcg, 2)}); more seeds tell whether that is reward hacking.`,
+      '',
+    ];
+  }
+  const why = 'all three paired 95% intervals exclude 0';
   return [
     `> **⚠ WARNING: REWARD HACKING ${f.level.toUpperCase()} for \`${r.method}\`.** Against \`${f.reference}\` its ` +
       `simulator reward rises by ${d(f.reward, 4)} while ${metricHeading('precision', cutoff)} changes by ${d(f.precision, 2)} ` +
@@ -405,7 +411,7 @@ export function resultsToLatex(tables: readonly ResultsFileTable[]): string {
     out.push(
       '\\begin{table}[t]',
       '\\centering',
-      `\\caption{${latexEscape(resultsTitle(t))}. Mean $\\pm$ 95\\% interval over seeds ${t.context.seeds.join(', ')}; metrics $\\times 100$ at $L=${L}$.${t.rows.some((r) => r.rewardHacking) ? ' $^{\\dagger}$Reward hacking: the simulator reward rises while P and NDCG on the logged clicks fall.' : ''}}`,
+      `\\caption{${latexEscape(resultsTitle(t))}. Mean $\\pm$ 95\\% interval over seeds ${t.context.seeds.join(', ')}; metrics $\\times 100$ at $L=${L}$.${t.rows.some((r) => r.rewardHacking?.level === 'flagged') ? ' $^{\\dagger}$Reward hacking: the simulator reward rises while P and NDCG on the logged clicks fall.' : ''}}`,
       `\\begin{tabular}{l${'r'.repeat(METRIC_KEYS.length)}}`,
       '\\toprule',
       `Method & ${METRIC_KEYS.map((k) => latexEscape(metricHeading(k, L))).join(' & ')} \\\\`,
@@ -422,7 +428,7 @@ export function resultsToLatex(tables: readonly ResultsFileTable[]): string {
       );
       // pdflatex has no ⚠: a flagged method gets a dagger, explained in the caption.
       const role = r.method === t.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : '';
-      const dagger = r.rewardHacking ? '$^{\\dagger}$' : '';
+      const dagger = r.rewardHacking?.level === 'flagged' ? '$^{\\dagger}$' : '';
       out.push(`${latexEscape(r.method + role)}${dagger} & ${cells.join(' & ')} \\\\`);
     }
     out.push('\\bottomrule', '\\end{tabular}', '\\end{table}', '');
