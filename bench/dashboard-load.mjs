@@ -140,17 +140,32 @@ async function timePage(route, check) {
   for (let i = 0; i < REPEAT; i++) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
-    await page.goto(new URL(route, base).toString());
+    // 'commit': return as soon as the response starts, so the in-page clock below measures
+    // usability, not the load event.
+    await page.goto(new URL(route, base).toString(), { waitUntil: 'commit' });
     cold.push(
       await (await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })).jsonValue(),
     );
-    await page.reload();
+    await page.reload({ waitUntil: 'commit' });
     warm.push(
       await (await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })).jsonValue(),
     );
     await context.close();
   }
   return { cold: median(cold), warm: median(warm) };
+}
+
+/** The page's HTML as the server sends it: time to the whole document, and whether it holds `marker`. */
+async function timeHtml(route, marker) {
+  const get = async () => {
+    const s = performance.now();
+    const text = await (await fetch(new URL(route, base))).text();
+    return { ms: performance.now() - s, has: text.includes(marker) };
+  };
+  await get();
+  const runs = [];
+  for (let i = 0; i < REPEAT * 3; i++) runs.push(await get());
+  return { ms: median(runs.map((r) => r.ms)), rendered: runs.every((r) => r.has) };
 }
 
 // One visit first, so the server's first-request work (opening the store, compiling routes)
@@ -162,6 +177,10 @@ const results = {
   fillSeconds,
   runsPage: await timePage('/runs', runCheck),
   runPage: await timePage(`/runs/${lastRun}`, runPageCheck),
+  html: {
+    runsPage: await timeHtml('/runs', 'data-testid="run-row"'),
+    runPage: await timeHtml(`/runs/${lastRun}`, 'data-testid="run-status"'),
+  },
   api: {
     runsList: await timeApi('runs.list', { query: '', limit: 100 }),
     runGet: await timeApi('run.get', { id: lastRun }),
@@ -182,6 +201,7 @@ process.stdout.write(
     `dashboard page speed, ${RUNS} runs (store filled in ${fillSeconds.toFixed(1)} s), median of ${REPEAT}`,
     `  runs page usable: cold ${f(results.runsPage.cold)}, warm ${f(results.runsPage.warm)}   (bare runs.list over HTTP: ${f(results.api.runsList)})`,
     `  run page usable:  cold ${f(results.runPage.cold)}, warm ${f(results.runPage.warm)}   (bare run.get ${f(results.api.runGet)}, run.series ${f(results.api.runSeries)})`,
+    `  server HTML: runs page ${f(results.html.runsPage.ms)} (rows in it: ${results.html.runsPage.rendered}), run page ${f(results.html.runPage.ms)}`,
     '',
   ].join('\n'),
 );

@@ -3,7 +3,8 @@
 // as SVG so it saves as a vector figure (and as PNG) for a paper.
 import { useRef } from 'react';
 import { niceTicks } from '@/lib/axis-ticks';
-import { downloadBlob, downloadSvg, fileSafe, svgToPngBlob } from '@/lib/chart-export';
+import { fileSafe } from '@/lib/chart-export';
+import { SvgSaveLinks } from './svg-save-links';
 
 export interface IntervalBar {
   method: string;
@@ -101,22 +102,7 @@ export function IntervalBars({
         <line x1={PAD.left} x2={W - PAD.right} y1={y(0)} y2={y(0)} stroke="#667085" />
       </svg>
       <figcaption>
-        <button
-          type="button"
-          className="link"
-          onClick={() => svg.current && downloadSvg(svg.current, `${name}.svg`)}
-        >
-          SVG
-        </button>{' '}
-        <button
-          type="button"
-          className="link"
-          onClick={() => {
-            if (svg.current) void svgToPngBlob(svg.current).then((b) => downloadBlob(b, `${name}.png`));
-          }}
-        >
-          PNG
-        </button>
+        <SvgSaveLinks svg={svg} name={name} />
       </figcaption>
     </figure>
   );

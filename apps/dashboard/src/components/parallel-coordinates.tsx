@@ -4,8 +4,9 @@
 // good runs shows at a glance. Numeric params get a linear axis, others one tick per value.
 // SVG, so it saves as a figure.
 import { useRef } from 'react';
-import { downloadBlob, downloadSvg, fileSafe, svgToPngBlob } from '@/lib/chart-export';
+import { fileSafe } from '@/lib/chart-export';
 import { formatNumber } from '@/lib/format-values';
+import { SvgSaveLinks } from './svg-save-links';
 
 export interface PcRun {
   id: number;
@@ -139,23 +140,7 @@ export function ParallelCoordinates({
       </svg>
       <figcaption>
         {withValue.length} runs; colour: {metric} (blue low, orange high).{' '}
-        <button
-          type="button"
-          className="link"
-          onClick={() => svg.current && downloadSvg(svg.current, `parallel-${fileSafe(metric)}.svg`)}
-        >
-          SVG
-        </button>{' '}
-        <button
-          type="button"
-          className="link"
-          onClick={() => {
-            if (svg.current)
-              void svgToPngBlob(svg.current).then((b) => downloadBlob(b, `parallel-${fileSafe(metric)}.png`));
-          }}
-        >
-          PNG
-        </button>
+        <SvgSaveLinks svg={svg} name={`parallel-${fileSafe(metric)}`} />
       </figcaption>
     </figure>
   );
