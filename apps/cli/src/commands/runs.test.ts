@@ -48,6 +48,19 @@ describe('glorank runs', () => {
       (await cli(['runs', 'ls', '--status', 'running', '--param', 'lr>=1', '--json'])).stdout,
     );
     expect(f.runs.map((x: { id: number }) => x.id)).toEqual([3, 2]);
+    // One filter syntax with the dashboard: --where takes its search box query, and the
+    // --param/--metric shorthands are its terms. Final losses 0.5, 0.25, 0.75; lr 0, 1, 2.
+    const ids = async (...args: string[]) =>
+      (
+        JSON.parse((await cli(['runs', 'ls', ...args, '--json'])).stdout) as { runs: { id: number }[] }
+      ).runs.map((x) => x.id);
+    expect(await ids('--where', 'status:running params.lr>=1')).toEqual([3, 2]);
+    expect(await ids('--where', 'metrics.loss.last<0.6')).toEqual([2, 1]);
+    expect(await ids('--metric', 'last:loss<0.6')).toEqual([2, 1]);
+    expect(await ids('--where', 'metrics.loss.min<0.6', '--param', 'lr<1')).toEqual([1]);
+    const bad = await cli(['runs', 'ls', '--where', 'params.lr>=1 colour:red']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--where: unknown filter 'colour:'/);
     const text = await cli(['runs', 'ls', '--sort', 'min:loss']);
     expect(text.stdout).toMatch(/MIN loss/);
     expect(text.stdout).toMatch(/1-3 of 3 runs/);

@@ -1,15 +1,16 @@
 // `glorank runs ls|show|tag|rm|export`: browse and curate the run store (SQLite file by
 // default, PostgreSQL with GLORANK_DB_URL or --db). All queries live in @glorank/tracking.
 import path from 'node:path';
+import { parseRunQuery, RunQueryError } from '@glorank/api';
 import { UserError, writeFileAtomic } from '@glorank/data';
 import {
-  type CompareOp,
   type ListRunsOptions,
   type MetricAgg,
   type MetricFilter,
   openRunStore,
   type ParamFilter,
   RUN_STATUSES,
+  type RunFilter,
   type RunSort,
   type RunStatus,
   type RunStore,
@@ -22,7 +23,6 @@ import { printable } from '../support/terminal-text.js';
 
 const FIELDS = ['id', 'name', 'status', 'startedAt', 'endedAt', 'heartbeatAt'] as const;
 const AGGS: readonly MetricAgg[] = ['last', 'min', 'max'];
-const COMPARISON = /^(.+?)(<=|>=|!=|=|<|>)(.+)$/;
 
 function collect<T>(parse: (v: string) => T) {
   return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
@@ -53,30 +53,43 @@ function parseSort(value: string): RunSort {
   );
 }
 
-/** `lr=0.001`, `optimizer=adam`, `batch>=32`. */
-function parseParamFilter(value: string): ParamFilter {
-  const m = value.match(COMPARISON);
-  if (!m)
-    throw new InvalidArgumentError(`--param must look like name=value or name>=number, got '${value}'.`);
-  const [, key = '', op = '=', raw = ''] = m;
-  const num = Number(raw);
-  const numeric = raw.trim().length > 0 && Number.isFinite(num);
-  if (!numeric && op !== '=' && op !== '!=') {
-    throw new InvalidArgumentError(`--param ${key}${op} needs a number, got '${raw}'.`);
+/**
+ * Comparisons are read by the dashboard search box's parser (`parseRunQuery`), so `runs ls`
+ * and the dashboard share one filter syntax: `--where` takes a whole query, `--param lr>=0.001`
+ * is the query term `params.lr>=0.001`, `--metric min:loss<0.5` is `metrics.loss.min<0.5`.
+ */
+function parseQuery(flag: string, query: string): RunFilter {
+  try {
+    return parseRunQuery(query);
+  } catch (err) {
+    if (err instanceof RunQueryError) throw new InvalidArgumentError(`${flag}: ${err.message}.`);
+    throw err;
   }
-  return { key, op: op as CompareOp, value: numeric ? num : raw };
 }
 
-/** `min:loss<0.5`, `last:val/ndcg>=0.3`. */
+/** `lr=0.001`, `optimizer=adam`, `batch>=32`: the query term `params.<cond>`. */
+function parseParamFilter(value: string): ParamFilter {
+  const filter = parseQuery('--param', `params.${value}`);
+  const only = filter.params?.[0];
+  if (only === undefined || filter.params?.length !== 1 || Object.keys(filter).length !== 1)
+    throw new InvalidArgumentError(`--param must look like name=value or name>=number, got '${value}'.`);
+  return only;
+}
+
+/** `min:loss<0.5`, `last:val/ndcg>=0.3`: the query term `metrics.<key>.<agg><op><value>`. */
 function parseMetricFilter(value: string): MetricFilter {
   const colon = value.indexOf(':');
   const agg = value.slice(0, colon);
-  const m = value.slice(colon + 1).match(COMPARISON);
-  const num = Number(m?.[3]);
-  if (colon <= 0 || !(AGGS as readonly string[]).includes(agg) || !m || !Number.isFinite(num)) {
+  const rest = value.slice(colon + 1);
+  const op = rest.search(/[<>=!]/);
+  if (colon <= 0 || !(AGGS as readonly string[]).includes(agg) || op <= 0) {
     throw new InvalidArgumentError(`--metric must look like min:loss<0.5 (last|min|max), got '${value}'.`);
   }
-  return { key: m[1] ?? '', agg: agg as MetricAgg, op: (m[2] ?? '=') as CompareOp, value: num };
+  const filter = parseQuery('--metric', `metrics.${rest.slice(0, op)}.${agg}${rest.slice(op)}`);
+  const only = filter.metrics?.[0];
+  if (only === undefined || filter.metrics?.length !== 1 || Object.keys(filter).length !== 1)
+    throw new InvalidArgumentError(`--metric must look like min:loss<0.5 (last|min|max), got '${value}'.`);
+  return only;
 }
 
 function dbOption(): Option {
@@ -143,6 +156,7 @@ interface LsOptions {
   name?: string;
   param?: ParamFilter[];
   metric?: MetricFilter[];
+  where?: RunFilter;
   sort?: RunSort;
   asc?: boolean;
   limit: number;
@@ -181,6 +195,11 @@ Examples:
     )
     .option('--metric <cond>', 'metric condition, e.g. min:loss<0.5 (repeatable)', collect(parseMetricFilter))
     .option(
+      '--where <query>',
+      "the dashboard's search syntax, e.g. 'status:finished tag:baseline params.lr>=0.001 metrics.loss.min<0.5'",
+      (q: string) => parseQuery('--where', q),
+    )
+    .option(
       '--sort <by>',
       'startedAt (default), name, status, endedAt, id, param:<name>, last|min|max:<metric>',
       parseSort,
@@ -195,18 +214,26 @@ Examples:
 Examples:
   $ glorank runs ls
   $ glorank runs ls --experiment movielens --tag baseline --sort last:ndcg@6
-  $ glorank runs ls --param lr=0.001 --metric 'min:loss<0.5' --json`,
+  $ glorank runs ls --param lr=0.001 --metric 'min:loss<0.5' --json
+  $ glorank runs ls --where 'experiment:ml-1m params.seed>=2 metrics.test/ndcg@6.max>30'`,
     )
     .action(async (opts: LsOptions) => {
       const sort: RunSort = { ...(opts.sort ?? { by: 'startedAt' }), dir: opts.asc ? 'asc' : 'desc' };
       const query: ListRunsOptions = {
         filter: {
+          ...opts.where,
           ...(opts.status ? { status: opts.status } : {}),
-          ...(opts.tag ? { tags: opts.tag } : {}),
           ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
           ...(opts.name !== undefined ? { nameContains: opts.name } : {}),
-          ...(opts.param ? { params: opts.param } : {}),
-          ...(opts.metric ? { metrics: opts.metric } : {}),
+          ...(opts.param || opts.where?.params
+            ? { params: [...(opts.where?.params ?? []), ...(opts.param ?? [])] }
+            : {}),
+          ...(opts.metric || opts.where?.metrics
+            ? { metrics: [...(opts.where?.metrics ?? []), ...(opts.metric ?? [])] }
+            : {}),
+          ...(opts.tag || opts.where?.tags
+            ? { tags: [...(opts.where?.tags ?? []), ...(opts.tag ?? [])] }
+            : {}),
         },
         sort,
         limit: opts.limit,
