@@ -62,7 +62,7 @@ export function renderResultsMarkdown(table: ResultsTable): string {
     'Backend',
   ];
   const rows = table.rows.map((r) => [
-    `${r.method}${r.method === table.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : ''}${r.rewardHacking ? ` ⚠ REWARD HACKING ${r.rewardHacking.level.toUpperCase()}` : ''}`,
+    `${r.method}${r.method === table.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : ''}${r.rewardHacking?.level === 'flagged' ? ' ⚠ REWARD HACKING' : ''}`,
     ...METRIC_KEYS.map((k) => formatInterval(r.metrics[k], decimals(k))),
     r.difference
       ? `${formatInterval(r.difference[table.primaryMetric], decimals(table.primaryMetric), true)}${significant(r.difference[table.primaryMetric]) ? ' *' : ''}`
@@ -123,10 +123,16 @@ export function hackingWarning(r: MethodRow, L: number): string[] {
   const f = r.rewardHacking;
   if (!f) return [];
   const d = (m: MeanInterval, digits: number) => formatInterval(m, digits, true);
-  const why =
-    f.level === 'flagged'
-      ? 'all three paired 95% intervals exclude 0'
-      : 'one shared seed, so the noise is unknown: re-run with more seeds to confirm';
+  if (f.level === 'suspected') {
+    // One seed: no interval, and differences of a few hundredths are common; a note, not an alarm.
+    return [
+      `Note (one seed, noise unknown): \`${r.method}\` has a higher reward than \`${f.reference}\` ` +
+        `(${d(f.reward, 4)}) but lower ${metricLabel('precision', L)} (${d(f.precision, 2)}) and ` +
+        `${metricLabel('ndcg', L)} (${d(f.ndcg, 2)}); more seeds tell whether that is reward hacking.`,
+      '',
+    ];
+  }
+  const why = 'all three paired 95% intervals exclude 0';
   return [
     `> **⚠ WARNING: REWARD HACKING ${f.level.toUpperCase()} for \`${r.method}\`.** Against \`${f.reference}\` its ` +
       `simulator reward rises by ${d(f.reward, 4)} while ${metricLabel('precision', L)} changes by ${d(f.precision, 2)} ` +

@@ -197,7 +197,7 @@ describe('reward-hacking flag (issue 13)', () => {
       expect(t.rows.find((x) => x.method === name)!.rewardHacking).toBeNull();
     }
     const md = renderResultsMarkdown(t);
-    expect(md).toContain('glorank-rl ⚠ REWARD HACKING FLAGGED');
+    expect(md).toContain('| glorank-rl ⚠ REWARD HACKING ');
     expect(md).toMatch(/WARNING: REWARD HACKING FLAGGED for `glorank-rl`.*Against `glorank-sft`/);
     const json = JSON.parse(resultsToJson([t]));
     expect(json[0].rows[3].rewardHacking.level).toBe('flagged');
@@ -224,7 +224,11 @@ describe('reward-hacking flag (issue 13)', () => {
     const t = build(handRuns.filter((x) => x.seed === 1));
     const rl = t.rows.find((x) => x.method === 'glorank-rl')!;
     expect(rl.rewardHacking?.level).toBe('suspected');
-    expect(renderResultsMarkdown(t)).toContain('REWARD HACKING SUSPECTED');
+    const md = renderResultsMarkdown(t);
+    expect(md).toContain(
+      'Note (one seed, noise unknown): `glorank-rl` has a higher reward than `glorank-sft`',
+    );
+    expect(md).not.toContain('⚠');
   });
 
   it('prints the simulator calibration footer', () => {
