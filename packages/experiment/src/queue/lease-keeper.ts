@@ -1,7 +1,9 @@
-// Renews a running job's lease from its own thread. tfjs training runs long synchronous
-// stretches on the main thread, so a timer there can miss the lease (a live worker's stage
-// was handed on under load); a thread keeps renewing while the process lives, and a killed
-// process stops it with everything else.
+// Renews the leases of a worker's running jobs from a thread of its own, started once per
+// worker process with its own database connection. tfjs training runs long synchronous
+// stretches on the main thread, so a timer there misses a short lease under load, and a
+// thread started per job spent the lease loading `pg` and connecting (both seen on the
+// shared 2-core machine: live workers' stages were handed on). A killed process stops the
+// thread with everything else, so its jobs' leases run out.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -10,64 +12,85 @@ const THREAD = `
 const { workerData, parentPort } = require('node:worker_threads');
 const pg = require(workerData.pgPath);
 const client = new pg.Client({ connectionString: workerData.url, application_name: 'glorank-lease' });
-let timer = null;
-const tick = async () => {
+const held = new Map();
+const renew = async (jobId, attempt) => {
   try {
     const r = await client.query(
       "UPDATE pgboss.job SET expire_in = (now() - started_on) + make_interval(secs => $2) WHERE id = $1 AND state = 'active'",
-      [workerData.jobId, workerData.leaseSeconds],
+      [jobId, workerData.leaseSeconds],
     );
     if (r.rowCount === 1) {
-      await client.query('UPDATE glorank_queue.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2', [
-        workerData.jobId,
-        workerData.attempt,
-      ]);
-    } else parentPort.postMessage('lost');
+      await client.query('UPDATE glorank_queue.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
+    } else if (held.has(jobId)) parentPort.postMessage({ lost: jobId });
   } catch {}
 };
+let timer = null;
 parentPort.on('message', (m) => {
-  if (m !== 'stop') return;
-  if (timer) clearInterval(timer);
-  client.end().finally(() => parentPort.close());
+  if (m.hold) {
+    held.set(m.hold, m.attempt);
+    renew(m.hold, m.attempt);
+  } else if (m.release) held.delete(m.release);
+  else if (m.stop) {
+    if (timer) clearInterval(timer);
+    client.end().finally(() => parentPort.close());
+  }
 });
 client.connect().then(() => {
-  tick();
-  timer = setInterval(tick, workerData.everyMs);
-}, () => parentPort.postMessage('no-connection'));
+  timer = setInterval(() => { for (const [id, attempt] of held) renew(id, attempt); }, workerData.everyMs);
+  parentPort.postMessage({ ready: true });
+}, (err) => parentPort.postMessage({ failed: String(err) }));
 `;
 
-export interface LeaseKeeper {
-  /** True once a renewal found the job no longer active (expired and handed on, or cancelled). */
-  readonly lost: boolean;
-  stop(): Promise<void>;
-}
+export class LeaseKeeper {
+  private readonly lost = new Set<string>();
+  private constructor(private readonly thread: Worker) {
+    thread.on('message', (m: { lost?: string }) => {
+      if (m.lost) this.lost.add(m.lost);
+    });
+  }
 
-export function keepLease(o: {
-  url: string;
-  jobId: string;
-  attempt: number;
-  leaseSeconds: number;
-}): LeaseKeeper {
-  const pgPath = createRequire(import.meta.url).resolve('pg');
-  const thread = new Worker(THREAD, {
-    eval: true,
-    workerData: { ...o, pgPath, everyMs: Math.max(250, (o.leaseSeconds * 1000) / 4) },
-  });
-  const state = { lost: false };
-  thread.on('message', (m) => {
-    if (m === 'lost') state.lost = true;
-  });
-  thread.on('error', () => undefined);
-  const exited = new Promise<void>((r) => thread.once('exit', () => r()));
-  return {
-    get lost() {
-      return state.lost;
-    },
-    async stop() {
-      thread.postMessage('stop');
-      // A thread stuck in a query is not waited on for long.
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-      await thread.terminate();
-    },
-  };
+  /** Start the thread and wait until it is connected (before the worker claims a job). */
+  static async start(url: string, leaseSeconds: number): Promise<LeaseKeeper> {
+    const thread = new Worker(THREAD, {
+      eval: true,
+      workerData: {
+        url,
+        leaseSeconds,
+        pgPath: createRequire(import.meta.url).resolve('pg'),
+        everyMs: Math.max(250, (leaseSeconds * 1000) / 4),
+      },
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: boolean; failed?: string }) => {
+        if (m.ready) resolve();
+        else if (m.failed) reject(new Error(`lease thread could not connect: ${m.failed}`));
+        else return;
+        thread.off('message', onMessage);
+      };
+      thread.on('message', onMessage);
+      thread.once('error', reject);
+    });
+    return new LeaseKeeper(thread);
+  }
+
+  /** Renew this job's lease (now and every lease/4) until released. */
+  hold(jobId: string, attempt: number): void {
+    this.lost.delete(jobId);
+    this.thread.postMessage({ hold: jobId, attempt });
+  }
+
+  /** Stop renewing; true when a renewal found the job no longer this worker's (expired, cancelled). */
+  release(jobId: string): boolean {
+    this.thread.postMessage({ release: jobId });
+    const lost = this.lost.has(jobId);
+    this.lost.delete(jobId);
+    return lost;
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((r) => this.thread.once('exit', () => r()));
+    this.thread.postMessage({ stop: true });
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    await this.thread.terminate();
+  }
 }

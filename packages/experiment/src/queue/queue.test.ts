@@ -20,7 +20,7 @@ import { runWorker } from './worker.js';
 
 const CHILD = fileURLToPath(new URL('./test-support/worker-child.mjs', import.meta.url));
 const BASE_URL = process.env.GLORANK_TEST_PG_URL;
-const LEASE = 6;
+const LEASE = 12;
 
 const experiment = (name: string, methods: string, datasetSeed = 3) =>
   parseExperimentConfig(

@@ -10,7 +10,7 @@ import type PgBoss from 'pg-boss';
 import { codeVersion as readCodeVersion } from '../code-version.js';
 import { ExperimentGraph, type StageAddress } from '../runner.js';
 import { StageStore, stageHash } from '../stage-store.js';
-import { keepLease, type LeaseKeeper } from './lease-keeper.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import { GPU_STAGE_QUEUE, STAGE_QUEUE, type StageJobData, type StageQueue } from './stage-queue.js';
 
 export interface WorkerOptions {
@@ -63,31 +63,38 @@ export async function runWorker(queue: StageQueue, options: WorkerOptions = {}):
   const queues = options.tags?.includes('gpu') ? [GPU_STAGE_QUEUE, STAGE_QUEUE] : [STAGE_QUEUE];
   const summary: WorkerSummary = { done: 0, reused: 0, failed: 0, lost: 0 };
   let idle = 0;
-  while (!options.signal?.aborted) {
-    let job: PgBoss.JobWithMetadata<StageJobData> | null = null;
-    let from = '';
-    for (const q of queues) {
-      job = await queue.fetch(q);
-      if (job) {
-        from = q;
-        break;
+  // Connected before the first claim, so a job's lease is renewed from the moment it is held.
+  const lease = await LeaseKeeper.start(queue.url, queue.leaseSeconds);
+  try {
+    while (!options.signal?.aborted) {
+      let job: PgBoss.JobWithMetadata<StageJobData> | null = null;
+      let from = '';
+      for (const q of queues) {
+        job = await queue.fetch(q);
+        if (job) {
+          from = q;
+          break;
+        }
       }
+      if (!job) {
+        idle++;
+        if (options.idlePolls !== undefined && idle >= options.idlePolls) break;
+        await sleep(options.pollMs ?? 1000, options.signal);
+        continue;
+      }
+      idle = 0;
+      const outcome = await runJob(queue, lease, from, job, name, options, log);
+      summary[outcome]++;
     }
-    if (!job) {
-      idle++;
-      if (options.idlePolls !== undefined && idle >= options.idlePolls) break;
-      await sleep(options.pollMs ?? 1000, options.signal);
-      continue;
-    }
-    idle = 0;
-    const outcome = await runJob(queue, from, job, name, options, log);
-    summary[outcome]++;
+  } finally {
+    await lease.stop();
   }
   return summary;
 }
 
 async function runJob(
   queue: StageQueue,
+  lease: LeaseKeeper,
   from: string,
   job: PgBoss.JobWithMetadata<StageJobData>,
   worker: string,
@@ -97,12 +104,13 @@ async function runJob(
   const data = job.data;
   const what = `${data.kind} ${data.label} (${data.experiment}, job ${job.id.slice(0, 8)}, attempt ${job.retryCount + 1})`;
   let attempt = job.retryCount + 1;
-  let lease: LeaseKeeper | null = null;
+  let held = false;
   let graph: ExperimentGraph | null = null;
   try {
     attempt = await queue.startAttempt(job, worker, data.backend);
-    // Renewed every lease/4 from a thread of its own (training blocks this one for long stretches).
-    lease = keepLease({ url: queue.url, jobId: job.id, attempt, leaseSeconds: queue.leaseSeconds });
+    // Renewed every lease/4 from the lease thread (training blocks this one for long stretches).
+    lease.hold(job.id, attempt);
+    held = true;
     const backend = await selectBackend(data.backend as BackendChoice);
     log(`${worker}: ${what}: running on ${backend.name}`);
     const store = new StageStore(
@@ -132,12 +140,21 @@ async function runJob(
               'on the coordinator: they run different code or see different data',
           );
         }
-        return s.run(spec as never, { codeVersion });
+        try {
+          return await s.run(spec as never, { codeVersion });
+        } catch (err) {
+          // Another worker that took the job over (a lapsed lease) may have published the same
+          // stage first; the rename into place then fails here. Its output is complete: use it.
+          const finished = await s.finished(spec);
+          if (finished) return finished as never;
+          throw err;
+        }
       },
     });
     await graph.stage(data.address);
     const outcome = graph.ran > 0 ? 'done' : 'reused';
-    if (lease.lost) {
+    held = false;
+    if (lease.release(job.id)) {
       await queue.finishAttempt(job.id, attempt, 'lost', 'lease lost before the stage finished');
       log(
         `${worker}: ${what}: finished after its lease was lost (the output is complete; another worker owns the job)`,
@@ -155,7 +172,7 @@ async function runJob(
     log(`${worker}: ${what}: failed: ${message}`);
     return 'failed';
   } finally {
-    await lease?.stop();
+    if (held) lease.release(job.id);
     graph?.dispose();
   }
 }
