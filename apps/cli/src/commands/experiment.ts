@@ -74,6 +74,13 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
   if (opts.track && !opts.queue) store = await openRunStore(paths.database);
   // On a terminal a bar over the stages; elsewhere one line per finished stage.
   const ui: { bar: Progress | null } = { bar: null };
+  // Off a terminal (CI, nohup, a pipe) a long stage (an RL run is many minutes) would print
+  // nothing between its start and end: a line when it starts and one a minute while it runs.
+  const running = new Map<string, { since: number; timer: NodeJS.Timeout }>();
+  const stopHeartbeat = (key: string) => {
+    clearInterval(running.get(key)?.timer);
+    running.delete(key);
+  };
   try {
     const run = opts.queue
       ? (o: RunExperimentOptions) =>
@@ -106,8 +113,21 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
         if (tty) {
           ui.bar ??= createProgress({ label: loaded.config.name, total: e.total, unit: 'stages' });
           ui.bar.update(e.status === 'start' ? e.index - 1 : e.index, `${e.kind} ${e.label}`);
-        } else if (e.status !== 'start') {
-          process.stderr.write(`${stageLine(e)}\n`);
+        } else {
+          const key = `${e.kind} ${e.label}`;
+          if (e.status === 'start') {
+            const since = Date.now();
+            process.stderr.write(`${stageLine(e)}\n`);
+            const timer = setInterval(() => {
+              const secs = Math.round((Date.now() - since) / 1000);
+              process.stderr.write(`${stageLine(e).replace(/: running$/, '')}: still running (${secs}s)\n`);
+            }, 60_000);
+            timer.unref();
+            running.set(key, { since, timer });
+          } else {
+            stopHeartbeat(key);
+            process.stderr.write(`${stageLine(e)}\n`);
+          }
         }
       },
     });
@@ -143,6 +163,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
       ].join('\n'),
     );
   } finally {
+    for (const key of [...running.keys()]) stopHeartbeat(key);
     ui.bar?.stop();
     await store?.close();
   }
