@@ -1,7 +1,6 @@
 // `glorank runs ls|show|tag|rm|export`: browse and curate the run store (SQLite file by
 // default, PostgreSQL with GLORANK_DB_URL or --db). All queries live in @glorank/tracking.
 import path from 'node:path';
-import { parseRunQuery, RunQueryError } from '@glorank/api';
 import { UserError, writeFileAtomic } from '@glorank/data';
 import {
   type ListRunsOptions,
@@ -57,39 +56,68 @@ function parseSort(value: string): RunSort {
  * Comparisons are read by the dashboard search box's parser (`parseRunQuery`), so `runs ls`
  * and the dashboard share one filter syntax: `--where` takes a whole query, `--param lr>=0.001`
  * is the query term `params.lr>=0.001`, `--metric min:loss<0.5` is `metrics.loss.min<0.5`.
+ * Loaded only when a filter needs it, so other commands do not pay for loading the api.
  */
-function parseQuery(flag: string, query: string): RunFilter {
-  try {
-    return parseRunQuery(query);
-  } catch (err) {
-    if (err instanceof RunQueryError) throw new InvalidArgumentError(`${flag}: ${err.message}.`);
-    throw err;
-  }
+type QueryParser = (flag: string, query: string) => RunFilter;
+
+async function queryParser(): Promise<QueryParser> {
+  const { parseRunQuery, RunQueryError } = await import('@glorank/api');
+  return (flag, query) => {
+    try {
+      return parseRunQuery(query);
+    } catch (err) {
+      if (err instanceof RunQueryError) throw new UserError(err.message, { field: flag });
+      throw err;
+    }
+  };
 }
 
 /** `lr=0.001`, `optimizer=adam`, `batch>=32`: the query term `params.<cond>`. */
-function parseParamFilter(value: string): ParamFilter {
-  const filter = parseQuery('--param', `params.${value}`);
+function paramFilter(parse: QueryParser, value: string): ParamFilter {
+  const filter = parse('--param', `params.${value}`);
   const only = filter.params?.[0];
   if (only === undefined || filter.params?.length !== 1 || Object.keys(filter).length !== 1)
-    throw new InvalidArgumentError(`--param must look like name=value or name>=number, got '${value}'.`);
+    throw new UserError(`must look like name=value or name>=number, got '${value}'`, { field: '--param' });
   return only;
 }
 
 /** `min:loss<0.5`, `last:val/ndcg>=0.3`: the query term `metrics.<key>.<agg><op><value>`. */
-function parseMetricFilter(value: string): MetricFilter {
+function metricFilter(parse: QueryParser, value: string): MetricFilter {
+  const wrong = () =>
+    new UserError(`must look like min:loss<0.5 (last|min|max), got '${value}'`, { field: '--metric' });
   const colon = value.indexOf(':');
   const agg = value.slice(0, colon);
   const rest = value.slice(colon + 1);
   const op = rest.search(/[<>=!]/);
-  if (colon <= 0 || !(AGGS as readonly string[]).includes(agg) || op <= 0) {
-    throw new InvalidArgumentError(`--metric must look like min:loss<0.5 (last|min|max), got '${value}'.`);
-  }
-  const filter = parseQuery('--metric', `metrics.${rest.slice(0, op)}.${agg}${rest.slice(op)}`);
+  if (colon <= 0 || !(AGGS as readonly string[]).includes(agg) || op <= 0) throw wrong();
+  const filter = parse('--metric', `metrics.${rest.slice(0, op)}.${agg}${rest.slice(op)}`);
   const only = filter.metrics?.[0];
-  if (only === undefined || filter.metrics?.length !== 1 || Object.keys(filter).length !== 1)
-    throw new InvalidArgumentError(`--metric must look like min:loss<0.5 (last|min|max), got '${value}'.`);
+  if (only === undefined || filter.metrics?.length !== 1 || Object.keys(filter).length !== 1) throw wrong();
   return only;
+}
+
+/** The filter of `runs ls`: its field flags plus the comparisons read by the one query parser. */
+async function lsFilter(opts: LsOptions): Promise<RunFilter> {
+  const parse = opts.where !== undefined || opts.param || opts.metric ? await queryParser() : null;
+  const where = parse && opts.where !== undefined ? parse('--where', opts.where) : {};
+  const params = [
+    ...(where.params ?? []),
+    ...(opts.param ?? []).map((v) => paramFilter(parse as QueryParser, v)),
+  ];
+  const metrics = [
+    ...(where.metrics ?? []),
+    ...(opts.metric ?? []).map((v) => metricFilter(parse as QueryParser, v)),
+  ];
+  const tags = [...(where.tags ?? []), ...(opts.tag ?? [])];
+  return {
+    ...where,
+    ...(opts.status ? { status: opts.status } : {}),
+    ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
+    ...(opts.name !== undefined ? { nameContains: opts.name } : {}),
+    ...(params.length > 0 ? { params } : {}),
+    ...(metrics.length > 0 ? { metrics } : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+  };
 }
 
 function dbOption(): Option {
@@ -154,9 +182,9 @@ interface LsOptions {
   tag?: string[];
   experiment?: string;
   name?: string;
-  param?: ParamFilter[];
-  metric?: MetricFilter[];
-  where?: RunFilter;
+  param?: string[];
+  metric?: string[];
+  where?: string;
   sort?: RunSort;
   asc?: boolean;
   limit: number;
@@ -188,16 +216,11 @@ Examples:
     .option('--tag <tag>', 'only runs with this tag (repeatable: all must match)', collect(String))
     .option('--experiment <name>', 'only runs of this experiment')
     .option('--name <text>', 'run name contains this text (case-insensitive)')
-    .option(
-      '--param <cond>',
-      'param condition, e.g. lr=0.001 or batch>=32 (repeatable)',
-      collect(parseParamFilter),
-    )
-    .option('--metric <cond>', 'metric condition, e.g. min:loss<0.5 (repeatable)', collect(parseMetricFilter))
+    .option('--param <cond>', 'param condition, e.g. lr=0.001 or batch>=32 (repeatable)', collect(String))
+    .option('--metric <cond>', 'metric condition, e.g. min:loss<0.5 (repeatable)', collect(String))
     .option(
       '--where <query>',
       "the dashboard's search syntax, e.g. 'status:finished tag:baseline params.lr>=0.001 metrics.loss.min<0.5'",
-      (q: string) => parseQuery('--where', q),
     )
     .option(
       '--sort <by>',
@@ -220,21 +243,7 @@ Examples:
     .action(async (opts: LsOptions) => {
       const sort: RunSort = { ...(opts.sort ?? { by: 'startedAt' }), dir: opts.asc ? 'asc' : 'desc' };
       const query: ListRunsOptions = {
-        filter: {
-          ...opts.where,
-          ...(opts.status ? { status: opts.status } : {}),
-          ...(opts.experiment !== undefined ? { experiment: opts.experiment } : {}),
-          ...(opts.name !== undefined ? { nameContains: opts.name } : {}),
-          ...(opts.param || opts.where?.params
-            ? { params: [...(opts.where?.params ?? []), ...(opts.param ?? [])] }
-            : {}),
-          ...(opts.metric || opts.where?.metrics
-            ? { metrics: [...(opts.where?.metrics ?? []), ...(opts.metric ?? [])] }
-            : {}),
-          ...(opts.tag || opts.where?.tags
-            ? { tags: [...(opts.where?.tags ?? []), ...(opts.tag ?? [])] }
-            : {}),
-        },
+        filter: await lsFilter(opts),
         sort,
         limit: opts.limit,
         offset: opts.offset,
