@@ -415,6 +415,21 @@ function trainingPopularity(
   return { popularity, trainingCount, unseenInTraining };
 }
 
+/** The (user, item) pairs of the interactions `keep` accepts, in timeline order. */
+function trainingPairs(
+  timeline: Timeline,
+  keep: (k: number) => boolean,
+): { users: Int32Array; items: Int32Array } {
+  const users: number[] = [];
+  const items: number[] = [];
+  for (let k = 0; k < timeline.count; k++) {
+    if (!keep(k)) continue;
+    users.push(timeline.user[k] as number);
+    items.push(timeline.item[k] as number);
+  }
+  return { users: Int32Array.from(users), items: Int32Array.from(items) };
+}
+
 /**
  * Step 8b: the stage-1 retrievers, fitted on training interactions only; the popularity pool is
  * the items they have seen. Cross-fitting: a training request is scored by a BPR model that did
@@ -430,7 +445,6 @@ function fitRetrievers(
   popularity: Int32Array,
   progress: ProgressFn,
 ): Retrievers {
-  const { user, item } = timeline;
   const { training, interactionFolds } = plan;
   const I = popularity.length;
   const poolList: number[] = [];
@@ -441,22 +455,19 @@ function fitRetrievers(
   const epochs = p.bprEpochs ?? 20;
   if (p.retriever === 'bpr' && epochs > 0) {
     for (const heldOutFold of [-1, 0, 1]) {
-      const pu: number[] = [];
-      const pi: number[] = [];
+      const pairs = trainingPairs(
+        timeline,
+        (k) =>
+          !(heldOutFold >= 0 && ((interactionFolds[k] as number) >> heldOutFold) & 1) && training[k] === 1,
+      );
       const seen = new Uint8Array(I);
-      for (let k = 0; k < timeline.count; k++) {
-        if (!training[k] || (heldOutFold >= 0 && ((interactionFolds[k] as number) >> heldOutFold) & 1))
-          continue;
-        pu.push(user[k] as number);
-        pi.push(item[k] as number);
-        seen[item[k] as number] = 1;
-      }
+      for (const it of pairs.items) seen[it] = 1;
       const stage = heldOutFold < 0 ? 'bpr' : `bpr-fold${heldOutFold}`;
       const model = trainBpr(
         users,
         I,
-        Int32Array.from(pu),
-        Int32Array.from(pi),
+        pairs.users,
+        pairs.items,
         { dim: p.bprDim ?? 32, epochs, seed: p.seed + heldOutFold + 1 },
         (epoch) => progress(stage, epoch, epochs),
       );
@@ -467,20 +478,8 @@ function fitRetrievers(
   }
   let cooc: CooccurrenceScorer | null = null;
   if (p.retriever === 'cooccurrence') {
-    const pu: number[] = [];
-    const pi: number[] = [];
-    for (let k = 0; k < timeline.count; k++) {
-      if (!training[k]) continue;
-      pu.push(user[k] as number);
-      pi.push(item[k] as number);
-    }
-    const index = buildCooccurrenceIndex(
-      users,
-      I,
-      Int32Array.from(pu),
-      Int32Array.from(pi),
-      p.cooccurrenceDamping ?? 0.5,
-    );
+    const pairs = trainingPairs(timeline, (k) => training[k] === 1);
+    const index = buildCooccurrenceIndex(users, I, pairs.users, pairs.items, p.cooccurrenceDamping ?? 0.5);
     cooc = new CooccurrenceScorer(index);
   }
   return { bpr, pool: Int32Array.from(poolList), popScores, popularity, cooc };
