@@ -1,7 +1,7 @@
 // A queue worker process for queue.test.ts: the built package's runWorker on the queue named
 // in GLORANK_QUEUE_CHILD, one log line per job event on stdout (the test waits on them and
-// SIGKILLs the process mid-stage). Imports the built package (turbo builds before tests).
-import { runWorker, StageQueue } from '../../../dist/index.js';
+// SIGKILLs the process mid-stage). Imports the built package by its name (turbo builds before tests).
+import { runWorker, StageQueue } from '@glorank/experiment';
 
 const cfg = JSON.parse(process.env.GLORANK_QUEUE_CHILD ?? '{}');
 const queue = await StageQueue.open({ url: cfg.url, leaseSeconds: cfg.lease, maintenanceSeconds: 1 });
