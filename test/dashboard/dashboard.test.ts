@@ -128,6 +128,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
   it('runs page lists every run with last/min/max of chosen metrics', async () => {
     await open('/runs');
     await page.getByTestId('runs-total').filter({ hasText: '5 runs' }).waitFor();
+    await page.getByTestId('run-row').nth(4).waitFor();
     await expect(page.getByTestId('run-row').count()).resolves.toBe(5);
     const table = await text('[data-testid="runs-table"]');
     for (const name of ['dnn seed=1', 'initial seed=2', 'live-run']) expect(table).toContain(name);
@@ -587,6 +588,8 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await shot('run-resumed');
     await open('/runs?q=experiment%3Aglorank-train');
     await page.getByTestId('runs-total').filter({ hasText: '1 run' }).waitFor();
+    // The total renders before the virtualized rows: wait for a row, then count.
+    await page.getByTestId('run-row').first().waitFor();
     await expect(page.getByTestId('run-row').count()).resolves.toBe(1);
   });
 
@@ -601,6 +604,7 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     }
     await open('/runs?q=experiment%3Abulk&sort=name&dir=asc');
     await page.getByTestId('runs-total').filter({ hasText: '450 runs' }).waitFor();
+    await page.getByTestId('run-row').nth(10).waitFor();
     const inDom = await page.getByTestId('run-row').count();
     expect(inDom).toBeGreaterThan(10);
     expect(inDom).toBeLessThan(60);
