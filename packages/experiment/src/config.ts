@@ -106,6 +106,12 @@ const evaluationSchema = z.strictObject({
   /** The frozen evaluation simulator when it is learned (other seed than the RL reward model). */
   simulatorModel: evaluatorSchema.prefault({ seed: 2000 }),
   coldStart: z.boolean().default(true),
+  /**
+   * Requests every method ranks and is scored on: `test` (the reported result) or `valid`, for
+   * choosing a recipe on the valid split only (issue 13). Valid-split stages hash apart from
+   * test ones; the table's title and footer name the split.
+   */
+  split: z.enum(['valid', 'test']).default('test'),
   /** Methods that are baselines for the paired-difference column (default: all but GloRank). */
   baselines: z.array(z.enum(METHOD_NAMES)).optional(),
   /** Metric that picks the best baseline. */

@@ -24,7 +24,10 @@ import { metricPoints, type TrackedRun } from './tracker.js';
 
 /** What every method stage of one experiment shares. */
 export interface MethodScope {
+  /** The evaluated requests: the test split, or the valid split when tuning (evaluation.split). */
   test: readonly RerankRequest[];
+  /** Which split `test` holds (absent: test). */
+  split?: 'valid' | 'test';
   slateSize: number;
   datasetName: string;
   backend: string;
@@ -102,7 +105,7 @@ export async function evaluateAndRecord(
   await writeFileAtomic(path.join(dir, 'eval.json'), `${JSON.stringify(result, nanToNull, 2)}\n`);
   if (run) {
     const step = Math.max(0, Math.round(train.summary.training['steps'] ?? 0));
-    run.logger.log(step, metricPoints('test', result.all.metrics, L));
+    run.logger.log(step, metricPoints(scope.split ?? 'test', result.all.metrics, L));
     if (result.coldStart) run.logger.log(step, metricPoints('cold', result.coldStart.metrics, L));
     run.logger.log(step, { 'test/wall_seconds': train.summary.wallSeconds });
     await run.artifact(slatesFile, 'eval-table');

@@ -51,7 +51,8 @@ export function renderResultsMarkdown(table: ResultsTable): string {
   const c = table.context;
   const L = c.cutoff;
   const scored = table.rows.find((r) => r.seeds.length > 0);
-  const title = `### ${c.dataset}: ${table.subset === 'test' ? 'test requests' : `${table.subset} test requests`}`;
+  const split = c.split ?? 'test';
+  const title = `### ${c.dataset}: ${table.subset === 'test' ? `${split} requests` : `${table.subset} ${split} requests`}`;
   const counts = scored ? ` (${scored.count} scored, ${scored.skipped} skipped without positives)` : '';
   const header = [
     'Method',
@@ -111,6 +112,13 @@ export function renderResultsMarkdown(table: ResultsTable): string {
     `Mean ± 95% Student-t half-width over seeds ${c.seeds.join(', ')}; code ${c.codeVersion}; experiment \`${c.experiment}\`.`,
     '',
   );
+  // A tuning table must not be mistaken for a result (issue 13: recipes are chosen on valid only).
+  if (split === 'valid')
+    out.push(
+      '**Evaluated on the VALID split** (evaluation.split: valid), for choosing settings; not a test result. ' +
+        'The reward simulator was trained on train+valid, so its reward here is in-sample.',
+      '',
+    );
   // Every results table carries its benchmark's sanity check (issue 12).
   if (c.leakAudit) out.push('```', ...formatLeakAudit(c.leakAudit), '```', '');
   if (c.simulatorCalibration) out.push(calibrationLine(c.simulatorCalibration), '');

@@ -44,6 +44,8 @@ export interface TableContext {
   /** How the average reward was computed ('true click model', 'frozen evaluator sha256:...'). */
   simulator: string;
   seeds: number[];
+  /** The split the methods were scored on (absent: test); `valid` marks a tuning table. */
+  split?: 'valid' | 'test';
   /** The dataset's leak audit (learning-free rankers per split), printed under every table. */
   leakAudit?: LeakAudit;
   /**

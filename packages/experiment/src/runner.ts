@@ -296,8 +296,13 @@ export class ExperimentGraph {
       const publishedDir = this.options.datasetsDir
         ? await publishDataset(datasetDir, manifest, this.options.datasetsDir)
         : null;
-      const test = dataset.requests.filter((r) => r.split === 'test');
-      if (test.length === 0) throw new UserError('the dataset has no test requests', { file: datasetDir });
+      const split = config.evaluation.split;
+      const test = dataset.requests.filter((r) => r.split === split);
+      if (test.length === 0)
+        throw new UserError(`the dataset has no ${split} requests to evaluate (evaluation.split: ${split})`, {
+          file: datasetDir,
+          field: 'evaluation.split',
+        });
       const hasClickModel = existsSync(path.join(datasetDir, 'click_model.json'));
       const wanted = config.evaluation.simulator;
       this.simulatorKind = wanted === 'auto' ? (hasClickModel ? 'click-model' : 'pbm') : wanted;
@@ -312,6 +317,7 @@ export class ExperimentGraph {
         slateSize: manifest.protocol.slateSize,
         datasetName: manifest.name,
         backend: this.options.backend,
+        split,
       };
       return {
         datasetDir,
@@ -479,7 +485,7 @@ export class ExperimentGraph {
     else await run.fail(error).catch(() => undefined);
   }
 
-  /** 5a. Train (method, seed) and rank the test requests. */
+  /** 5a. Train (method, seed) and rank the evaluated requests (test, or valid for tuning). */
   train(method: MethodName, seed: number): Promise<StageRecord<TrainSummary>> {
     return this.once(`train/${method}/${seed}`, async () => {
       const { config, backend } = this.options;
@@ -497,7 +503,8 @@ export class ExperimentGraph {
         {
           kind: 'train',
           label: `${method}-seed${seed}`,
-          config: { method: methodConfig, seed, slateSize: L, backend },
+          // The split joins the hash only when it is not the default, so test stages keep their hashes.
+          config: { method: methodConfig, seed, slateSize: L, backend, ...splitKey(scope) },
           inputs,
           run: async (tmp) => {
             const run = await this.openRun(method, seed, manifest.name, datasetHash, L);
@@ -531,7 +538,7 @@ export class ExperimentGraph {
           kind: 'eval',
           label: `${method}-seed${seed}`,
           // protocol 2: the average reward skips P = 0 requests like the other metrics.
-          config: { cutoff: L, simulator: simulator.id, protocol: 2 },
+          config: { cutoff: L, simulator: simulator.id, protocol: 2, ...splitKey(scope) },
           inputs: { dataset: datasetHash, train: train.hash },
           run: async (tmp) =>
             evaluateAndRecord(
@@ -678,6 +685,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
         simulator: simulatorDescription,
         ...(calibration ? { simulatorCalibration: calibration } : {}),
         seeds: config.seeds,
+        split: config.evaluation.split,
         leakAudit:
           manifest.leakAudit ??
           leakAudit(dataset.requests, { slateSize: L, popularity: dataset.items.popularity }),
@@ -701,6 +709,11 @@ export async function runExperiment(options: RunExperimentOptions): Promise<Expe
 async function ensureDir(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   return dir;
+}
+
+/** The evaluated split as a stage-hash field: absent for test (the hashes stages always had). */
+function splitKey(scope: MethodScope): { split?: 'valid' } {
+  return scope.split === 'valid' ? { split: 'valid' } : {};
 }
 
 function configOf(config: ExperimentConfig, method: MethodName): MethodConfig {
