@@ -56,6 +56,11 @@ export { IdMap, InteractionLog } from './protocol/interaction-log.js';
 export { Rng } from './random/rng.js';
 export type { ColumnMapping } from './readers/delimited.js';
 export type { TextEncoding } from './readers/line-reader.js';
+export {
+  failInCiWithoutRealData,
+  REAL_DATA_SKIP_REASON,
+  realDataset,
+} from './readers/real-data-dir.js';
 export type { ExportFormat, PrintedTable, ResultsFileRow, ResultsFileTable } from './results/results-file.js';
 export {
   bestMethods,

@@ -8,17 +8,17 @@ import type { RequestColumns } from '../dataset/request-columns.js';
 import { buildDataset } from '../protocol/build-requests.js';
 import { defaultProtocol } from '../protocol/convert.js';
 import { readMl100k } from '../readers/movielens.js';
+import { failInCiWithoutRealData, REAL_DATA_SKIP_REASON, realDataset } from '../readers/real-data-dir.js';
 import { readSequences } from '../readers/sequences.js';
 import type { ProtocolParams } from '../schema/types.js';
-import { failInCiWithoutRealData, realDataset, SKIP_REASON } from '../test-support/real-data.js';
 import { requestViolations } from '../test-support/request-invariants.js';
 import type { LeakAudit } from './leak-audit.js';
 import { leakAudit } from './leak-audit.js';
 
 const ml100k = realDataset('ml-100k');
 const beauty = realDataset('amazon-beauty-sequences');
-failInCiWithoutRealData('ml-100k', ml100k);
-failInCiWithoutRealData('amazon-beauty-sequences', beauty);
+failInCiWithoutRealData(it, 'ml-100k', ml100k);
+failInCiWithoutRealData(it, 'amazon-beauty-sequences', beauty);
 // GLORANK_REAL_DATA set on purpose but a dataset missing is a broken setup, not a reason to skip.
 for (const [name, dir] of [
   ['ml-100k', ml100k],
@@ -47,7 +47,7 @@ function expectPasses(audit: LeakAudit, splits: ('valid' | 'test')[]): void {
 }
 
 describe.skipIf(!ml100k)(
-  `leak audit on real MovieLens 100K${ml100k ? '' : ` (skipped: ${SKIP_REASON})`}`,
+  `leak audit on real MovieLens 100K${ml100k ? '' : ` (skipped: ${REAL_DATA_SKIP_REASON})`}`,
   () => {
     it('passes with the default protocol', async () => {
       const s = await readMl100k(ml100k!);
@@ -79,7 +79,7 @@ describe.skipIf(!ml100k)(
 );
 
 describe.skipIf(!beauty)(
-  `leak audit on real Amazon Beauty${beauty ? '' : ` (skipped: ${SKIP_REASON})`}`,
+  `leak audit on real Amazon Beauty${beauty ? '' : ` (skipped: ${REAL_DATA_SKIP_REASON})`}`,
   () => {
     it('passes with the default protocol, with more training than test requests and cold test requests', async () => {
       const s = await readSequences(path.join(beauty!, 'user_sequence.txt'));

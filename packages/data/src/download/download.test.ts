@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../dataset/read-dataset.js';
 import { convertDataset } from '../protocol/convert.js';
-import { FIXTURES } from '../test-support/real-data.js';
+import { FIXTURES } from '../test-support/fixtures.js';
 import { makeZip } from '../test-support/zip-writer.js';
 import { downloadBenchmark } from './download.js';
 import { extractZip } from './unzip.js';

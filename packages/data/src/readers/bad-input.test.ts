@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { excerpt } from '../errors/excerpt.js';
 import { UserError } from '../errors/user-error.js';
 import { convertDataset } from '../protocol/convert.js';
-import { FIXTURES } from '../test-support/real-data.js';
+import { FIXTURES } from '../test-support/fixtures.js';
 import { readAmazon } from './amazon.js';
 import { readMl1m, readMl100k, readMovielensCsv } from './movielens.js';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { SourceData } from '../protocol/interaction-log.js';
-import { FIXTURES } from '../test-support/real-data.js';
+import { FIXTURES } from '../test-support/fixtures.js';
 import { readAmazon } from './amazon.js';
 import { readDelimited } from './delimited.js';
 import { readMl1m, readMovielensCsv } from './movielens.js';

@@ -6,19 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { readDataset } from '../dataset/read-dataset.js';
 import { buildDataset } from '../protocol/build-requests.js';
 import { convertDataset, defaultProtocol } from '../protocol/convert.js';
-import { failInCiWithoutRealData, realDataset, SKIP_REASON } from '../test-support/real-data.js';
 import { requestViolations } from '../test-support/request-invariants.js';
 import { readMl1m, readMl100k } from './movielens.js';
+import { failInCiWithoutRealData, REAL_DATA_SKIP_REASON, realDataset } from './real-data-dir.js';
 import { readSequences } from './sequences.js';
 
 const ml100k = realDataset('ml-100k');
 const beauty = realDataset('amazon-beauty-sequences');
 const ml1mMeta = realDataset('ml-1m-metadata');
-failInCiWithoutRealData('ml-100k', ml100k);
-failInCiWithoutRealData('amazon-beauty-sequences', beauty);
-failInCiWithoutRealData('ml-1m-metadata', ml1mMeta);
+failInCiWithoutRealData(it, 'ml-100k', ml100k);
+failInCiWithoutRealData(it, 'amazon-beauty-sequences', beauty);
+failInCiWithoutRealData(it, 'ml-1m-metadata', ml1mMeta);
 
-describe.skipIf(!ml100k)(`real MovieLens 100K${ml100k ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
+describe.skipIf(!ml100k)(`real MovieLens 100K${ml100k ? '' : ` (skipped: ${REAL_DATA_SKIP_REASON})`}`, () => {
   it('reads 100,000 ratings of 943 users on 1,682 items with decoded genres and accents', async () => {
     const s = await readMl100k(ml100k!);
     expect(s.log.count).toBe(100_000);
@@ -73,23 +73,28 @@ describe.skipIf(!ml100k)(`real MovieLens 100K${ml100k ? '' : ` (skipped: ${SKIP_
   });
 });
 
-describe.skipIf(!beauty)(`real Amazon Beauty sequences${beauty ? '' : ` (skipped: ${SKIP_REASON})`}`, () => {
-  it('reads 22,363 users, 12,101 items and 198,502 interactions, and builds valid requests', async () => {
-    const s = await readSequences(path.join(beauty!, 'user_sequence.txt'));
-    expect(s.log.users.size).toBe(22_363);
-    expect(s.log.items.size).toBe(12_101);
-    expect(s.log.count).toBe(198_502);
-    const ds = buildDataset(s, { protocol: { ...defaultProtocol('sequences', s), retriever: 'popularity' } });
-    // The file is already 5-core: the default k-core keeps everything.
-    expect(ds.interactions.count).toBe(198_502);
-    expect(ds.users.count).toBe(22_363);
-    expect(ds.items.count).toBe(12_101);
-    expect(requestViolations(ds)).toEqual([]);
-  });
-});
+describe.skipIf(!beauty)(
+  `real Amazon Beauty sequences${beauty ? '' : ` (skipped: ${REAL_DATA_SKIP_REASON})`}`,
+  () => {
+    it('reads 22,363 users, 12,101 items and 198,502 interactions, and builds valid requests', async () => {
+      const s = await readSequences(path.join(beauty!, 'user_sequence.txt'));
+      expect(s.log.users.size).toBe(22_363);
+      expect(s.log.items.size).toBe(12_101);
+      expect(s.log.count).toBe(198_502);
+      const ds = buildDataset(s, {
+        protocol: { ...defaultProtocol('sequences', s), retriever: 'popularity' },
+      });
+      // The file is already 5-core: the default k-core keeps everything.
+      expect(ds.interactions.count).toBe(198_502);
+      expect(ds.users.count).toBe(22_363);
+      expect(ds.items.count).toBe(12_101);
+      expect(requestViolations(ds)).toEqual([]);
+    });
+  },
+);
 
 describe.skipIf(!ml1mMeta)(
-  `real MovieLens 1M metadata${ml1mMeta ? '' : ` (skipped: ${SKIP_REASON})`}`,
+  `real MovieLens 1M metadata${ml1mMeta ? '' : ` (skipped: ${REAL_DATA_SKIP_REASON})`}`,
   () => {
     it('parses all 3,883 movies and 6,040 users (ratings from a generated ratings.dat)', async () => {
       const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'glorank-ml1m-'));

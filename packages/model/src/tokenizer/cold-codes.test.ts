@@ -6,15 +6,17 @@ import path from 'node:path';
 import {
   buildDataset,
   defaultProtocol,
+  failInCiWithoutRealData,
   InteractionLog,
   type LoadedDataset,
+  REAL_DATA_SKIP_REASON,
   Rng,
   readSource,
+  realDataset,
   requestsFromColumns,
   type SourceData,
 } from '@glorank/data';
 import { describe, expect, it } from 'vitest';
-import { failInCiWithoutRealData, realDataset, SKIP_REASON } from './test-support/real-data.js';
 import { type TokenizeResult, tokenizeDataset } from './tokenize-dataset.js';
 
 const LEVELS = 3;
@@ -86,28 +88,31 @@ describe('cold items without content', () => {
 
 const ml100k = realDataset('ml-100k');
 const beauty = realDataset('amazon-beauty-sequences');
-failInCiWithoutRealData('ml-100k', ml100k);
-failInCiWithoutRealData('amazon-beauty-sequences', beauty);
+failInCiWithoutRealData(it, 'ml-100k', ml100k);
+failInCiWithoutRealData(it, 'amazon-beauty-sequences', beauty);
 
-describe.skipIf(ml100k === null)(`cold codes on real ML-100K${ml100k ? '' : ` (${SKIP_REASON})`}`, () => {
-  it('codes the held-out items from their content: distinct prefixes, same cold set as the dataset', async () => {
-    const s = await readSource('ml-100k', ml100k as string);
-    const ds = loaded(
-      buildDataset(s, {
-        protocol: { ...defaultProtocol('ml-100k', s), coldStartBy: 'random', coldStartShare: 0.05 },
-      }),
-    );
-    const r = tokenizeDataset(ds, { seed: 0, levels: LEVELS, codebookSize: 64 });
-    agreeOnCold(ds, r);
-    const { cold, distinct } = coldPrefixes(ds, r);
-    expect(cold).toBeGreaterThan(30);
-    expect(r.report.items.coldCoded).toBe(cold);
-    expect(distinct).toBeGreaterThan(0.7 * cold);
-  });
-});
+describe.skipIf(ml100k === null)(
+  `cold codes on real ML-100K${ml100k ? '' : ` (${REAL_DATA_SKIP_REASON})`}`,
+  () => {
+    it('codes the held-out items from their content: distinct prefixes, same cold set as the dataset', async () => {
+      const s = await readSource('ml-100k', ml100k as string);
+      const ds = loaded(
+        buildDataset(s, {
+          protocol: { ...defaultProtocol('ml-100k', s), coldStartBy: 'random', coldStartShare: 0.05 },
+        }),
+      );
+      const r = tokenizeDataset(ds, { seed: 0, levels: LEVELS, codebookSize: 64 });
+      agreeOnCold(ds, r);
+      const { cold, distinct } = coldPrefixes(ds, r);
+      expect(cold).toBeGreaterThan(30);
+      expect(r.report.items.coldCoded).toBe(cold);
+      expect(distinct).toBeGreaterThan(0.7 * cold);
+    });
+  },
+);
 
 describe.skipIf(beauty === null)(
-  `cold codes on real Amazon Beauty${beauty ? '' : ` (${SKIP_REASON})`}`,
+  `cold codes on real Amazon Beauty${beauty ? '' : ` (${REAL_DATA_SKIP_REASON})`}`,
   () => {
     it('spreads the unseen items (no metadata here) over distinct codes', async () => {
       const s = await readSource('sequences', path.join(beauty as string, 'user_sequence.txt'));

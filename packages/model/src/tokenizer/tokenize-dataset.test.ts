@@ -4,15 +4,17 @@ import path from 'node:path';
 import {
   convertDataset,
   defaultProtocol,
+  failInCiWithoutRealData,
   generateSynthetic,
   type LoadedDataset,
+  REAL_DATA_SKIP_REASON,
   Rng,
   readDataset,
+  realDataset,
   UserError,
 } from '@glorank/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCodebooks, readSemanticIds, writeTokenizerOutputs } from './codes-io.js';
-import { failInCiWithoutRealData, realDataset, SKIP_REASON } from './test-support/real-data.js';
 import { type TokenizeResult, tokenizeDataset, tokenizeDatasetDir } from './tokenize-dataset.js';
 
 function rowsOf(codes: Int16Array, levels: number): string[] {
@@ -191,10 +193,10 @@ describe('tokenizeDataset on the synthetic benchmark', () => {
 });
 
 const ml100k = realDataset('ml-100k');
-failInCiWithoutRealData('ml-100k', ml100k);
+failInCiWithoutRealData(it, 'ml-100k', ml100k);
 
 describe.skipIf(ml100k === null)(
-  `tokenizer on the real ML-100K copy${ml100k === null ? ` (${SKIP_REASON})` : ''}`,
+  `tokenizer on the real ML-100K copy${ml100k === null ? ` (${REAL_DATA_SKIP_REASON})` : ''}`,
   () => {
     let dir = '';
     let ds: LoadedDataset;
