@@ -3,30 +3,22 @@
 // schema metadata, for notebooks and the dashboard.
 
 import {
+  calibrationLine,
   checkColumns,
   formatLeakAudit,
+  formatMeanInterval,
+  hackingWarning,
+  isSignificant,
   METRIC_KEYS,
   type MeanInterval,
   type MetricKey,
   RESULTS_COLUMNS,
 } from '@glorank/data';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import type { SimulatorCalibration } from './click-simulator.js';
 import { type MethodRow, metricLabel, type ResultsTable } from './results-table.js';
 
 function decimals(key: MetricKey): number {
   return key === 'reward' ? 4 : 2;
-}
-
-function formatInterval(m: MeanInterval, digits: number, signed = false): string {
-  if (!Number.isFinite(m.mean)) return '-';
-  const sign = signed && m.mean > 0 ? '+' : '';
-  const mean = `${sign}${m.mean.toFixed(digits)}`;
-  return Number.isFinite(m.halfWidth) ? `${mean} ± ${m.halfWidth.toFixed(digits)}` : mean;
-}
-
-function significant(m: MeanInterval): boolean {
-  return Number.isFinite(m.halfWidth) && Math.abs(m.mean) > m.halfWidth;
 }
 
 function markdownTable(header: string[], rows: string[][], alignRight: boolean[]): string {
@@ -64,9 +56,9 @@ export function renderResultsMarkdown(table: ResultsTable): string {
   ];
   const rows = table.rows.map((r) => [
     `${r.method}${r.method === table.bestBaseline ? ' (best baseline)' : r.baseline ? ' (baseline)' : ''}${r.rewardHacking?.level === 'flagged' ? ' ⚠ REWARD HACKING' : ''}`,
-    ...METRIC_KEYS.map((k) => formatInterval(r.metrics[k], decimals(k))),
+    ...METRIC_KEYS.map((k) => formatMeanInterval(r.metrics[k], decimals(k))),
     r.difference
-      ? `${formatInterval(r.difference[table.primaryMetric], decimals(table.primaryMetric), true)}${significant(r.difference[table.primaryMetric]) ? ' *' : ''}`
+      ? `${formatMeanInterval(r.difference[table.primaryMetric], decimals(table.primaryMetric), true)}${isSignificant(r.difference[table.primaryMetric]) ? ' *' : ''}`
       : '-',
     Number.isFinite(r.wallSeconds.mean) ? r.wallSeconds.mean.toFixed(1) : '-',
     String(r.seeds.length),
@@ -92,7 +84,7 @@ export function renderResultsMarkdown(table: ResultsTable): string {
         r.method,
         ...METRIC_KEYS.map((k) => {
           const d = (r.difference as Record<MetricKey, MeanInterval>)[k];
-          return `${formatInterval(d, decimals(k), true)}${significant(d) ? ' *' : ''}`;
+          return `${formatMeanInterval(d, decimals(k), true)}${isSignificant(d) ? ' *' : ''}`;
         }),
       ]);
     out.push(
@@ -121,45 +113,10 @@ export function renderResultsMarkdown(table: ResultsTable): string {
     );
   // Every results table carries its benchmark's sanity check (issue 12).
   if (c.leakAudit) out.push('```', ...formatLeakAudit(c.leakAudit), '```', '');
-  if (c.simulatorCalibration) out.push(calibrationLine(c.simulatorCalibration), '');
+  const calibration = calibrationLine({ context: c });
+  if (calibration) out.push(calibration, '');
   if (c.simulatorWarning) out.push(`**Simulator warning:** ${c.simulatorWarning}.`, '');
   return out.join('\n');
-}
-
-/** The bold warning under a table for a row whose reward rose while P@L and NDCG@L fell. */
-export function hackingWarning(r: MethodRow, L: number): string[] {
-  const f = r.rewardHacking;
-  if (!f) return [];
-  const d = (m: MeanInterval, digits: number) => formatInterval(m, digits, true);
-  if (f.level === 'suspected') {
-    // One seed: no interval, and differences of a few hundredths are common; a note, not an alarm.
-    return [
-      `Note (one seed, noise unknown): \`${r.method}\` has a higher reward than \`${f.reference}\` ` +
-        `(${d(f.reward, 4)}) but lower ${metricLabel('precision', L)} (${d(f.precision, 2)}) and ` +
-        `${metricLabel('ndcg', L)} (${d(f.ndcg, 2)}); more seeds tell whether that is reward hacking.`,
-      '',
-    ];
-  }
-  const why = 'all three paired 95% intervals exclude 0';
-  return [
-    `> **⚠ WARNING: REWARD HACKING ${f.level.toUpperCase()} for \`${r.method}\`.** Against \`${f.reference}\` its ` +
-      `simulator reward rises by ${d(f.reward, 4)} while ${metricLabel('precision', L)} changes by ${d(f.precision, 2)} ` +
-      `and ${metricLabel('ndcg', L)} by ${d(f.ndcg, 2)} on the logged clicks (${why}). Its reward is not evidence ` +
-      'of a better ranking; read its precision and NDCG.',
-    '',
-  ];
-}
-
-/** The independent simulator's calibration on the logged test slates, one footer line. */
-export function calibrationLine(c: SimulatorCalibration): string {
-  const f = (x: number | null, digits: number) =>
-    x === null || !Number.isFinite(x) ? 'n/a' : x.toFixed(digits);
-  return (
-    `Simulator calibration on the ${c.slates} logged test slates (never used to fit it): predicted ` +
-    `${f(c.meanPredictedClicks, 3)} vs observed ${f(c.meanObservedClicks, 3)} clicks per slate, log loss ` +
-    `${f(c.logLoss, 4)}, AUC ${f(c.aucLogged, 4)} on logged items` +
-    `${c.aucLogged === null ? ' (one class only)' : ''}, AUC ${f(c.aucCandidates, 4)} clicked vs all other candidates.`
-  );
 }
 
 /** JSON-safe copy (NaN and Infinity become null). */

@@ -145,11 +145,32 @@ function methodLabel(t: ResultsFileTable, r: ResultsFileRow): string {
   return `${r.method}${role}${flag}`;
 }
 
+// What the report's notes read of a row and of the context: plain shapes (no index signature),
+// so the harness's own rows and context (`@glorank/experiment`) fit them as well as a parsed file.
+interface HackingRow {
+  method: string;
+  rewardHacking?: {
+    reference: string;
+    level: string;
+    reward: MeanInterval;
+    precision: MeanInterval;
+    ndcg: MeanInterval;
+  } | null;
+}
+interface Calibration {
+  slates: number;
+  meanPredictedClicks: number | null;
+  meanObservedClicks: number | null;
+  logLoss: number | null;
+  aucLogged: number | null;
+  aucCandidates: number | null;
+}
+
 /**
  * The warning the report prints under the table for a method whose simulator reward rose over
  * its reference while P@L and NDCG@L on the logged clicks fell (issue 13); empty otherwise.
  */
-export function hackingWarning(r: ResultsFileRow, cutoff: number): string[] {
+export function hackingWarning(r: HackingRow, cutoff: number): string[] {
   const f = r.rewardHacking;
   if (!f) return [];
   const d = (m: MeanInterval, digits: number) => formatMeanInterval(m, digits, true);
@@ -172,8 +193,13 @@ export function hackingWarning(r: ResultsFileRow, cutoff: number): string[] {
   ];
 }
 
-/** The independent simulator's calibration as the report's footer line; null without one. */
-export function calibrationLine(t: ResultsFileTable): string | null {
+/**
+ * The independent simulator's calibration as the report's footer line; null without one. Takes
+ * just the context so the harness's own report (`@glorank/experiment`) prints the same line.
+ */
+export function calibrationLine(t: {
+  context: { simulatorCalibration?: Calibration | undefined };
+}): string | null {
   const c = t.context.simulatorCalibration;
   if (!c) return null;
   const f = (x: number | null, digits: number) =>
