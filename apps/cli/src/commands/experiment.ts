@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXPORT_FORMATS, type ExportFormat, UserError } from '@glorank/data';
 import {
-  type ExperimentEvent,
   experimentDirOf,
   exportExperiment,
   loadExperimentConfig,
@@ -20,6 +19,7 @@ import { openRunStore, type RunStore, storagePaths } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
 import { createProgress, type Progress } from '../support/progress.js';
+import { stageLinePrinter } from '../support/stage-progress.js';
 
 export interface ExperimentRunOptions {
   dataRoot?: string;
@@ -41,15 +41,6 @@ function dataRootOf(flag: string | undefined): string {
   if (flag) return path.resolve(flag);
   if (process.env.GLORANK_REAL_DATA) return path.resolve(process.env.GLORANK_REAL_DATA);
   return path.resolve('datasets', 'raw');
-}
-
-function stageLine(e: Extract<ExperimentEvent, { type: 'stage' }>): string {
-  const where = `[${String(e.index).padStart(String(e.total).length)}/${e.total}]`;
-  const what = `${e.kind} ${e.label}`;
-  if (e.status === 'reused')
-    return `${where} ${what}: reused (finished earlier in ${e.wallSeconds?.toFixed(1)}s)`;
-  if (e.status === 'done') return `${where} ${what}: done in ${e.wallSeconds?.toFixed(1)}s`;
-  return `${where} ${what}: running`;
 }
 
 /** Run one experiment config and print its tables; shared by `experiment run` and `demo`. */
@@ -76,11 +67,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
   const ui: { bar: Progress | null } = { bar: null };
   // Off a terminal (CI, nohup, a pipe) a long stage (an RL run is many minutes) would print
   // nothing between its start and end: a line when it starts and one a minute while it runs.
-  const running = new Map<string, { since: number; timer: NodeJS.Timeout }>();
-  const stopHeartbeat = (key: string) => {
-    clearInterval(running.get(key)?.timer);
-    running.delete(key);
-  };
+  const lines = stageLinePrinter((line) => process.stderr.write(line));
   try {
     const run = opts.queue
       ? (o: RunExperimentOptions) =>
@@ -114,20 +101,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
           ui.bar ??= createProgress({ label: loaded.config.name, total: e.total, unit: 'stages' });
           ui.bar.update(e.status === 'start' ? e.index - 1 : e.index, `${e.kind} ${e.label}`);
         } else {
-          const key = `${e.kind} ${e.label}`;
-          if (e.status === 'start') {
-            const since = Date.now();
-            process.stderr.write(`${stageLine(e)}\n`);
-            const timer = setInterval(() => {
-              const secs = Math.round((Date.now() - since) / 1000);
-              process.stderr.write(`${stageLine(e).replace(/: running$/, '')}: still running (${secs}s)\n`);
-            }, 60_000);
-            timer.unref();
-            running.set(key, { since, timer });
-          } else {
-            stopHeartbeat(key);
-            process.stderr.write(`${stageLine(e)}\n`);
-          }
+          lines.onStage(e);
         }
       },
     });
@@ -163,7 +137,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
       ].join('\n'),
     );
   } finally {
-    for (const key of [...running.keys()]) stopHeartbeat(key);
+    lines.stop();
     ui.bar?.stop();
     await store?.close();
   }
