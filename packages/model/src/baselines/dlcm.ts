@@ -5,12 +5,12 @@
 import type { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
-import { Dense, ParamStore } from '../nn/index.js';
+import { Dense } from '../nn/index.js';
 import { Gru } from './gru.js';
-import { ItemEncoder } from './item-encoder.js';
 import {
-  createPriorWeight,
+  baselineParams,
   type FitSummary,
+  type HiddenListModelOptions,
   type ListModelReranker,
   listwiseSoftmaxLoss,
   ScoringListModel,
@@ -19,29 +19,15 @@ import {
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
-export interface DlcmOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  maxSteps: number;
-  dim: number;
-  hidden: number;
-  slateSize: number;
-}
+export type DlcmOptions = HiddenListModelOptions;
 
 class DlcmModel extends ScoringListModel {
-  readonly store: ParamStore;
-  readonly items: ItemEncoder;
-  private readonly prior: tf.Variable;
   private readonly gru: Gru;
   private readonly local: Dense;
   private readonly v: Dense;
 
   constructor(rng: Rng, ctx: TrainContext, o: DlcmOptions) {
-    super();
-    this.store = new ParamStore(rng.fork('init'));
-    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
-    this.prior = createPriorWeight(this.store);
+    super(baselineParams(rng, ctx, o.dim));
     this.gru = new Gru(this.store, 'gru', 3 * o.dim + SCORE_FEATURES, o.hidden);
     this.local = new Dense(this.store, 'local', o.hidden, o.hidden);
     this.v = new Dense(this.store, 'v', o.hidden, 1, { bias: false });

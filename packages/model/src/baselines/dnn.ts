@@ -4,11 +4,11 @@
 import type { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
-import { Dense, ParamStore } from '../nn/index.js';
-import { ItemEncoder } from './item-encoder.js';
+import { Dense } from '../nn/index.js';
 import {
-  createPriorWeight,
+  baselineParams,
   type FitSummary,
+  type HiddenListModelOptions,
   type ListModelReranker,
   pointwiseLoss,
   ScoringListModel,
@@ -17,29 +17,15 @@ import {
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
-export interface DnnOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  maxSteps: number;
-  dim: number;
-  hidden: number;
-  slateSize: number;
-}
+export type DnnOptions = HiddenListModelOptions;
 
 class DnnModel extends ScoringListModel {
-  readonly store: ParamStore;
-  readonly items: ItemEncoder;
-  private readonly prior: tf.Variable;
   private readonly l1: Dense;
   private readonly l2: Dense;
   private readonly out: Dense;
 
   constructor(rng: Rng, ctx: TrainContext, o: DnnOptions) {
-    super();
-    this.store = new ParamStore(rng.fork('init'));
-    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
-    this.prior = createPriorWeight(this.store);
+    super(baselineParams(rng, ctx, o.dim));
     this.l1 = new Dense(this.store, 'mlp/1', 3 * o.dim + SCORE_FEATURES, o.hidden);
     this.l2 = new Dense(this.store, 'mlp/2', o.hidden, o.hidden);
     this.out = new Dense(this.store, 'mlp/out', o.hidden, 1);

@@ -4,7 +4,8 @@
 import { type RerankRequest, Rng, slateMetrics } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Reranker, TrainContext, TrainLogger } from '../methods/reranker.js';
-import { Adam, type ParamStore, type StoredArray, saveCheckpoint } from '../nn/index.js';
+import { Adam, ParamStore, type StoredArray, saveCheckpoint } from '../nn/index.js';
+import { ItemEncoder } from './item-encoder.js';
 import { buildBatch, type RequestBatch, SCORE_FEATURES, slateFromScores } from './request-batch.js';
 
 export interface ListModel {
@@ -32,11 +33,19 @@ export function chooseByScores(
 
 /**
  * A baseline that scores every candidate slot and shows the top L (DNN, DLCM, PRM):
- * subclasses give the scores [B, N] and the loss on them.
+ * subclasses build on baselineParams and give the scores [B, N] and the loss on them.
  */
 export abstract class ScoringListModel implements ListModel {
-  abstract readonly store: ParamStore;
-  abstract readonly items: { dispose(): void };
+  readonly store: ParamStore;
+  readonly items: ItemEncoder;
+  protected readonly prior: tf.Variable;
+
+  constructor(params: BaselineParams) {
+    this.store = params.store;
+    this.items = params.items;
+    this.prior = params.prior;
+  }
+
   abstract scores(batch: RequestBatch): tf.Tensor2D;
   abstract loss(batch: RequestBatch): tf.Scalar;
 
@@ -147,6 +156,30 @@ export function fitListModel(
 /** The budget every baseline's options carry (fitListModel's own options). */
 export type FitBudget = Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'maxSteps' | 'slateSize'>;
 
+/** Options of the baselines sized by an item embedding and one hidden width (DNN, DLCM, Seq2Slate). */
+export interface HiddenListModelOptions extends FitBudget {
+  dim: number;
+  hidden: number;
+}
+
+/** What every baseline model starts with: its parameter store, item encoder and retriever-prior weight. */
+export interface BaselineParams {
+  store: ParamStore;
+  items: ItemEncoder;
+  prior: tf.Variable;
+}
+
+/**
+ * The parameters every baseline creates first, in this order (the store's initialiser draws
+ * from one stream, so the order fixes every later weight): store from the model rng's 'init'
+ * fork, the item encoder of width `dim`, then the retriever-prior weight.
+ */
+export function baselineParams(rng: Rng, ctx: TrainContext, dim: number): BaselineParams {
+  const store = new ParamStore(rng.fork('init'));
+  const items = new ItemEncoder(store, 'item', ctx.dataset.items, dim);
+  return { store, items, prior: createPriorWeight(store) };
+}
+
 /**
  * Train the baseline `name`: build its model from the seed's rng fork, fit it on the train
  * split (best validation epoch kept) and wrap it as a Reranker that records its options.
@@ -208,7 +241,7 @@ export function withRetrieverPrior(
   return tf.add(logits, tf.mul(tf.tensor2d(z, [B, N]), weight)) as tf.Tensor2D;
 }
 
-export function createPriorWeight(store: ParamStore): tf.Variable {
+function createPriorWeight(store: ParamStore): tf.Variable {
   return store.create('retriever-prior', [1], { kind: 'ones' });
 }
 

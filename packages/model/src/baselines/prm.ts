@@ -4,10 +4,10 @@
 import type { Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainContext } from '../methods/reranker.js';
-import { Dense, Embedding, EncoderBlock, LayerNorm, lengthMask, ParamStore } from '../nn/index.js';
-import { ItemEncoder } from './item-encoder.js';
+import { Dense, Embedding, EncoderBlock, LayerNorm, lengthMask } from '../nn/index.js';
 import {
-  createPriorWeight,
+  baselineParams,
+  type FitBudget,
   type FitSummary,
   type ListModelReranker,
   listwiseSoftmaxLoss,
@@ -17,21 +17,13 @@ import {
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
-export interface PrmOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  maxSteps: number;
+export interface PrmOptions extends FitBudget {
   dim: number;
   heads: number;
   layers: number;
-  slateSize: number;
 }
 
 class PrmModel extends ScoringListModel {
-  readonly store: ParamStore;
-  readonly items: ItemEncoder;
-  private readonly prior: tf.Variable;
   private readonly input: Dense;
   private readonly position: Embedding;
   private readonly blocks: EncoderBlock[];
@@ -39,10 +31,7 @@ class PrmModel extends ScoringListModel {
   private readonly out: Dense;
 
   constructor(rng: Rng, ctx: TrainContext, o: PrmOptions) {
-    super();
-    this.store = new ParamStore(rng.fork('init'));
-    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
-    this.prior = createPriorWeight(this.store);
+    super(baselineParams(rng, ctx, o.dim));
     this.input = new Dense(this.store, 'input', 3 * o.dim + SCORE_FEATURES, o.dim);
     const maxList = ctx.dataset.requests.reduce((m, r) => Math.max(m, r.candidates.length), 1);
     this.position = new Embedding(this.store, 'position', maxList, o.dim);

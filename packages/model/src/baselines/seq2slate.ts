@@ -7,12 +7,13 @@ import type { RerankRequest, Rng } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { demonstrationSlate } from '../glorank/demonstrations.js';
 import type { TrainContext } from '../methods/reranker.js';
-import { Dense, MASK_VALUE, ParamStore } from '../nn/index.js';
+import { Dense, MASK_VALUE, type ParamStore } from '../nn/index.js';
 import { Gru } from './gru.js';
-import { ItemEncoder } from './item-encoder.js';
+import type { ItemEncoder } from './item-encoder.js';
 import {
-  createPriorWeight,
+  baselineParams,
   type FitSummary,
+  type HiddenListModelOptions,
   type ListModel,
   type ListModelReranker,
   trainListModel,
@@ -20,15 +21,7 @@ import {
 } from './list-model.js';
 import { type RequestBatch, SCORE_FEATURES } from './request-batch.js';
 
-export interface Seq2SlateOptions {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  maxSteps: number;
-  dim: number;
-  hidden: number;
-  slateSize: number;
-}
+export type Seq2SlateOptions = HiddenListModelOptions;
 
 /** Batch slots of a request's demonstration slate (GloRank's rule: demonstrationSlate). */
 function demonstrationSlots(batch: RequestBatch, b: number, length: number): number[] {
@@ -60,9 +53,7 @@ class Seq2SlateModel implements ListModel {
     ctx: TrainContext,
     private readonly o: Seq2SlateOptions,
   ) {
-    this.store = new ParamStore(rng.fork('init'));
-    this.items = new ItemEncoder(this.store, 'item', ctx.dataset.items, o.dim);
-    this.prior = createPriorWeight(this.store);
+    ({ store: this.store, items: this.items, prior: this.prior } = baselineParams(rng, ctx, o.dim));
     this.input = new Dense(this.store, 'input', 3 * o.dim + SCORE_FEATURES, o.dim);
     this.encoder = new Gru(this.store, 'encoder', o.dim, o.hidden);
     this.decoder = new Gru(this.store, 'decoder', o.dim, o.hidden);
