@@ -10,30 +10,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { Rng } from '@glorank/data';
 import { encodeResidual, trainResidualQuantiser, useDistanceKernel } from '@glorank/model';
+import { benchFlags } from './lib/flags.mjs';
 
-const { values: flags } = parseArgs({
-  options: {
-    n: { type: 'string', default: '100000' },
-    d: { type: 'string', default: '64' },
-    levels: { type: 'string', default: '3' },
-    codebook: { type: 'string', default: '256' },
-    seed: { type: 'string', default: '0' },
-    kernel: { type: 'string', default: 'wasm-simd' },
-    python: { type: 'string' },
-    'no-sklearn': { type: 'boolean', default: false },
-  },
+const { flags, int } = benchFlags('bench/tokenizer', {
+  n: { type: 'string', default: '100000' },
+  d: { type: 'string', default: '64' },
+  levels: { type: 'string', default: '3' },
+  codebook: { type: 'string', default: '256' },
+  seed: { type: 'string', default: '0' },
+  kernel: { type: 'string', default: 'wasm-simd' },
+  python: { type: 'string' },
+  'no-sklearn': { type: 'boolean', default: false },
 });
-const int = (name, min = 1) => {
-  const v = Number(flags[name]);
-  if (!Number.isInteger(v) || v < min) {
-    process.stderr.write(`bench/tokenizer: --${name} must be an integer >= ${min}, got '${flags[name]}'\n`);
-    process.exit(2);
-  }
-  return v;
-};
 const N = int('n');
 const D = int('d');
 const LEVELS = int('levels');

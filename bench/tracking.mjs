@@ -9,29 +9,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openRunStore } from '@glorank/tracking';
+import { benchFlags } from './lib/flags.mjs';
 
-const { values: flags } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '1000' },
-    metrics: { type: 'string', default: '10' },
-    steps: { type: 'string', default: '1000' },
-    'series-points': { type: 'string', default: '100000' },
-    'max-points': { type: 'string', default: '1000' },
-    repeat: { type: 'string', default: '20' },
-    db: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-  },
+const { flags, int } = benchFlags('bench/tracking', {
+  runs: { type: 'string', default: '1000' },
+  metrics: { type: 'string', default: '10' },
+  steps: { type: 'string', default: '1000' },
+  'series-points': { type: 'string', default: '100000' },
+  'max-points': { type: 'string', default: '1000' },
+  repeat: { type: 'string', default: '20' },
+  db: { type: 'string' },
+  keep: { type: 'boolean', default: false },
 });
-const int = (name) => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < 1) {
-    process.stderr.write(`bench/tracking: --${name} must be a positive integer, got '${flags[name]}'\n`);
-    process.exit(2);
-  }
-  return n;
-};
 const RUNS = int('runs');
 const METRICS = int('metrics');
 const STEPS = int('steps');
