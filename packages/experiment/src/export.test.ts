@@ -7,60 +7,17 @@ import { extraNotes, isUserError, parseResultsFile, resultsToMarkdown, rowFlags 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportExperiment, readResultsTables } from './export.js';
 import { renderResultsMarkdown, resultsToJson } from './results-render.js';
-import {
-  buildResultsTable,
-  type MetricValues,
-  type RunEvaluation,
-  type TableContext,
-} from './results-table.js';
+import { buildResultsTable, type MetricValues, type RunEvaluation } from './results-table.js';
+import { unitContext, unitRun, unitTable } from './test-support/results-fixture.js';
 
-const context: TableContext = {
-  experiment: 'unit',
-  dataset: 'toy_set',
-  manifestHash: 'f'.repeat(64),
-  protocol: {
-    kCore: 5,
-    historyLength: 50,
-    slateSize: 6,
-    candidates: 50,
-    ratingThreshold: 4,
-    coldStartQuantile: 0.9,
-    retriever: 'bpr',
-    seed: 0,
-  },
-  cutoff: 6,
-  codeVersion: '0.1.0+test',
-  simulator: 'the true click model',
-  seeds: [1, 2, 3],
-};
-const metrics = (x: number): MetricValues => ({
-  precision: x,
-  recall: x + 1,
-  f1: x + 2,
-  ndcg: x + 3,
-  map: x + 4,
-  reward: x / 10,
-});
-const run = (method: string, seed: number, x: number): RunEvaluation => ({
-  method,
-  seed,
-  metrics: metrics(x),
-  count: 90,
-  skipped: 10,
-  wallSeconds: seed,
-  backend: 'wasm',
-});
+const context = unitContext('toy_set');
 // initial: 10, 10, 10; prm: 20, 22, 24; glorank-rl: 30, 31, 35 (seeds 1..3).
-const table = buildResultsTable({
-  subset: 'test',
+const table = unitTable(
   context,
-  methods: ['initial', 'prm', 'glorank-rl'],
-  baselines: ['initial', 'prm'],
-  primaryMetric: 'reward',
-  runs: [10, 10, 10, 20, 22, 24, 30, 31, 35].map((x, i) =>
-    run(['initial', 'prm', 'glorank-rl'][Math.floor(i / 3)]!, (i % 3) + 1, x),
+  [10, 10, 10, 20, 22, 24, 30, 31, 35].map((x, i) =>
+    unitRun(['initial', 'prm', 'glorank-rl'][Math.floor(i / 3)]!, (i % 3) + 1, x),
   ),
-});
+);
 
 let dir: string;
 beforeAll(async () => {

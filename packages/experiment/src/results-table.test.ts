@@ -2,62 +2,25 @@ import { leakAudit } from '@glorank/data';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
-import {
-  buildResultsTable,
-  type MetricValues,
-  type RunEvaluation,
-  type TableContext,
-} from './results-table.js';
+import { buildResultsTable, type MetricValues, type RunEvaluation } from './results-table.js';
+import { unitContext, unitRun, unitTable } from './test-support/results-fixture.js';
 
-const context: TableContext = {
-  experiment: 'unit',
-  dataset: 'toy',
-  manifestHash: 'f'.repeat(64),
-  protocol: {
-    kCore: 5,
-    historyLength: 50,
-    slateSize: 6,
-    candidates: 50,
-    ratingThreshold: 4,
-    coldStartQuantile: 0.9,
-    retriever: 'bpr',
-    seed: 0,
-  },
-  cutoff: 6,
-  codeVersion: '0.1.0+test',
-  simulator: 'the true click model',
-  seeds: [1, 2, 3],
-};
-
-function metrics(x: number): MetricValues {
-  return { precision: x, recall: x + 1, f1: x + 2, ndcg: x + 3, map: x + 4, reward: x / 10 };
-}
-
-function run(method: string, seed: number, x: number): RunEvaluation {
-  return { method, seed, metrics: metrics(x), count: 90, skipped: 10, wallSeconds: seed, backend: 'wasm' };
-}
+const context = unitContext('toy');
 
 // initial: 10, 10, 10; prm: 20, 22, 24; glorank-rl: 30, 31, 35 (seeds 1..3).
 const runs = [
-  run('initial', 1, 10),
-  run('initial', 2, 10),
-  run('initial', 3, 10),
-  run('prm', 3, 24),
-  run('prm', 1, 20),
-  run('prm', 2, 22),
-  run('glorank-rl', 1, 30),
-  run('glorank-rl', 2, 31),
-  run('glorank-rl', 3, 35),
+  unitRun('initial', 1, 10),
+  unitRun('initial', 2, 10),
+  unitRun('initial', 3, 10),
+  unitRun('prm', 3, 24),
+  unitRun('prm', 1, 20),
+  unitRun('prm', 2, 22),
+  unitRun('glorank-rl', 1, 30),
+  unitRun('glorank-rl', 2, 31),
+  unitRun('glorank-rl', 3, 35),
 ];
 
-const table = buildResultsTable({
-  subset: 'test',
-  context,
-  methods: ['initial', 'prm', 'glorank-rl'],
-  baselines: ['initial', 'prm'],
-  primaryMetric: 'reward',
-  runs,
-});
+const table = unitTable(context, runs);
 
 describe('buildResultsTable', () => {
   it('aggregates seeds into mean and Student-t interval', () => {
@@ -107,18 +70,14 @@ describe('buildResultsTable', () => {
       initialScores: Float32Array.from([4, 3, 2, 1]),
       exposed: Int32Array.from([2, 3]),
     };
-    const audited = buildResultsTable({
-      subset: 'test',
-      context: {
+    const audited = unitTable(
+      {
         ...context,
         leakAudit: leakAudit([request], { slateSize: 2, popularity }),
         simulatorWarning: 'only 0.0% of the 5 logged slates mix clicks and non-clicks',
       },
-      methods: ['initial', 'prm', 'glorank-rl'],
-      baselines: ['initial', 'prm'],
-      primaryMetric: 'reward',
       runs,
-    });
+    );
     const md = renderResultsMarkdown(audited);
     expect(md).toMatch(/leak audit: P@2 x100/);
     expect(md).toMatch(/test\s+1\s+50\.0\s+0\.0\s+100\.0/);
