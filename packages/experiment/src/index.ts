@@ -39,6 +39,7 @@ export type {
   StageAddress,
   StageExecutor,
   StageGraphOptions,
+  StageTracking,
 } from './runner.js';
 export { ExperimentGraph, experimentDirOf, runExperiment } from './runner.js';
 export type { StageRecord, StageSpec } from './stage-store.js';

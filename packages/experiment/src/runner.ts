@@ -156,7 +156,17 @@ export type StageExecutor = <S>(
   spec: StageRunSpec<S>,
   address: StageAddress,
   store: StageStore,
+  tracking?: StageTracking,
 ) => Promise<StageRecord<S>>;
+
+/**
+ * The tracked run a train or eval stage logs into (null for other stages or without a
+ * tracker), opened on first use: for executors that compute the stage in another process (the
+ * queue coordinator records the worker's log into it).
+ */
+export interface StageTracking {
+  run(): Promise<TrackedRun | null>;
+}
 
 export interface StageGraphOptions {
   config: ExperimentConfig;
@@ -268,7 +278,7 @@ export class ExperimentGraph {
       index,
       total: this.total(),
     });
-    const rec = await this.options.execute(spec, address, store);
+    const rec = await this.options.execute(spec, address, store, { run: () => this.runOf(address) });
     this.ran++;
     this.emit({
       type: 'stage',
@@ -475,6 +485,13 @@ export class ExperimentGraph {
       this.tracked.set(key, p);
     }
     return p;
+  }
+
+  /** The tracked run a train or eval stage's address belongs to (see StageTracking). */
+  private async runOf(address: StageAddress): Promise<TrackedRun | null> {
+    if (address.kind !== 'train' && address.kind !== 'eval') return null;
+    const { manifest, datasetHash, L } = await this.dataset();
+    return this.openRun(address.method, address.seed, manifest.name, datasetHash, L);
   }
 
   /** Finish (or fail) the tracked run of (method, seed) if a stage opened one. */

@@ -7,7 +7,7 @@
 // stage or debris that the next run removes, never a half-written stage that looks done.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildDirAtomic, writeFileAtomic } from '@glorank/data';
 
@@ -71,6 +71,11 @@ export function stageHash(spec: Pick<StageSpec<unknown>, 'kind' | 'config' | 'in
 }
 
 const TEMP_NAME = /^\..+\.tmp-\d+-[0-9a-f]+(\.old)?$/;
+/**
+ * A queue attempt's temporary folder on a shared root: `.<stage folder>.attempt-<tag>`. Named
+ * by the attempt, not the process id, because process ids mean nothing on another machine.
+ */
+const ATTEMPT_NAME = /^\..+\.attempt-([A-Za-z0-9_-]+)$/;
 
 export interface StageEvents {
   onStart?(kind: string, label: string, hash: string): void;
@@ -104,7 +109,17 @@ export class StageStore {
   /** Run the stage unless it already finished; either way return its record. */
   async run<S>(
     spec: StageSpec<S>,
-    options: { fresh?: boolean; codeVersion?: string } = {},
+    options: {
+      fresh?: boolean;
+      codeVersion?: string;
+      /**
+       * Build in `.<stage folder>.attempt-<tag>` (a queue job attempt) instead of a
+       * process-id temporary, and leave other temporaries alone: on a root shared by machines,
+       * a process id that is dead here may be a live worker elsewhere. removeAttemptDebris
+       * removes the folders of attempts known dead.
+       */
+      attempt?: string;
+    } = {},
   ): Promise<StageRecord<S>> {
     const done = options.fresh ? null : await this.finished<S>(spec);
     if (done) {
@@ -116,32 +131,53 @@ export class StageStore {
     this.events.onStart?.(spec.kind, spec.label, hash);
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
-    const record = await buildDirAtomic<StageRecord<S>>(
-      dir,
-      async (tmp) => {
-        const summary = await spec.run(tmp);
-        const rec: StageRecord<S> = {
-          kind: spec.kind,
-          label: spec.label,
-          hash,
-          dir,
-          config: spec.config,
-          inputs: spec.inputs,
-          summary,
-          wallSeconds: (Date.now() - started) / 1000,
-          startedAt,
-          finishedAt: new Date().toISOString(),
-          reused: false,
-          ...(options.codeVersion !== undefined ? { codeVersion: options.codeVersion } : {}),
-        };
-        // The marker goes last: its presence means every other output is complete.
-        await writeFileAtomic(path.join(tmp, STAGE_MARKER), `${JSON.stringify(rec, null, 2)}\n`);
-        return rec;
-      },
-      { force: true },
-    );
+    const build =
+      options.attempt === undefined
+        ? (fill: (tmp: string) => Promise<StageRecord<S>>) => buildDirAtomic(dir, fill, { force: true })
+        : (fill: (tmp: string) => Promise<StageRecord<S>>) =>
+            buildAttemptDir(dir, options.attempt as string, fill);
+    const record = await build(async (tmp) => {
+      const summary = await spec.run(tmp);
+      const rec: StageRecord<S> = {
+        kind: spec.kind,
+        label: spec.label,
+        hash,
+        dir,
+        config: spec.config,
+        inputs: spec.inputs,
+        summary,
+        wallSeconds: (Date.now() - started) / 1000,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        reused: false,
+        ...(options.codeVersion !== undefined ? { codeVersion: options.codeVersion } : {}),
+      };
+      // The marker goes last: its presence means every other output is complete.
+      await writeFileAtomic(path.join(tmp, STAGE_MARKER), `${JSON.stringify(rec, null, 2)}\n`);
+      return rec;
+    });
     this.events.onDone?.(record);
     return record;
+  }
+
+  /**
+   * Remove the attempt folders (StageStore.run's `attempt`) whose attempt `isDead` says is
+   * over; returns their paths relative to the root.
+   */
+  async removeAttemptDebris(isDead: (tag: string) => Promise<boolean>): Promise<string[]> {
+    if (!existsSync(this.root)) return [];
+    const removed: string[] = [];
+    for (const kind of await readdir(this.root, { withFileTypes: true })) {
+      if (!kind.isDirectory()) continue;
+      const kindDir = path.join(this.root, kind.name);
+      for (const entry of await readdir(kindDir).catch(() => [] as string[])) {
+        const m = ATTEMPT_NAME.exec(entry);
+        if (!m || !(await isDead(m[1] as string))) continue;
+        await rm(path.join(kindDir, entry), { recursive: true, force: true });
+        removed.push(path.join(kind.name, entry));
+      }
+    }
+    return removed;
   }
 
   /** Remove temporary folders a killed run left behind (call while holding the experiment lock). */
@@ -159,5 +195,24 @@ export class StageStore {
       }
     }
     return removed;
+  }
+}
+
+/**
+ * buildDirAtomic for a shared root: fill `.<dir>.attempt-<tag>`, then rename it onto `dir`.
+ * Never replaces a finished stage (the rename fails when another attempt published first) and
+ * never sweeps other folders.
+ */
+async function buildAttemptDir<T>(dir: string, tag: string, fill: (tmp: string) => Promise<T>): Promise<T> {
+  const tmp = path.join(path.dirname(dir), `.${path.basename(dir)}.attempt-${tag}`);
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    const result = await fill(tmp);
+    await rename(tmp, dir);
+    return result;
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
   }
 }

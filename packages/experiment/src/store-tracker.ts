@@ -38,6 +38,7 @@ export function storeTracker(
             ...timing,
           });
     return {
+      id: logger.runId,
       logger,
       artifact: async (file, kind) => {
         const inside = !path.relative(runsDir, path.resolve(file)).startsWith('..');

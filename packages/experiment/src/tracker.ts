@@ -27,6 +27,8 @@ export interface TrackedRunInfo {
 }
 
 export interface TrackedRun {
+  /** The run's id in its store, when it has one (a queue job links to it). */
+  id?: number;
   logger: TrainLogger;
   artifact(file: string, kind: ArtifactKind): Promise<void>;
   finish(): Promise<void>;

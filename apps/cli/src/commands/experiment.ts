@@ -61,8 +61,8 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
       },
     );
   }
-  // Queue mode: stages run in worker processes, which do not record runs (README: limits).
-  if (opts.track && !opts.queue) store = await openRunStore(paths.database);
+  // Queue mode too: this process records each (method, seed) run from what its workers logged.
+  if (opts.track) store = await openRunStore(paths.database);
   // On a terminal a bar over the stages; elsewhere one line per finished stage.
   const ui: { bar: Progress | null } = { bar: null };
   // Off a terminal (CI, nohup, a pipe) a long stage (an RL run is many minutes) would print
@@ -80,6 +80,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
             gpuStages: (opts.gpuStages ?? '').split(',').filter((k) => k.length > 0),
             ...(opts.lease !== undefined ? { leaseSeconds: opts.lease } : {}),
             ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
+            ...(store ? { trackingStore: store.location } : {}),
           })
       : runExperiment;
     const result = await run({

@@ -39,8 +39,25 @@ export function queueStatus(j: QueueJobRow): string {
   return j.state;
 }
 
+/** The tracked runs a job's stage was recorded into: `run 12` (`glorank runs show 12`); the store when not the only one. */
+export function runLinks(j: QueueJobRow): string {
+  const stores = new Set(j.runs.map((r) => r.store));
+  return j.runs.map((r) => (stores.size > 1 ? `${r.id}@${r.store}` : String(r.id))).join(',');
+}
+
 function table(rows: QueueJobRow[]): string {
-  const head = ['id', 'status', 'stage', 'experiment', 'worker', 'backend', 'time', 'attempts', 'error'];
+  const head = [
+    'id',
+    'status',
+    'stage',
+    'experiment',
+    'worker',
+    'backend',
+    'time',
+    'attempts',
+    'runs',
+    'error',
+  ];
   const body = rows.map((j) => [
     j.id.slice(0, 8),
     queueStatus(j) + (j.gpu ? ' [gpu]' : ''),
@@ -50,6 +67,7 @@ function table(rows: QueueJobRow[]): string {
     j.backend ?? '',
     seconds(j.startedOn, j.completedOn),
     `${j.attempts}/${j.maxAttempts}`,
+    runLinks(j),
     (j.error ?? '').replace(/\s+/g, ' ').slice(0, 80),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
@@ -81,7 +99,9 @@ Examples:
 
   queue
     .command('ls')
-    .description('stage jobs, newest first: pending, running (worker, time), done, failed (error)')
+    .description(
+      'stage jobs, newest first: pending, running (worker, time), done, failed (error), and the ids of the tracked runs they record into (glorank runs show <id>)',
+    )
     .option('--queue <postgres-url>', 'queue database (default $GLORANK_QUEUE_URL)')
     .option('--experiment <name>', 'only this experiment')
     .option('--state <list>', `comma-separated job states (${STATES.join(', ')})`)

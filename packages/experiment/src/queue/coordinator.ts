@@ -13,8 +13,10 @@ import {
   type StageAddress,
   type StageExecutor,
   type StageRunSpec,
+  type StageTracking,
 } from '../runner.js';
 import { type StageRecord, type StageStore, stageHash } from '../stage-store.js';
+import { replayRunRecord } from './run-record.js';
 import { type StageJobData, StageQueue } from './stage-queue.js';
 
 export interface QueuedExperimentOptions extends RunExperimentOptions {
@@ -26,6 +28,11 @@ export interface QueuedExperimentOptions extends RunExperimentOptions {
   leaseSeconds?: number;
   attempts?: number;
   pollMs?: number;
+  /**
+   * The run store the tracker writes to, as `queue ls` and the dashboard may show it (a
+   * redacted location): jobs are linked to their tracked runs under this name.
+   */
+  trackingStore?: string;
   /** Told of every job this run enqueued or joined. */
   onJob?: (job: { id: string; created: boolean; kind: string; label: string; hash: string }) => void;
 }
@@ -38,11 +45,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function queueExecutor(
   queue: StageQueue,
   base: Omit<StageJobData, 'address' | 'kind' | 'label' | 'hash' | 'gpu'>,
-  options: Pick<QueuedExperimentOptions, 'gpuStages' | 'pollMs' | 'onJob'>,
+  options: Pick<QueuedExperimentOptions, 'gpuStages' | 'pollMs' | 'onJob' | 'trackingStore'>,
 ): StageExecutor {
   const gpu = new Set(options.gpuStages ?? []);
-  return async <S>(spec: StageRunSpec<S>, address: StageAddress, store: StageStore) => {
+  return async <S>(
+    spec: StageRunSpec<S>,
+    address: StageAddress,
+    store: StageStore,
+    tracking?: StageTracking,
+  ) => {
     const hash = stageHash(spec);
+    // Opened here, as the local runner opens it when the stage starts computing, so the run
+    // exists (running) while a worker computes its stage and the job can link to it.
+    const run = (await tracking?.run()) ?? null;
     const job = await queue.enqueue({
       ...base,
       address,
@@ -52,11 +67,16 @@ export function queueExecutor(
       gpu: gpu.has(spec.kind),
     });
     options.onJob?.({ ...job, kind: spec.kind, label: spec.label, hash });
+    if (run?.id !== undefined)
+      await queue.linkRun(job.id, run.id, options.trackingStore ?? 'unnamed', base.experiment);
     let completedSeen = false;
     for (;;) {
       // The stage marker, not the job state, says done: it is written last, after every output.
       const rec = await store.finished<S>(spec);
-      if (rec) return { ...rec, reused: false } as StageRecord<S>;
+      if (rec) {
+        if (run) await replayRunRecord(rec.dir, store.root, run);
+        return { ...rec, reused: false } as StageRecord<S>;
+      }
       const state = await queue.jobState(job.id);
       if (!state) throw new Error(`internal: job ${job.id} of stage ${spec.kind} ${spec.label} vanished`);
       if (state.state === 'failed') {

@@ -13,15 +13,17 @@ const { workerData, parentPort } = require('node:worker_threads');
 const pg = require(workerData.pgPath);
 const client = new pg.Client({ connectionString: workerData.url, application_name: 'glorank-lease' });
 const held = new Map();
+// The lease is renewed only while the job is still this attempt's (a lapsed lease handed on
+// makes the job active again under a higher retry_count); the attempt's heartbeat is beaten
+// while the process lives, lease or not, so its temporary folder is not swept from under it.
 const renew = async (jobId, attempt) => {
   try {
     const r = await client.query(
-      "UPDATE pgboss.job SET expire_in = (now() - started_on) + make_interval(secs => $2) WHERE id = $1 AND state = 'active'",
-      [jobId, workerData.leaseSeconds],
+      "UPDATE pgboss.job SET expire_in = (now() - started_on) + make_interval(secs => $2) WHERE id = $1 AND state = 'active' AND retry_count = $3",
+      [jobId, workerData.leaseSeconds, attempt - 1],
     );
-    if (r.rowCount === 1) {
-      await client.query('UPDATE glorank_queue.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
-    } else if (held.has(jobId)) parentPort.postMessage({ lost: jobId });
+    await client.query('UPDATE glorank_queue.attempt SET heartbeat_at = now() WHERE job_id = $1 AND attempt = $2', [jobId, attempt]);
+    if (r.rowCount !== 1 && held.has(jobId)) parentPort.postMessage({ lost: jobId });
   } catch {}
 };
 let timer = null;

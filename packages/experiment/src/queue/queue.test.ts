@@ -1,7 +1,9 @@
 // The stage graph on a PostgreSQL queue, with real worker processes on loopback PostgreSQL
 // (GLORANK_TEST_PG_URL; its role may create databases, and this file uses its own). Checks
 // against the local runner as the reference: same results numbers, same slates, same stage
-// hashes; a worker SIGKILLed mid-stage leaves every stage computed exactly once; a second and
+// hashes, same tracked runs (names, params, curves, final metrics, artifacts), each train and
+// eval job linked to its run; a worker SIGKILLed mid-stage leaves every stage computed exactly
+// once and its temporary folder is removed once its attempt is known dead; a second and
 // third experiment sharing the dataset and tokenizer reuse them (one job per stage hash even
 // when enqueued at once); a stage that fails every attempt is reported with its error.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -9,11 +11,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openRunStore, type RunStore } from '@glorank/tracking';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ExperimentConfig, parseExperimentConfig } from '../config.js';
 import { runExperiment } from '../runner.js';
 import { STAGE_MARKER } from '../stage-store.js';
+import { storeTracker } from '../store-tracker.js';
 import { type QueuedExperimentOptions, runQueuedExperiment } from './coordinator.js';
 import { StageQueue } from './stage-queue.js';
 import { runWorker } from './worker.js';
@@ -139,6 +143,44 @@ function numbersOf(file: string): unknown {
   return JSON.parse(readFileSync(file, 'utf8'), (key, value) => (key === 'wallSeconds' ? undefined : value));
 }
 
+/**
+ * Every run of a store as the local/queue comparison sees it: name, status, params, tags, each
+ * series (steps and values; wall-clock series left out), artifacts by kind and file name.
+ */
+async function runsOf(store: RunStore, runsDir: string) {
+  const page = await store.listRuns({ limit: 1000 });
+  const out = [];
+  for (const r of [...page.runs].sort((a, b) => a.name.localeCompare(b.name))) {
+    const e = await store.exportRun(r.id);
+    if (!e) throw new Error(`run ${r.id} vanished`);
+    out.push({
+      experiment: e.run.experimentName,
+      name: e.run.name,
+      status: e.run.status,
+      params: e.run.params,
+      tags: [...e.run.tags].sort(),
+      backend: e.run.backend,
+      datasetHash: e.run.datasetHash,
+      series: e.series
+        .filter((x) => !/wall|seconds|per_sec|time/i.test(x.key))
+        .map((x) => ({ key: x.key, steps: x.steps, values: x.values }))
+        .sort((a, b) => a.key.localeCompare(b.key)),
+      // A checkpoint by its manifest (weights hash, arrays, meta): its meta names the dataset
+      // folder it was trained from (local vs shared root), and the queue's job data (jsonb)
+      // orders config keys differently, so the file's own bytes differ.
+      artifacts: e.artifacts
+        .map((a) => {
+          if (a.kind !== 'checkpoint') return `${a.kind}:${path.basename(a.path)}:${a.sha256}`;
+          const m = JSON.parse(readFileSync(path.resolve(runsDir, a.path), 'utf8'));
+          m.meta.dataset = m.meta.dataset === undefined ? undefined : path.basename(m.meta.dataset);
+          return m;
+        })
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    });
+  }
+  return out;
+}
+
 const missing = !BASE_URL;
 // In CI the database must be there: fail rather than skip.
 const describePg = missing && process.env.CI !== 'true' ? describe.skip : describe;
@@ -181,6 +223,10 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
 
   it("3 worker processes give the local runner's results and stage hashes; a SIGKILLed worker's stage runs again elsewhere, every stage done exactly once", async () => {
     const config = experiment('queue-a', METHODS_A);
+    // Each side records its runs in a run store of its own (SQLite: the coordinator's store
+    // need not be reachable from the workers).
+    const localStore = await openRunStore(path.join(dir, 'local-runs.db'));
+    const queueStore = await openRunStore(path.join(dir, 'queue-runs.db'));
     const local = await runExperiment({
       config,
       configDir: dir,
@@ -188,17 +234,31 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
       dataRoot: dir,
       backend: 'auto',
       codeVersion: 'test',
+      tracker: storeTracker(localStore, dir, { systemIntervalMs: 0 }),
     });
 
     workers = ['w1', 'w2', 'w3'].map((n) => startWorker(url, n));
     await Promise.all(workers.map((w) => w.waitFor(/^ready/)));
-    const queued = onQueue(config);
+    const queued = onQueue(config, {
+      tracker: storeTracker(queueStore, dir, { systemIntervalMs: 0 }),
+      trackingStore: queueStore.location,
+    });
     // Kill whichever worker starts the longest stage, while it computes.
     const victimLine = await Promise.race(
       workers.map((w) => w.waitFor(/train glorank-sft-seed1 .*: running/).then((l) => ({ w, l }))),
     );
+    // Killed once its attempt's temporary folder exists on the shared root (it is left there).
+    const trainRoot = path.join(artifactRoot, 'stages', 'train');
+    const attemptFolders = () =>
+      existsSync(trainRoot)
+        ? readdirSync(trainRoot).filter((e) => /^\.glorank-sft-seed1-.*\.attempt-/.test(e))
+        : [];
+    for (let i = 0; i < 300 && attemptFolders().length === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     victimLine.w.proc.kill('SIGKILL');
     await victimLine.w.exited;
+    const debris = attemptFolders();
+    expect(debris).toHaveLength(1);
     const result = await queued;
 
     // Same numbers and slates as the local runner; only wall-clock fields may differ.
@@ -209,6 +269,26 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     const reference = finishedStages(path.join(dir, 'local-a', 'stages'));
     expect(shared.stages).toEqual(reference.stages);
     expect(shared.stages).toHaveLength(14);
+
+    // The same tracked runs as the local runner: one per (method, seed), same names, params,
+    // tags, curves, final metrics and artifacts, finished.
+    const localRuns = await runsOf(localStore, dir);
+    const queueRuns = await runsOf(queueStore, dir);
+    expect(localRuns.map((r) => r.name)).toEqual([
+      'dnn seed=1',
+      'dnn seed=2',
+      'glorank-sft seed=1',
+      'glorank-sft seed=2',
+      'initial seed=1',
+      'initial seed=2',
+    ]);
+    expect(queueRuns).toEqual(localRuns);
+    expect(queueRuns.every((r) => r.status === 'finished')).toBe(true);
+    // Final metrics are there (not only equal): every run has its test precision and reward.
+    for (const r of queueRuns)
+      expect(r.series.map((x) => x.key)).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^test\/precision@\d+$/), 'test/reward']),
+      );
 
     // The coordinator trusts the stage marker, written before the worker marks its job
     // complete: give the last worker a moment to do so.
@@ -234,7 +314,29 @@ describePg('experiment stages on a PostgreSQL queue (GLORANK_TEST_PG_URL)', () =
     // The killed attempt never finished; the stage was then computed by another worker.
     const sft = attempts.rows.filter((a) => a.kind === 'train' && a.label === 'glorank-sft-seed1');
     expect(sft.length).toBeGreaterThanOrEqual(2);
-    expect(sft[0]).toMatchObject({ worker: victimLine.w.name, outcome: 'running' });
+    // Marked lost by a worker that found it silent, which removed its temporary folder.
+    expect(sft[0]).toMatchObject({ worker: victimLine.w.name, outcome: 'lost' });
+    expect(readdirSync(trainRoot).filter((e) => e.includes('.attempt-'))).toEqual([]);
+    expect(finishedStages(path.join(artifactRoot, 'stages')).temps).toBe(0);
+    const removedBy = workers.flatMap((w) => w.lines).filter((l) => l.includes(`removed train/${debris[0]}`));
+    expect(removedBy).toHaveLength(1);
+
+    // Each train and eval job links to its run in the coordinator's store; other stages to none.
+    const idByName = new Map(
+      (await queueStore.listRuns({ limit: 1000 })).runs.map((r) => [r.name, r.id] as const),
+    );
+    for (const j of jobs) {
+      if (j.kind !== 'train' && j.kind !== 'eval') {
+        expect(j.runs).toEqual([]);
+        continue;
+      }
+      const m = /^(.*)-seed(\d+)$/.exec(j.label) as RegExpExecArray;
+      expect(j.runs, `${j.kind} ${j.label}`).toEqual([
+        { id: idByName.get(`${m[1]} seed=${m[2]}`), store: queueStore.location, experiment: 'queue-a' },
+      ]);
+    }
+    await localStore.close();
+    await queueStore.close();
     expect(sft.filter((a) => a.outcome === 'done')).toHaveLength(1);
     expect(sft.find((a) => a.outcome === 'done')?.worker).not.toBe(victimLine.w.name);
     // Three workers shared the work.

@@ -62,6 +62,8 @@ export interface QueueJobRow {
   outcome: string | null;
   heartbeatAt: Date | null;
   error: string | null;
+  /** Tracked runs this stage was recorded into, by run store (redacted location). */
+  runs: { id: number; store: string; experiment: string }[];
 }
 
 export interface QueueOptions {
@@ -137,6 +139,16 @@ export class StageQueue {
           PRIMARY KEY (job_id, attempt)
         )`);
       await client.query(`CREATE INDEX IF NOT EXISTS attempt_hash ON ${SCHEMA}.attempt (hash)`);
+      // The tracked runs a job's stage was recorded into (one per experiment that waited on
+      // it), in the run store the coordinator names (redacted location).
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS ${SCHEMA}.job_run (
+          job_id uuid NOT NULL,
+          run_id bigint NOT NULL,
+          store text NOT NULL,
+          experiment text NOT NULL,
+          PRIMARY KEY (job_id, store, run_id)
+        )`);
     } finally {
       await client
         .query('SELECT pg_advisory_unlock(hashtext($1))', ['glorank-queue-install'])
@@ -241,6 +253,34 @@ export class StageQueue {
     );
   }
 
+  /** Note that job `jobId`'s stage is recorded into run `runId` of `store` (a redacted location). */
+  async linkRun(jobId: string, runId: number, store: string, experiment: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${SCHEMA}.job_run (job_id, run_id, store, experiment) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [jobId, runId, store, experiment],
+    );
+  }
+
+  /**
+   * Attempts that are over although nobody said so: still 'running' but their worker has not
+   * renewed for `silentSeconds` (the lease thread beats every lease/4 while the process lives,
+   * also after its lease was taken over). Marked lost here; returns every attempt tag
+   * (`<job id>-<attempt>`) that is over, which StageStore.removeAttemptDebris may remove.
+   */
+  async deadAttempts(silentSeconds: number): Promise<Set<string>> {
+    await this.pool.query(
+      `UPDATE ${SCHEMA}.attempt SET outcome = 'lost', finished_at = now(),
+         error = 'its worker stopped renewing (killed, or cut off from the database)'
+       WHERE outcome = 'running' AND heartbeat_at < now() - make_interval(secs => $1)`,
+      [silentSeconds],
+    );
+    const r = await this.pool.query<{ tag: string }>(
+      `SELECT job_id::text || '-' || attempt AS tag FROM ${SCHEMA}.attempt WHERE outcome <> 'running'`,
+    );
+    return new Set(r.rows.map((row) => row.tag));
+  }
+
   /** Every stage job (live and archived), newest first, with its last attempt. */
   async list(
     filter: { experiment?: string; states?: JobState[]; limit?: number } = {},
@@ -263,7 +303,10 @@ export class StageQueue {
          SELECT id, name, state, data, retry_count, retry_limit, created_on, started_on, completed_on, output FROM ${BOSS_SCHEMA}.archive
        )
        SELECT j.*, a.worker, a.backend, a.outcome, a.heartbeat_at, a.error AS attempt_error,
-              (SELECT count(*) FROM ${SCHEMA}.attempt c WHERE c.job_id = j.id)::int AS attempt_count
+              (SELECT count(*) FROM ${SCHEMA}.attempt c WHERE c.job_id = j.id)::int AS attempt_count,
+              (SELECT coalesce(json_agg(json_build_object('id', r.run_id, 'store', r.store, 'experiment', r.experiment)
+                                 ORDER BY r.run_id), '[]'::json)
+                 FROM ${SCHEMA}.job_run r WHERE r.job_id = j.id) AS runs
        FROM jobs j
        LEFT JOIN LATERAL (
          SELECT * FROM ${SCHEMA}.attempt a WHERE a.job_id = j.id ORDER BY a.attempt DESC LIMIT 1
@@ -299,6 +342,10 @@ export class StageQueue {
         outcome: row.outcome ?? null,
         heartbeatAt: row.heartbeat_at ?? null,
         error,
+        runs: (row.runs as { id: number | string; store: string; experiment: string }[]).map((r) => ({
+          ...r,
+          id: Number(r.id),
+        })),
       };
     });
   }

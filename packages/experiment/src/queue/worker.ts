@@ -11,6 +11,7 @@ import { codeVersion as readCodeVersion } from '../code-version.js';
 import { ExperimentGraph, type StageAddress } from '../runner.js';
 import { StageStore, stageHash } from '../stage-store.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { recordingTracker } from './run-record.js';
 import { GPU_STAGE_QUEUE, STAGE_QUEUE, type StageJobData, type StageQueue } from './stage-queue.js';
 
 export interface WorkerOptions {
@@ -65,7 +66,19 @@ export async function runWorker(queue: StageQueue, options: WorkerOptions = {}):
   let idle = 0;
   // Connected before the first claim, so a job's lease is renewed from the moment it is held.
   const lease = await LeaseKeeper.start(queue.url, queue.leaseSeconds);
+  // Attempt folders of dead workers on the shared root: removed when this worker starts and
+  // whenever it claims a job (a retried job's dead attempt is then gone before it reruns).
+  const roots = new Set<string>();
+  const sweep = async (root: string) => {
+    roots.add(root);
+    const dead = await queue.deadAttempts(queue.leaseSeconds);
+    for (const r of roots) {
+      for (const gone of await new StageStore(r).removeAttemptDebris(async (tag) => dead.has(tag)))
+        log(`${name}: removed ${gone}, the temporary folder of an attempt whose worker is gone`);
+    }
+  };
   try {
+    if (options.artifactRoot) await sweep(path.join(options.artifactRoot, 'stages'));
     while (!options.signal?.aborted) {
       let job: PgBoss.JobWithMetadata<StageJobData> | null = null;
       let from = '';
@@ -83,6 +96,9 @@ export async function runWorker(queue: StageQueue, options: WorkerOptions = {}):
         continue;
       }
       idle = 0;
+      await sweep(
+        options.artifactRoot ? path.join(options.artifactRoot, 'stages') : job.data.stageRoot,
+      ).catch((err: unknown) => log(`${name}: could not sweep dead attempts' folders: ${String(err)}`));
       const outcome = await runJob(queue, lease, from, job, name, options, log);
       summary[outcome]++;
     }
@@ -117,6 +133,9 @@ async function runJob(
       options.artifactRoot ? path.join(options.artifactRoot, 'stages') : data.stageRoot,
     );
     const codeVersion = readCodeVersion();
+    // What the stage logs to its tracked run goes into the stage folder; the coordinator
+    // records it in the experiment's run store (run-record.ts says why there).
+    const record = recordingTracker(store.root);
     graph = new ExperimentGraph({
       config: data.config,
       configDir: data.configDir,
@@ -125,6 +144,7 @@ async function runJob(
       backend: data.backend,
       codeVersion,
       store,
+      tracker: record.tracker,
       onEvent: (e) => {
         if (e.type === 'info') log(`${worker}: ${e.message}`);
       },
@@ -141,7 +161,15 @@ async function runJob(
           );
         }
         try {
-          return await s.run(spec as never, { codeVersion });
+          const recorded = {
+            ...spec,
+            run: async (tmp: string) => {
+              const summary = await spec.run(tmp);
+              await record.write(tmp);
+              return summary;
+            },
+          };
+          return (await s.run(recorded, { codeVersion, attempt: `${job.id}-${attempt}` })) as never;
         } catch (err) {
           // Another worker that took the job over (a lapsed lease) may have published the same
           // stage first; the rename into place then fails here. Its output is complete: use it.
@@ -167,6 +195,17 @@ async function runJob(
     return outcome;
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
+    if (held) {
+      held = false;
+      // The job is another attempt's now: failing it here would fail that attempt's work.
+      if (lease.release(job.id)) {
+        await queue
+          .finishAttempt(job.id, attempt, 'lost', `after its lease was lost: ${message}`)
+          .catch(() => undefined);
+        log(`${worker}: ${what}: stopped after its lease was lost: ${message}`);
+        return 'lost';
+      }
+    }
     await queue.finishAttempt(job.id, attempt, 'failed', message).catch(() => undefined);
     await queue.boss.fail(from, job.id, { message, worker }).catch(() => undefined);
     log(`${worker}: ${what}: failed: ${message}`);
