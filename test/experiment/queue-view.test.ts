@@ -1,6 +1,7 @@
 // The dashboard's Queue page data (@glorank/api queue.list) read from a real job queue that
 // @glorank/experiment's StageQueue wrote (pg-boss tables + the attempt table) on loopback
-// PostgreSQL: pending, running (worker), done and failed (error) jobs come back as such.
+// PostgreSQL: pending, running (worker), done and failed (error) jobs come back as such, with
+// the tracked runs they were recorded into.
 // GLORANK_TEST_PG_URL names a database whose role may create databases; CI fails without it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -70,6 +71,9 @@ describePg('queue view (api queue.list over a real StageQueue)', () => {
       const failed = claimed.get('failed-one');
       await queue.finishAttempt(failed?.id as string, 1, 'failed', 'boom: out of memory');
       await queue.boss.fail('glorank-stage', failed?.id as string, { message: 'boom: out of memory' });
+      // The done job was recorded into a run of this dashboard's store and one of another store.
+      await queue.linkRun(done.id, 7, store.location, 'view-exp');
+      await queue.linkRun(done.id, 3, '/elsewhere/glorank.db', 'view-exp');
 
       process.env.GLORANK_QUEUE_URL = url;
       const api = createCaller(createApiContext({ store, artifactsDir: null, datasetsDir: null }));
@@ -89,6 +93,12 @@ describePg('queue view (api queue.list over a real StageQueue)', () => {
         error: null,
       });
       expect(byLabel['running-one']?.seconds).toBeGreaterThanOrEqual(0);
+      // Only the run in this dashboard's store is `here` (the page links it).
+      expect(byLabel['done-one']?.runs).toEqual([
+        { id: 3, store: '/elsewhere/glorank.db', experiment: 'view-exp', here: false },
+        { id: 7, store: store.location, experiment: 'view-exp', here: true },
+      ]);
+      expect(byLabel['failed-one']?.runs).toEqual([]);
       expect(byLabel['gpu-one']).toMatchObject({
         id: pending.id,
         status: 'pending',

@@ -49,6 +49,7 @@ export function QueueView() {
             <th className="num">time</th>
             <th className="num">attempts</th>
             <th>job</th>
+            <th>runs</th>
             <th>error</th>
           </tr>
         </thead>
@@ -77,6 +78,20 @@ export function QueueView() {
                 {j.attempts}/{j.maxAttempts}
               </td>
               <td className="mono">{j.id.slice(0, 8)}</td>
+              <td data-testid="queue-runs">
+                {j.runs.map((r, i) => (
+                  <span key={`${r.store}/${r.id}`}>
+                    {i > 0 ? ', ' : ''}
+                    {r.here ? (
+                      <Link href={`/runs/${r.id}`}>run {r.id}</Link>
+                    ) : (
+                      <span title={`in the run store ${r.store}, not this dashboard's`}>
+                        run {r.id} (other store)
+                      </span>
+                    )}
+                  </span>
+                ))}
+              </td>
               <td className="mono">{j.error ?? ''}</td>
             </tr>
           ))}

@@ -27,6 +27,11 @@ export interface QueueJobView {
   maxAttempts: number;
   createdAt: string;
   error: string | null;
+  /**
+   * Tracked runs the stage was recorded into (by `experiment run --queue`); `here` when the
+   * run is in this dashboard's run store, so it can be linked.
+   */
+  runs: { id: number; store: string; experiment: string; here: boolean }[];
 }
 
 const pools = new Map<string, pg.Pool>();
@@ -49,11 +54,19 @@ function statusOf(state: string, attempts: number): QueueJobView['status'] {
 export async function readQueue(
   url: string,
   filter: { experiment?: string; limit: number },
+  /** This dashboard's run store location (redacted), to tell its runs from other stores'. */
+  storeLocation?: string,
 ): Promise<{ jobs: QueueJobView[]; counts: Record<QueueJobView['status'], number> }> {
   const pool = poolOf(url);
   const installed = await pool.query(
-    `SELECT to_regclass('pgboss.job') IS NOT NULL AS boss, to_regclass('glorank_queue.attempt') IS NOT NULL AS ours`,
+    `SELECT to_regclass('pgboss.job') IS NOT NULL AS boss, to_regclass('glorank_queue.attempt') IS NOT NULL AS ours,
+            to_regclass('glorank_queue.job_run') IS NOT NULL AS links`,
   );
+  // A queue made by an older glorank has no run links yet.
+  const runs = installed.rows[0]?.links
+    ? `(SELECT coalesce(json_agg(json_build_object('id', l.run_id, 'store', l.store, 'experiment', l.experiment)
+          ORDER BY l.run_id), '[]'::json) FROM glorank_queue.job_run l WHERE l.job_id = j.id)`
+    : `'[]'::json`;
   const counts = { pending: 0, retrying: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
   if (!installed.rows[0]?.boss || !installed.rows[0]?.ours) return { jobs: [], counts };
   const values: unknown[] = [QUEUES, filter.limit];
@@ -72,7 +85,8 @@ export async function readQueue(
             EXTRACT(EPOCH FROM (COALESCE(j.completed_on, now()) - j.started_on)) AS seconds,
             EXTRACT(EPOCH FROM (now() - a.heartbeat_at)) AS heartbeat_ago,
             a.worker, a.backend, a.error,
-            (SELECT count(*) FROM glorank_queue.attempt c WHERE c.job_id = j.id)::int AS attempts
+            (SELECT count(*) FROM glorank_queue.attempt c WHERE c.job_id = j.id)::int AS attempts,
+            ${runs} AS runs
      FROM jobs j
      LEFT JOIN LATERAL (
        SELECT worker, backend, error, heartbeat_at FROM glorank_queue.attempt a
@@ -107,6 +121,12 @@ export async function readQueue(
         status === 'failed' || status === 'retrying'
           ? (row.error ?? output?.message ?? output?.value?.message ?? null)
           : null,
+      runs: (row.runs as { id: number | string; store: string; experiment: string }[]).map((l) => ({
+        id: Number(l.id),
+        store: l.store,
+        experiment: l.experiment,
+        here: l.store === storeLocation,
+      })),
     };
   });
   return { jobs, counts };
@@ -123,15 +143,19 @@ export const queueRouter = router({
         })
         .default({ limit: 500 }),
     )
-    .query(async ({ input }) => {
+    .query(async ({ input, ctx }) => {
       const url = process.env.GLORANK_QUEUE_URL;
       if (!url) return { configured: false as const, jobs: [], counts: null };
       return {
         configured: true as const,
-        ...(await readQueue(url, {
-          ...(input.experiment ? { experiment: input.experiment } : {}),
-          limit: input.limit,
-        })),
+        ...(await readQueue(
+          url,
+          {
+            ...(input.experiment ? { experiment: input.experiment } : {}),
+            limit: input.limit,
+          },
+          ctx.store.location,
+        )),
       };
     }),
 });
