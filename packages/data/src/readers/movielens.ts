@@ -71,6 +71,29 @@ function rating(user: string, item: string, r: string, ts: string, source: Sourc
   source.log.add(user, item, rv, tv);
 }
 
+/** Reads an optional file of a MovieLens folder (or its .gz), if present, without counting it as ratings. */
+async function readOptionalFile(
+  source: SourceData,
+  dir: string,
+  name: string,
+  options: ReaderOptions,
+  lineOptions: Parameters<typeof readFileInto>[3],
+  onLine: (line: string) => void,
+): Promise<void> {
+  const file = findSourceFile(dir, name, false);
+  if (file) await readFileInto(source, file, options, lineOptions, onLine, false);
+}
+
+/** A movie row of ml-1m and the CSV releases: title with its year, '|'-separated genres. */
+function setMovieMeta(source: SourceData, id: string, rawTitle: string, genres: string): void {
+  const title = rawTitle.trim();
+  setItemMeta(source, id, {
+    title: title || null,
+    categories: genres.split('|').filter((g) => g !== '' && g !== '(no genres listed)'),
+    year: yearFrom(title),
+  });
+}
+
 export async function readMl100k(dir: string, options: ReaderOptions = {}): Promise<SourceData> {
   const source = emptySource('ml-100k', path.basename(path.resolve(dir)) || 'ml-100k');
   const enc = { encoding: 'latin1' as const };
@@ -82,24 +105,14 @@ export async function readMl100k(dir: string, options: ReaderOptions = {}): Prom
     rating(f[0] as string, f[1] as string, f[2] as string, f[3] as string, source);
   });
   let genres: string[] = [...ML100K_GENRES];
-  const genreFile = findSourceFile(dir, 'u.genre', false);
-  if (genreFile) {
-    const named: string[] = [];
-    await readFileInto(
-      source,
-      genreFile,
-      options,
-      enc,
-      (line) => {
-        const [name, idx] = line.split('|');
-        const i = toNumber(idx);
-        if (!name || i === null) throw new BadLine('expected name|index');
-        named[i] = name;
-      },
-      false,
-    );
-    if (named.length === 19) genres = named;
-  }
+  const named: string[] = [];
+  await readOptionalFile(source, dir, 'u.genre', options, enc, (line) => {
+    const [name, idx] = line.split('|');
+    const i = toNumber(idx);
+    if (!name || i === null) throw new BadLine('expected name|index');
+    named[i] = name;
+  });
+  if (named.length === 19) genres = named;
   await readFileInto(
     source,
     findSourceFile(dir, 'u.item') as string,
@@ -126,28 +139,18 @@ export async function readMl100k(dir: string, options: ReaderOptions = {}): Prom
     },
     false,
   );
-  const userFile = findSourceFile(dir, 'u.user', false);
-  if (userFile) {
-    await readFileInto(
-      source,
-      userFile,
-      options,
-      enc,
-      (line) => {
-        const f = line.split('|');
-        if (f.length !== 5)
-          throw new BadLine(
-            `expected 5 '|'-separated fields (id, age, gender, occupation, zip), got ${f.length}`,
-          );
-        const id = f[0] as string;
-        setUserAttribute(source, 'age', id, toNumber(f[1]));
-        setUserAttribute(source, 'gender', id, f[2] || null);
-        setUserAttribute(source, 'occupation', id, f[3] || null);
-        setUserAttribute(source, 'zip', id, f[4] || null);
-      },
-      false,
-    );
-  }
+  await readOptionalFile(source, dir, 'u.user', options, enc, (line) => {
+    const f = line.split('|');
+    if (f.length !== 5)
+      throw new BadLine(
+        `expected 5 '|'-separated fields (id, age, gender, occupation, zip), got ${f.length}`,
+      );
+    const id = f[0] as string;
+    setUserAttribute(source, 'age', id, toNumber(f[1]));
+    setUserAttribute(source, 'gender', id, f[2] || null);
+    setUserAttribute(source, 'occupation', id, f[3] || null);
+    setUserAttribute(source, 'zip', id, f[4] || null);
+  });
   return source;
 }
 
@@ -167,46 +170,21 @@ export async function readMl1m(dir: string, options: ReaderOptions = {}): Promis
       rating(f[0] as string, f[1] as string, f[2] as string, f[3] as string, source);
     },
   );
-  const movies = findSourceFile(dir, 'movies.dat', false);
-  if (movies) {
-    await readFileInto(
-      source,
-      movies,
-      options,
-      enc,
-      (line) => {
-        const f = line.split('::');
-        if (f.length !== 3) throw new BadLine(`expected MovieID::Title::Genres, got ${f.length} fields`);
-        const title = (f[1] as string).trim();
-        setItemMeta(source, f[0] as string, {
-          title: title || null,
-          categories: (f[2] as string).split('|').filter((g) => g !== '' && g !== '(no genres listed)'),
-          year: yearFrom(title),
-        });
-      },
-      false,
-    );
-  }
-  const users = findSourceFile(dir, 'users.dat', false);
-  if (users) {
-    await readFileInto(
-      source,
-      users,
-      options,
-      enc,
-      (line) => {
-        const f = line.split('::');
-        if (f.length !== 5)
-          throw new BadLine(`expected UserID::Gender::Age::Occupation::Zip-code, got ${f.length} fields`);
-        const id = f[0] as string;
-        setUserAttribute(source, 'gender', id, f[1] || null);
-        setUserAttribute(source, 'age', id, toNumber(f[2]));
-        setUserAttribute(source, 'occupation', id, toNumber(f[3]));
-        setUserAttribute(source, 'zip', id, f[4] || null);
-      },
-      false,
-    );
-  }
+  await readOptionalFile(source, dir, 'movies.dat', options, enc, (line) => {
+    const f = line.split('::');
+    if (f.length !== 3) throw new BadLine(`expected MovieID::Title::Genres, got ${f.length} fields`);
+    setMovieMeta(source, f[0] as string, f[1] as string, f[2] as string);
+  });
+  await readOptionalFile(source, dir, 'users.dat', options, enc, (line) => {
+    const f = line.split('::');
+    if (f.length !== 5)
+      throw new BadLine(`expected UserID::Gender::Age::Occupation::Zip-code, got ${f.length} fields`);
+    const id = f[0] as string;
+    setUserAttribute(source, 'gender', id, f[1] || null);
+    setUserAttribute(source, 'age', id, toNumber(f[2]));
+    setUserAttribute(source, 'occupation', id, toNumber(f[3]));
+    setUserAttribute(source, 'zip', id, f[4] || null);
+  });
   return source;
 }
 
@@ -261,12 +239,7 @@ export async function readMovielensCsv(dir: string, options: ReaderOptions = {})
           throw new BadLine((err as Error).message);
         }
         if (f.length !== 3) throw new BadLine(`expected 3 fields (movieId,title,genres), got ${f.length}`);
-        const title = (f[1] as string).trim();
-        setItemMeta(source, f[0] as string, {
-          title: title || null,
-          categories: (f[2] as string).split('|').filter((g) => g !== '' && g !== '(no genres listed)'),
-          year: yearFrom(title),
-        });
+        setMovieMeta(source, f[0] as string, f[1] as string, f[2] as string);
       },
       false,
     );
