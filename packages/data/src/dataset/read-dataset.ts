@@ -14,6 +14,7 @@ import {
   readStrings,
 } from '../arrow/read-columns.js';
 import { UserError } from '../errors/user-error.js';
+import { readJsonFile } from '../io/json-file.js';
 import {
   checkColumns,
   DATASET_FILES,
@@ -38,22 +39,7 @@ const SPLITS: readonly Split[] = ['train', 'valid', 'test'];
 
 export async function readManifest(dir: string): Promise<DatasetManifest> {
   const file = path.join(dir, DATASET_FILES.manifest);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT' ? 'missing (is this a glorank dataset folder?)' : `cannot read (${code})`,
-      { file },
-    );
-  }
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`not valid JSON (${(err as Error).message})`, { file });
-  }
+  const m = await readJsonFile(file, 'missing (is this a glorank dataset folder?)');
   const obj = m as Record<string, unknown>;
   for (const key of ['name', 'sourceFormat', 'protocol', 'rows', 'contentHash'] as const) {
     if (typeof obj !== 'object' || obj === null || !(key in obj)) {

@@ -1,9 +1,9 @@
 // The synthetic benchmark's true click model. It is the evaluation simulator of PROTOCOL.md on
 // synthetic data: the exact expected clicks of any slate, position by position, given the whole
 // slate (position bias x user-item relevance x intra-list context). Math in the package README.
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors/user-error.js';
+import { readJsonFile } from '../io/json-file.js';
 import type { Rng } from '../random/rng.js';
 import { DATASET_FILES } from '../schema/arrow-schemas.js';
 import type { RerankRequest } from '../schema/types.js';
@@ -173,24 +173,10 @@ export class ClickModel {
 /** Load the true click model saved beside a synthetic dataset (`click_model.json`). */
 export async function loadClickModel(dir: string): Promise<ClickModel> {
   const file = path.join(dir, DATASET_FILES.clickModel);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT'
-        ? 'missing: only synthetic datasets (glorank data synth) carry a true click model'
-        : `cannot read (${code})`,
-      { file },
-    );
-  }
-  let params: ClickModelParams;
-  try {
-    params = JSON.parse(text) as ClickModelParams;
-  } catch (err) {
-    throw new UserError(`not valid JSON (${(err as Error).message})`, { file });
-  }
+  const params = (await readJsonFile(
+    file,
+    'missing: only synthetic datasets (glorank data synth) carry a true click model',
+  )) as ClickModelParams;
   if (params?.kind !== CLICK_MODEL_KIND || params.version !== 1) {
     throw new UserError(`expected kind '${CLICK_MODEL_KIND}' version 1`, { file, field: 'kind' });
   }
