@@ -14,6 +14,7 @@ import {
   removeStaleTemps,
   SOURCE_FORMATS,
   type SourceOptions,
+  type SyntheticOptions,
   UserError,
   writeDataset,
 } from '@glorank/data';
@@ -109,6 +110,24 @@ function coldStartNote(m: DatasetManifest): string[] {
     `  NOTE: no cold-start test requests (${why}), so results have no cold-start table; try --cold-quantile or --cold-by random --cold-share 0.05`,
   ];
 }
+
+/** The generator options `glorank data synth` has a flag for (commander's camelCase names). */
+const SYNTH_OPTIONS = [
+  'users',
+  'items',
+  'seed',
+  'topics',
+  'candidates',
+  'slateSize',
+  'requestsPerUser',
+  'initialNoise',
+  'exposureTemperature',
+] as const;
+type SynthFlags = Pick<SyntheticOptions, (typeof SYNTH_OPTIONS)[number]> & {
+  out: string;
+  force?: boolean;
+  json?: boolean;
+};
 
 function registerConvert(data: Command): void {
   data
@@ -401,49 +420,25 @@ Examples:
   $ glorank data synth --out /tmp/tiny --users 100 --items 300 --seed 7 --force
   $ glorank data synth --out /tmp/det --exposure-temperature 0 --force   # deterministic top-L logs`,
     )
-    .action(
-      async (flags: {
-        out: string;
-        users?: number;
-        items?: number;
-        seed?: number;
-        topics?: number;
-        candidates?: number;
-        slateSize?: number;
-        requestsPerUser?: number;
-        initialNoise?: number;
-        exposureTemperature?: number;
-        force?: boolean;
-        json?: boolean;
-      }) => {
-        let syn: ReturnType<typeof generateSynthetic>;
-        try {
-          syn = generateSynthetic({
-            ...(flags.users !== undefined ? { users: flags.users } : {}),
-            ...(flags.items !== undefined ? { items: flags.items } : {}),
-            ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
-            ...(flags.topics !== undefined ? { topics: flags.topics } : {}),
-            ...(flags.candidates !== undefined ? { candidates: flags.candidates } : {}),
-            ...(flags.slateSize !== undefined ? { slateSize: flags.slateSize } : {}),
-            ...(flags.requestsPerUser !== undefined ? { requestsPerUser: flags.requestsPerUser } : {}),
-            ...(flags.initialNoise !== undefined ? { initialNoise: flags.initialNoise } : {}),
-            ...(flags.exposureTemperature !== undefined
-              ? { exposureTemperature: flags.exposureTemperature }
-              : {}),
-          });
-        } catch (err) {
-          // Impossible size combinations are the user's flags, not a bug.
-          if (err instanceof RangeError) throw new UserError(err.message.replace(/^generateSynthetic: /, ''));
-          throw err;
-        }
-        const manifest = await writeDataset(flags.out, syn, { force: flags.force ?? false });
-        process.stdout.write(
-          flags.json
-            ? `${JSON.stringify(manifest, null, 2)}\n`
-            : `${manifestLines(manifest, flags.out).join('\n')}\n`,
+    .action(async (flags: SynthFlags) => {
+      let syn: ReturnType<typeof generateSynthetic>;
+      try {
+        // Only the flags given: an absent one keeps generateSynthetic's default.
+        syn = generateSynthetic(
+          Object.fromEntries(SYNTH_OPTIONS.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])),
         );
-      },
-    );
+      } catch (err) {
+        // Impossible size combinations are the user's flags, not a bug.
+        if (err instanceof RangeError) throw new UserError(err.message.replace(/^generateSynthetic: /, ''));
+        throw err;
+      }
+      const manifest = await writeDataset(flags.out, syn, { force: flags.force ?? false });
+      process.stdout.write(
+        flags.json
+          ? `${JSON.stringify(manifest, null, 2)}\n`
+          : `${manifestLines(manifest, flags.out).join('\n')}\n`,
+      );
+    });
 }
 
 function fmt(x: number, digits = 3): string {
