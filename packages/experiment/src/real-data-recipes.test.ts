@@ -29,4 +29,23 @@ describe('real-data recipes', () => {
       protocol: {},
     });
   });
+  // Issue 13: one GloRank recipe for every real dataset (tuned for the method, not one dataset),
+  // the local-index ablation trained like GloRank, and the recipe's search scored on valid only.
+  it('ship one GloRank recipe, chosen by a valid-split search on the same data', async () => {
+    const ml = (await loadExperimentConfig(path.join(dir, 'ml-100k.yaml'))).config;
+    const beauty = (await loadExperimentConfig(path.join(dir, 'amazon-beauty.yaml'))).config;
+    const tuning = (await loadExperimentConfig(path.join(dir, 'tuning', 'ml-100k-valid.yaml'))).config;
+    const glorank = (c: typeof ml) =>
+      c.methods
+        .filter((m) => m.method.startsWith('glorank-'))
+        .map(({ method, ...rest }) => ({ method, rest }));
+    expect(glorank(beauty)).toEqual(glorank(ml));
+    const entry = (c: typeof ml, name: string) => glorank(c).find((m) => m.method === name)?.rest;
+    expect(entry(ml, 'glorank-local')).toEqual(entry(ml, 'glorank-sft'));
+    expect(tuning.evaluation.split).toBe('valid');
+    expect(ml.evaluation.split).toBe('test');
+    expect(beauty.evaluation.split).toBe('test');
+    expect(tuning.dataset).toEqual(ml.dataset);
+    expect(entry(tuning, 'glorank-sft')).toEqual(entry(ml, 'glorank-sft'));
+  });
 });
