@@ -88,6 +88,46 @@ function workspaceOf(specifier: string): string | null {
   return m ? (m[1] as string) : null;
 }
 
+/**
+ * The arrows README.md's Layout section draws, as workspace -> the workspaces it imports
+ * directly. Each line of the drawing is floors joined by arrows ('base <- data <- model':
+ * model imports data, data imports base); a floor may name several ('data, tracking <- api').
+ */
+function drawnArrows(): Map<string, Set<string>> {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const layout = readme.slice(readme.indexOf('## Layout'));
+  const drawing = /```\n([\s\S]*?)```/.exec(layout)?.[1] ?? '';
+  const workspace = (short: string) => (short === 'cli' ? 'glorank' : `@glorank/${short}`);
+  const arrows = new Map<string, Set<string>>();
+  for (const line of drawing.split('\n').filter((l) => l.trim() !== '')) {
+    const floors = line
+      .trim()
+      .split(/\s*<-+\s*/)
+      .map((floor) => floor.split(/\s*,\s*/).map(workspace));
+    for (let i = 1; i < floors.length; i++) {
+      for (const upper of floors[i] as string[]) {
+        const below = arrows.get(upper) ?? new Set<string>();
+        for (const lower of floors[i - 1] as string[]) below.add(lower);
+        arrows.set(upper, below);
+      }
+    }
+  }
+  return arrows;
+}
+
+/** Every workspace `name` reaches along the drawn arrows. */
+function reachable(arrows: Map<string, Set<string>>, name: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(arrows.get(name) ?? [])];
+  while (stack.length > 0) {
+    const next = stack.pop() as string;
+    if (seen.has(next)) continue;
+    seen.add(next);
+    stack.push(...(arrows.get(next) ?? []));
+  }
+  return seen;
+}
+
 describe('workspace layout', () => {
   const pkgs = readdirSync(path.join(root, 'packages'));
   it.each(pkgs)('packages/%s has one public entry (src/index.ts via exports)', (dir) => {
@@ -105,6 +145,26 @@ describe('workspace layout', () => {
         .map((w) => w.name)
         .sort(),
     ).toEqual(Object.keys(ALLOWED).sort());
+  });
+
+  it("the import table is README.md's drawing: every arrow allowed, nothing allowed off the arrows", () => {
+    const drawn = drawnArrows();
+    // The cross-package tests (@glorank/test) may import everything and are not drawn.
+    const product = Object.keys(ALLOWED).filter((name) => name !== '@glorank/test');
+    const named = new Set([...drawn.keys(), ...[...drawn.values()].flatMap((s) => [...s])]);
+    expect([...named].sort()).toEqual([...product].sort());
+    for (const name of product) {
+      const allowed = ALLOWED[name] as readonly string[];
+      const reach = reachable(drawn, name);
+      expect(
+        allowed.filter((t) => !reach.has(t)),
+        `${name}: allowed here but not reached along README's arrows`,
+      ).toEqual([]);
+      expect(
+        [...(drawn.get(name) ?? [])].filter((t) => !allowed.includes(t)),
+        `${name}: drawn in README but not allowed here`,
+      ).toEqual([]);
+    }
   });
 
   it.each(workspaces().map((w) => [w.name, w.dir] as const))(
