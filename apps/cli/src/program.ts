@@ -53,7 +53,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    // A command that sets its own exit code (worker, dashboard, a failed queued stage) keeps it:
+    // main.ts assigns this result to process.exitCode.
+    return Number(process.exitCode ?? 0);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit through here with code 0; parse errors were already printed.

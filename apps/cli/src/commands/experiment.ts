@@ -9,6 +9,7 @@ import {
   experimentDirOf,
   exportExperiment,
   loadExperimentConfig,
+  QueuedStageError,
   type RunExperimentOptions,
   runExperiment,
   runQueuedExperiment,
@@ -137,6 +138,12 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
         '',
       ].join('\n'),
     );
+  } catch (err) {
+    // A stage that failed on the queue is reported by its job with its worker's error: one
+    // line and exit code 1 (the stack of this waiting process says nothing about it).
+    if (!(err instanceof QueuedStageError)) throw err;
+    process.stderr.write(`glorank: ${err.message}\n`);
+    process.exitCode = 1;
   } finally {
     lines.stop();
     ui.bar?.stop();

@@ -1,7 +1,7 @@
 // `glorank queue`, `glorank worker` and `experiment run --queue` through the built CLI: user
 // mistakes are one line with exit code 2; on an empty loopback PostgreSQL queue
 // (GLORANK_TEST_PG_URL, a database of its own; CI fails without it) ls, retry and an idle
-// worker behave. The queue's work itself is tested in @glorank/experiment (queue.test.ts).
+// worker behave, and a queued experiment whose stage fails ends with one line, exit code 1. The queue's work itself is tested in @glorank/experiment (queue.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,5 +69,34 @@ describePg('glorank queue / worker on an empty loopback queue', () => {
     expect(worker.stderr).toMatch(/worker idle: 0 done, 0 reused, 0 failed, 0 lost/);
     // Credentials never reach the log.
     expect(worker.stderr).not.toMatch(/glorank:glorank@/);
+  }, 120_000);
+
+  it('experiment run --queue: a stage failing on the queue ends with its error in one line and exit code 1, no stack', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'glorank-cli-queue-fail-'));
+    try {
+      // 30 items cannot give 20 candidates per request: the dataset stage fails on the worker.
+      const cfg = path.join(dir, 'bad.yaml');
+      writeFileSync(
+        cfg,
+        'name: bad\ndataset:\n  source: synthetic\n  name: bad\n  options: { users: 20, items: 30, candidates: 20, seed: 1 }\nmethods: [initial]\nseeds: [1]\n',
+      );
+      const env = {
+        GLORANK_RUNS_DIR: path.join(dir, 'runs'),
+        GLORANK_DATASETS_DIR: path.join(dir, 'datasets'),
+      };
+      const [run, worker] = await Promise.all([
+        runCli(['experiment', 'run', cfg, '--queue', url, '--attempts', '1', '--no-track'], env),
+        runCli(['worker', '--queue', url, '--name', 'wf', '--exit-when-idle', '5'], env),
+      ]);
+      expect(worker.stderr).toMatch(/1 failed/);
+      expect(run.code).toBe(1);
+      const last = run.stderr.trim().split('\n').at(-1);
+      expect(last).toMatch(
+        /^glorank: stage dataset bad failed on the queue after 1 attempt\(s\) \(job [0-9a-f-]+\): .*items/,
+      );
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
