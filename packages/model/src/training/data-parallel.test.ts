@@ -9,7 +9,7 @@ import { silentLogger } from '../methods/reranker.js';
 import { ParamStore } from '../nn/params.js';
 import { type BatchGrads, evenRanges, GradientPool, sftShards } from './data-parallel.js';
 import { DEFAULT_GRPO_CONFIG, trainGrpo } from './grpo.js';
-import { type RolloutPart, sampleShard, shardUniforms } from './rollout-shard.js';
+import { joinRolloutParts, type RolloutPart, sampleShard, shardUniforms } from './rollout-shard.js';
 import { DEFAULT_SFT_CONFIG, trainSft } from './sft.js';
 import type { LossShard } from './shard-loss.js';
 
@@ -155,36 +155,7 @@ describe('data-parallel gradients', () => {
           })),
         );
         expect(parts).toHaveLength(threads);
-        const cat = <A extends Int32Array | Float32Array>(
-          pick: (p: RolloutPart) => A,
-          make: (n: number) => A,
-        ): A => {
-          const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
-          let at = 0;
-          for (const p of parts) {
-            out.set(pick(p) as never, at);
-            at += pick(p).length;
-          }
-          return out;
-        };
-        return {
-          tokens: cat(
-            (p) => p.tokens,
-            (n) => new Int32Array(n),
-          ),
-          slates: cat(
-            (p) => p.slates,
-            (n) => new Int32Array(n),
-          ),
-          oldLogProbs: cat(
-            (p) => p.oldLogProbs,
-            (n) => new Float32Array(n),
-          ),
-          refLogProbs: cat(
-            (p) => p.refLogProbs,
-            (n) => new Float32Array(n),
-          ),
-        };
+        return joinRolloutParts(parts);
       } finally {
         await pool.close();
       }

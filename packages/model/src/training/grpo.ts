@@ -15,7 +15,7 @@ import { Adam } from '../nn/adam.js';
 import { isCheckpoint } from '../nn/checkpoint.js';
 import { batchesPerEpoch, epochBatches } from './batches.js';
 import { evenRanges, GradientPool } from './data-parallel.js';
-import { shardUniforms } from './rollout-shard.js';
+import { joinRolloutParts, shardUniforms } from './rollout-shard.js';
 import type { LossShard } from './shard-loss.js';
 
 export interface GrpoConfig {
@@ -191,26 +191,7 @@ async function rollout(
   );
   const rows = batch.length * G;
   const rowRequest = Int32Array.from({ length: rows }, (_, i) => Math.floor(i / G));
-  const join = <A extends Int32Array | Float32Array>(
-    make: (n: number) => A,
-    pick: (p: (typeof parts)[0]) => A,
-  ): A => {
-    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(pick(p) as never, at);
-      at += pick(p).length;
-    }
-    return out;
-  };
-  const tokens = join(
-    (n) => new Int32Array(n),
-    (p) => p.tokens,
-  );
-  const slateIdx = join(
-    (n) => new Int32Array(n),
-    (p) => p.slates,
-  );
+  const { tokens, slates: slateIdx, oldLogProbs, refLogProbs } = joinRolloutParts(parts);
   const rowRequests = Array.from(rowRequest, (q) => batch[q] as RerankRequest);
   const slates = rowRequests.map((r, i) =>
     Int32Array.from(slateIdx.subarray(i * L, (i + 1) * L), (k) => r.candidates[k] as number),
@@ -222,14 +203,8 @@ async function rollout(
     tokens,
     advantages: groupAdvantages(rewards, G, run.config.normalizeStd),
     rewards,
-    oldLogProbs: join(
-      (n) => new Float32Array(n),
-      (p) => p.oldLogProbs,
-    ),
-    refLogProbs: join(
-      (n) => new Float32Array(n),
-      (p) => p.refLogProbs,
-    ),
+    oldLogProbs,
+    refLogProbs,
   };
 }
 

@@ -35,6 +35,40 @@ export interface RolloutPart {
   refLogProbs: Float32Array;
 }
 
+/** The threads' parts laid end to end in shard order: the rollout one thread samples. */
+export function joinRolloutParts(parts: readonly RolloutPart[]): RolloutPart {
+  const join = <A extends Int32Array | Float32Array>(
+    pick: (p: RolloutPart) => A,
+    make: (n: number) => A,
+  ): A => {
+    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p) as never, at);
+      at += pick(p).length;
+    }
+    return out;
+  };
+  return {
+    tokens: join(
+      (p) => p.tokens,
+      (n) => new Int32Array(n),
+    ),
+    slates: join(
+      (p) => p.slates,
+      (n) => new Int32Array(n),
+    ),
+    oldLogProbs: join(
+      (p) => p.oldLogProbs,
+      (n) => new Float32Array(n),
+    ),
+    refLogProbs: join(
+      (p) => p.refLogProbs,
+      (n) => new Float32Array(n),
+    ),
+  };
+}
+
 /**
  * Draw a round's uniforms in the order sampleDecode consumes them over `rows` rows and
  * `steps` steps, and cut them into the shards' row ranges (each step-major over its rows).
