@@ -45,9 +45,9 @@ function stageRunOptions(
   };
 }
 
-export interface SftStageOptions {
+/** What the SFT and RL stages both take: data, config, seed, logging and the checkpoint folder. */
+interface TrainStageOptions {
   dataset: LoadedDataset;
-  codes: ItemCodes;
   config: GloRankTrainConfig;
   seed: number;
   logger: TrainLogger;
@@ -57,6 +57,10 @@ export interface SftStageOptions {
   maxSteps?: number;
   onStep?: (done: number, total: number) => void;
   meta?: Record<string, unknown>;
+}
+
+export interface SftStageOptions extends TrainStageOptions {
+  codes: ItemCodes;
   /** The learned evaluator's reward: required when config.sft.demonstrations is 'search'. */
   demonstrationReward?: RewardFunction;
   /**
@@ -201,19 +205,10 @@ export function trainRewardModel(o: RewardModelOptions): EvaluatorEnsemble {
   });
 }
 
-export interface RlStageOptions {
+export interface RlStageOptions extends TrainStageOptions {
   /** The SFT model, or the folder of its checkpoint. */
   from: GloRankModel | string;
-  dataset: LoadedDataset;
   reward: RewardFunction;
-  config: GloRankTrainConfig;
-  seed: number;
-  logger: TrainLogger;
-  out?: string;
-  resume?: boolean;
-  maxSteps?: number;
-  onStep?: (done: number, total: number) => void;
-  meta?: Record<string, unknown>;
 }
 
 /** RL post-training (GRPO) of an SFT model on the train split; the SFT model is the frozen reference. */
