@@ -309,6 +309,27 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     expect(await rendered(page.getByTestId('chart-train/epoch_loss-unsmoothed'))).toContain(
       'not smoothed: fewer than 10 points',
     );
+    // The chart also saves as SVG, rebuilt from the drawn chart: the 2-point curve is one line
+    // through two dots, left to right, inside the plot box, with the axes' tick labels.
+    const svg = (
+      await download(page.getByTestId('chart-train/epoch_loss').getByRole('button', { name: 'SVG' }))
+    ).bytes.toString('utf8');
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    const lines = [...svg.matchAll(/<path d="([^"]+)" fill="none"/g)].map((m) => m[1]!);
+    expect(lines).toHaveLength(1);
+    const points = [...lines[0]!.matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(points).toHaveLength(2);
+    expect(points[0]![0]).toBeLessThan(points[1]![0]!);
+    const box = svg.match(/<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none"/)!;
+    const [bx, by, bw, bh] = box.slice(1).map(Number) as [number, number, number, number];
+    for (const [x, y] of points as [number, number][]) {
+      expect(x).toBeGreaterThanOrEqual(bx);
+      expect(x).toBeLessThanOrEqual(bx + bw);
+      expect(y).toBeGreaterThanOrEqual(by);
+      expect(y).toBeLessThanOrEqual(by + bh);
+    }
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+    expect(svg.match(/<text [^>]*>[^<]+<\/text>/g)?.length).toBeGreaterThanOrEqual(4);
     const size = await pageFits();
     expect(size.width).toBeLessThanOrEqual(size.window);
     await shot('run-short-curves');

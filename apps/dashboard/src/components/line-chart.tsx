@@ -4,10 +4,14 @@
 // an optional log-scale y axis. Data updates reuse the chart; option changes rebuild it.
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useMemo, useRef } from 'react';
-import type uPlot from 'uplot';
+// uPlot comes with the page's own script (it is safe to import on the server; it touches the
+// DOM only when a chart is made): loaded on demand it was a further round trip after the data,
+// the last step before a run page's first curve.
+import UPlot from 'uplot';
 import { chartColumns, type SeriesPoints, type XMode } from '@/lib/chart-data';
-import { canvasToPngBlob, downloadBlob, fileSafe } from '@/lib/chart-export';
+import { canvasToPngBlob, downloadBlob, downloadText, fileSafe } from '@/lib/chart-export';
 import { formatNumber, formatSeconds } from '@/lib/format-values';
+import { uplotToSvg } from '@/lib/uplot-svg';
 import { colorAt, withAlpha } from './palette';
 
 export interface ChartLine extends SeriesPoints {
@@ -47,7 +51,7 @@ export function LineChart({
   showLast = true,
 }: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<uPlot | null>(null);
+  const chart = useRef<UPlot | null>(null);
   const tooShort = requested > 0 && lines.some((l) => l.steps.length < MIN_SMOOTHED_POINTS);
   const smoothing = tooShort ? 0 : requested;
   const shape = useRef('');
@@ -59,86 +63,80 @@ export function LineChart({
   const colors = lines.map((l, i) => l.color ?? colorAt(i)).join(',');
 
   useEffect(() => {
-    let cancelled = false;
-    const data = [columns.x, ...columns.lines.flat()] as uPlot.AlignedData;
+    const data = [columns.x, ...columns.lines.flat()] as UPlot.AlignedData;
     const sparse = lines.map((l) => l.steps.length < 40).join(',');
     const key = `${labels}|${colors}|${xMode}|${logY}|${smoothing > 0}|${height}|${sparse}`;
     if (chart.current && shape.current === key) {
       chart.current.setData(data);
       return;
     }
-    void import('uplot').then(({ default: UPlot }) => {
-      if (cancelled || !box.current) return;
-      chart.current?.destroy();
-      const smoothed = smoothing > 0;
-      const colorList = colors.split(',');
-      const series: uPlot.Series[] = [{}];
-      const bands: uPlot.Band[] = [];
-      lines.forEach((l, i) => {
-        const c = colorList[i]!;
-        if (l.band) {
-          series.push({
-            label: l.label,
-            stroke: withAlpha(c, 0.35),
-            width: 1,
-            spanGaps: true,
-            points: { show: false },
-          });
-          series.push({ label: `${l.label} (smoothed)`, show: false, points: { show: false } });
-          // Fill from the 'hi' edge (two series back) down to this 'lo' edge.
-          if (l.band === 'lo')
-            bands.push({ series: [series.length - 4, series.length - 2], fill: withAlpha(c, 0.15) });
-          return;
-        }
-        // Sparse curves (an eval every few epochs) get dots so single points stay visible.
-        const sparse = l.steps.length < 40;
-        series.push({
-          label: smoothed ? `${l.label} (raw)` : l.label,
-          stroke: smoothed ? withAlpha(c, 0.25) : c,
-          width: 1,
-          spanGaps: true,
-          points: { show: sparse, size: 5, fill: smoothed ? withAlpha(c, 0.25) : c },
-        });
+    if (!box.current) return;
+    chart.current?.destroy();
+    const smoothed = smoothing > 0;
+    const colorList = colors.split(',');
+    const series: UPlot.Series[] = [{}];
+    const bands: UPlot.Band[] = [];
+    lines.forEach((l, i) => {
+      const c = colorList[i]!;
+      if (l.band) {
         series.push({
           label: l.label,
-          stroke: c,
-          width: 1.75,
+          stroke: withAlpha(c, 0.35),
+          width: 1,
           spanGaps: true,
-          show: smoothed,
           points: { show: false },
         });
+        series.push({ label: `${l.label} (smoothed)`, show: false, points: { show: false } });
+        // Fill from the 'hi' edge (two series back) down to this 'lo' edge.
+        if (l.band === 'lo')
+          bands.push({ series: [series.length - 4, series.length - 2], fill: withAlpha(c, 0.15) });
+        return;
+      }
+      // Sparse curves (an eval every few epochs) get dots so single points stay visible.
+      const sparse = l.steps.length < 40;
+      series.push({
+        label: smoothed ? `${l.label} (raw)` : l.label,
+        stroke: smoothed ? withAlpha(c, 0.25) : c,
+        width: 1,
+        spanGaps: true,
+        points: { show: sparse, size: 5, fill: smoothed ? withAlpha(c, 0.25) : c },
       });
-      const opts: uPlot.Options = {
-        width: box.current.clientWidth || 600,
-        height,
-        series,
-        bands,
-        // The pages show their own colour key and last values; uPlot's legend would repeat them.
-        legend: { show: false },
-        cursor: { drag: { x: true, y: false } },
-        scales: {
-          x: { time: xMode === 'time' },
-          y: logY ? { distr: 3, log: 10 } : {},
-        },
-        axes: [
-          {
-            values:
-              xMode === 'relative'
-                ? (_u, splits) => splits.map((s) => (s === null ? '' : formatSeconds(s)))
-                : xMode === 'step'
-                  ? (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 6)))
-                  : undefined,
-          },
-          // uPlot passes null for log-scale minor ticks it leaves unlabelled.
-          { size: 60, values: (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 3))) },
-        ],
-      };
-      chart.current = new UPlot(opts, data, box.current);
-      shape.current = key;
+      series.push({
+        label: l.label,
+        stroke: c,
+        width: 1.75,
+        spanGaps: true,
+        show: smoothed,
+        points: { show: false },
+      });
     });
-    return () => {
-      cancelled = true;
+    const opts: UPlot.Options = {
+      width: box.current.clientWidth || 600,
+      height,
+      series,
+      bands,
+      // The pages show their own colour key and last values; uPlot's legend would repeat them.
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false } },
+      scales: {
+        x: { time: xMode === 'time' },
+        y: logY ? { distr: 3, log: 10 } : {},
+      },
+      axes: [
+        {
+          values:
+            xMode === 'relative'
+              ? (_u, splits) => splits.map((s) => (s === null ? '' : formatSeconds(s)))
+              : xMode === 'step'
+                ? (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 6)))
+                : undefined,
+        },
+        // uPlot passes null for log-scale minor ticks it leaves unlabelled.
+        { size: 60, values: (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 3))) },
+      ],
     };
+    chart.current = new UPlot(opts, data, box.current);
+    shape.current = key;
   }, [columns, labels, colors, xMode, logY, smoothing, height, lines]);
 
   useEffect(() => {
@@ -175,6 +173,16 @@ export function LineChart({
             not smoothed: fewer than {MIN_SMOOTHED_POINTS} points
           </span>
         ) : null}
+        <button
+          type="button"
+          className="link chart-save"
+          onClick={() => {
+            if (chart.current)
+              downloadText(uplotToSvg(chart.current, title), `${fileSafe(title)}.svg`, 'image/svg+xml');
+          }}
+        >
+          SVG
+        </button>
         <button
           type="button"
           className="link chart-save"

@@ -47,3 +47,11 @@ export function chartColumns(
   });
   return { x, lines };
 }
+
+/** At most this many curves on a run page (also the API's limit of keys per series request). */
+export const MAX_CHARTS = 24;
+
+/** The metric keys a run page charts: in name order, the first MAX_CHARTS. */
+export function chartKeys(metrics: Readonly<Record<string, unknown>>): string[] {
+  return Object.keys(metrics).sort().slice(0, MAX_CHARTS);
+}

@@ -4,29 +4,45 @@
 import type { LiveUpdate } from '@glorank/api';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
 import { ChartControls, type ChartLine, type ChartSettings, LineChart } from '@/components/line-chart';
 import { ErrorMessage, Loading } from '@/components/status-message';
-import type { SeriesPoints } from '@/lib/chart-data';
+import { chartKeys, type SeriesPoints } from '@/lib/chart-data';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '@/lib/format-values';
 import { EvaluationSection } from '@/views/evaluation-section';
 
-const MAX_CHARTS = 24;
 /** Refetch (server-downsampled) once live appends make a curve this long. */
 const REFETCH_AT = 3000;
 
 type RunGet = Awaited<ReturnType<typeof trpc.run.get.query>>;
 type LogLine = LiveUpdate['logs'][number];
+type Curves = Awaited<ReturnType<typeof trpc.run.series.query>>;
+type LogTail = Awaited<ReturnType<typeof trpc.run.logs.query>>;
 
-export function RunView({ idText, initial = null }: { idText: string; initial?: RunGet | null }) {
+/** What the server read with the page: the charted keys, their curves (null when too many points to send) and the log tail. */
+export interface RunStart {
+  keys: string[];
+  curves: Curves | null;
+  tail: LogTail;
+}
+type RunInitial = RunGet & { start?: RunStart };
+
+function curveMap(curves: Curves): Map<string, SeriesPoints> {
+  const map = new Map<string, SeriesPoints>();
+  for (const s of curves) map.set(s.key, { steps: s.steps, values: s.values, times: s.times });
+  return map;
+}
+
+export function RunView({ idText, initial = null }: { idText: string; initial?: RunInitial | null }) {
   const id = /^\d+$/.test(idText) ? Number(idText) : null;
   // The server sends the run with the page when it could read it; otherwise ask for it here.
   const fetched = useQuery(id === null || initial !== null ? null : `run:${id}`, () =>
     trpc.run.get.query({ id: id! }),
   );
-  const run = initial !== null ? { data: initial, error: undefined } : fetched;
+  const run: { data: RunInitial | undefined; error: unknown } =
+    initial !== null ? { data: initial, error: undefined } : fetched;
   // The detail shows times relative to now (duration, heartbeat age): render it in the browser
   // only, right after hydration, so the server's HTML never disagrees with it.
   const [mounted, setMounted] = useState(false);
@@ -44,37 +60,48 @@ export function RunView({ idText, initial = null }: { idText: string; initial?: 
   return <RunDetail key={id} initial={run.data} />;
 }
 
-function RunDetail({ initial }: { initial: RunGet }) {
+function RunDetail({ initial }: { initial: RunInitial }) {
   const id = initial.run.id;
+  // The curves and log tail the server sent with the page stand in for the first requests.
+  const start = useRef(initial.start ?? null);
   const [status, setStatus] = useState({
     status: initial.run.status,
     endedAt: initial.run.endedAt,
     heartbeatAt: initial.run.heartbeatAt,
   });
-  const [series, setSeries] = useState<Map<string, SeriesPoints> | null>(null);
+  const [series, setSeries] = useState<Map<string, SeriesPoints> | null>(() =>
+    start.current?.curves ? curveMap(start.current.curves) : null,
+  );
   // null until the first tail has arrived: "No log lines." only once that is known.
-  const [logs, setLogs] = useState<LogLine[] | null>(null);
+  const [logs, setLogs] = useState<LogLine[] | null>(() => start.current?.tail.lines ?? null);
   const [settings, setSettings] = useState<ChartSettings>({ smoothing: 0.6, xMode: 'step', logY: false });
   const [reload, setReload] = useState(0);
   const [liveError, setLiveError] = useState<unknown>(null);
-  const [keys, setKeys] = useState(() => Object.keys(initial.run.metrics).sort().slice(0, MAX_CHARTS));
+  const [keys, setKeys] = useState(() => chartKeys(initial.run.metrics));
 
   // Initial curves and log tail, then a subscription for everything newer; `reload` restarts
   // it when live appends have made a curve too long (the server downsamples it again).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reload is a restart trigger.
   useEffect(() => {
     let sub: { unsubscribe(): void } | null = null;
     let live = true;
     (async () => {
+      // The page's own data serves the first start when it covers these keys; the live
+      // subscription below then brings anything logged since the server read it.
+      const seed =
+        reload === 0 && start.current?.keys.join('\u0000') === keys.join('\u0000') ? start.current : null;
       const [curves, tail] = await Promise.all([
-        keys.length > 0 ? trpc.run.series.query({ id, keys, maxPoints: 1000 }) : Promise.resolve([]),
-        trpc.run.logs.query({ id, limit: 200 }),
+        seed?.curves
+          ? seed.curves
+          : keys.length > 0
+            ? trpc.run.series.query({ id, keys, maxPoints: 1000 })
+            : Promise.resolve([]),
+        seed ? seed.tail : trpc.run.logs.query({ id, limit: 200 }),
       ]);
       if (!live) return;
-      const map = new Map<string, SeriesPoints>();
-      for (const s of curves) map.set(s.key, { steps: s.steps, values: s.values, times: s.times });
-      setSeries(map);
-      setLogs(tail.lines);
+      const map = curveMap(curves);
+      // State already holds the page's curves and logs; setting them again would redraw.
+      if (!seed?.curves) setSeries(new Map(map));
+      if (!seed) setLogs(tail.lines);
       const since: Record<string, number> = {};
       for (const [k, s] of map) if (s.steps.length > 0) since[k] = s.steps.at(-1)!;
       sub = trpc.run.live.subscribe(
@@ -86,7 +113,7 @@ function RunDetail({ initial }: { initial: RunGet }) {
             if (update.points.length === 0) return;
             const newKeys = update.points.map((p) => p.key).filter((k) => !map.has(k));
             if (newKeys.length > 0)
-              setKeys((k) => [...new Set([...k, ...newKeys])].sort().slice(0, MAX_CHARTS));
+              setKeys((k) => chartKeys(Object.fromEntries([...k, ...newKeys].map((x) => [x, true]))));
             // `map` is this subscription's own copy of the curves; state gets a fresh Map each time.
             let tooLong = false;
             for (const p of update.points) {

@@ -367,7 +367,11 @@ export function RunsTable({
                         />
                       </div>
                       <div className="sticky-col" style={{ left: 32 }} title={`#${row.id} ${row.name}`}>
-                        <Link href={`/runs/${row.id}`}>{row.name}</Link>{' '}
+                        {/* No prefetch: each visible row would make the server render a run page (40
+                            and more per screen), which slows this page and the one clicked. */}
+                        <Link href={`/runs/${row.id}`} prefetch={false}>
+                          {row.name}
+                        </Link>{' '}
                         <span className="muted mono">#{row.id}</span>
                       </div>
                       <div>
