@@ -20,7 +20,7 @@ import {
 } from '@glorank/data';
 import { type Command, Option } from 'commander';
 import { parseFloatOption, parseIntOption } from '../support/options.js';
-import { createProgress, type Progress } from '../support/progress.js';
+import { createProgress, type Progress, stageProgress } from '../support/progress.js';
 
 interface ConvertFlags {
   src: string;
@@ -53,33 +53,6 @@ interface ConvertFlags {
   force?: boolean;
   skipBadLines?: boolean;
   json?: boolean;
-}
-
-/** One progress bar per stage (read, k-core, bpr, requests, write), quiet with --json. */
-function stageProgress(quiet: boolean): {
-  onProgress: (stage: string, done: number, total: number) => void;
-  stop: () => void;
-} {
-  let stage = '';
-  let bar: Progress | null = null;
-  return {
-    onProgress(next, done, total) {
-      if (next !== stage) {
-        bar?.stop();
-        stage = next;
-        bar = createProgress({
-          label: next,
-          total: Math.max(total, done, 1),
-          unit: next === 'read' ? 'lines' : 'steps',
-          quiet,
-        });
-      }
-      bar?.update(done);
-    },
-    stop() {
-      bar?.stop();
-    },
-  };
 }
 
 function manifestLines(m: DatasetManifest, dir: string): string[] {
@@ -271,7 +244,8 @@ Examples:
           ...(flags.timeCol ? { time: flags.timeCol } : {}),
         };
       }
-      const progress = stageProgress(Boolean(flags.json));
+      // One bar per stage (read, k-core, bpr, requests, write), quiet with --json.
+      const progress = stageProgress(Boolean(flags.json), (stage) => (stage === 'read' ? 'lines' : 'steps'));
       let manifest: DatasetManifest;
       try {
         manifest = await convertDataset({

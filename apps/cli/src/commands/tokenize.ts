@@ -11,7 +11,7 @@ import {
 } from '@glorank/model';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseIntOption } from '../support/options.js';
-import { createProgress, type Progress } from '../support/progress.js';
+import { stageProgress } from '../support/progress.js';
 
 interface TokenizeFlags {
   levels: number;
@@ -126,8 +126,7 @@ Examples:
     .action(async (datasetDir: string, flags: TokenizeFlags) => {
       const dir = path.resolve(datasetDir);
       const quiet = Boolean(flags.json);
-      let stage = '';
-      let bar: Progress | null = null;
+      const progress = stageProgress(quiet, (stage) => (stage === 'quantise' ? 'levels' : 'steps'));
       const result = await tokenizeDatasetDir(dir, {
         levels: flags.levels,
         codebookSize: flags.codebook,
@@ -138,21 +137,9 @@ Examples:
         collaborativeDims: flags.collaborativeDims,
         balanced: Boolean(flags.balanced),
         disambiguation: flags.disambiguate,
-        onProgress(next, done, total) {
-          if (next !== stage) {
-            bar?.stop();
-            stage = next;
-            bar = createProgress({
-              label: next,
-              total: Math.max(total, 1),
-              unit: next === 'quantise' ? 'levels' : 'steps',
-              quiet,
-            });
-          }
-          bar?.update(done);
-        },
+        onProgress: progress.onProgress,
       });
-      (bar as Progress | null)?.stop();
+      progress.stop();
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(result.report, null, 2)}\n`);
         return;

@@ -58,3 +58,28 @@ export function createProgress(options: ProgressOptions): Progress {
     stop() {},
   };
 }
+
+/**
+ * One bar per stage of a task that reports (stage, done, total): a new stage stops the last
+ * bar and starts its own, counted in `unitOf(stage)`; quiet prints nothing (e.g. with --json).
+ */
+export function stageProgress(
+  quiet: boolean,
+  unitOf: (stage: string) => string,
+): { onProgress: (stage: string, done: number, total: number) => void; stop: () => void } {
+  let stage = '';
+  let bar: Progress | null = null;
+  return {
+    onProgress(next, done, total) {
+      if (next !== stage) {
+        bar?.stop();
+        stage = next;
+        bar = createProgress({ label: next, total: Math.max(total, done, 1), unit: unitOf(next), quiet });
+      }
+      bar?.update(done);
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}
