@@ -10,16 +10,6 @@ export { acquireExperimentLock } from './experiment-lock.js';
 export { exportExperiment, readResultsTables, resultsFiles } from './export.js';
 export type { MethodConfig, MethodInputs, MethodName, MethodNeeds, TrainedMethod } from './methods.js';
 export { GLORANK_METHODS, METHOD_NAMES, METHODS, methodNeeds, trainMethod } from './methods.js';
-export { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
-export type {
-  MethodRow,
-  ResultsTable,
-  RunEvaluation,
-  TableContext,
-} from './results-table.js';
-export { buildResultsTable } from './results-table.js';
-export type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
-export { evaluateRun } from './run-evaluation.js';
 export type { QueuedExperimentOptions } from './queue/coordinator.js';
 export { QueuedStageError, runQueuedExperiment } from './queue/coordinator.js';
 export type { JobState, QueueJobRow, QueueOptions, StageJobData } from './queue/stage-queue.js';
@@ -32,6 +22,16 @@ export {
 } from './queue/stage-queue.js';
 export type { WorkerOptions, WorkerSummary } from './queue/worker.js';
 export { runWorker } from './queue/worker.js';
+export { renderResultsMarkdown, resultsToArrow, resultsToJson } from './results-render.js';
+export type {
+  MethodRow,
+  ResultsTable,
+  RunEvaluation,
+  TableContext,
+} from './results-table.js';
+export { buildResultsTable } from './results-table.js';
+export type { RewardSimulator, RunEvaluationResult } from './run-evaluation.js';
+export { evaluateRun } from './run-evaluation.js';
 export type {
   ExperimentEvent,
   ExperimentResult,
