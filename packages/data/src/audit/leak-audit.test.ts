@@ -1,26 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RerankRequest } from '../schema/types.js';
+import { testRequest } from '../test-support/request.js';
 import { expectedTopLabelSum, formatLeakAudit, leakAudit, precisionAtL } from './leak-audit.js';
 
-function req(
-  split: RerankRequest['split'],
-  candidates: number[],
-  labels: number[],
-  scores: number[],
-): RerankRequest {
-  return {
+const req = (split: RerankRequest['split'], candidates: number[], labels: number[], scores: number[]) =>
+  testRequest(candidates, labels, {
     id: 0,
-    user: 0,
     split,
-    coldStart: false,
-    ts: 0,
-    history: new Int32Array(0),
-    candidates: Int32Array.from(candidates),
-    labels: Float32Array.from(labels),
     initialScores: Float32Array.from(scores),
     exposed: new Int32Array(0),
-  };
-}
+  });
 
 describe('precision@L of a learning-free ranker', () => {
   it('counts a tie group straddling the cut by its mean label (hand-worked)', () => {

@@ -1,21 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RerankRequest } from '../schema/types.js';
+import { testRequest } from '../test-support/request.js';
 import { loggedSlateStats, simulatorWarning } from './logged-slates.js';
 
-function req(split: RerankRequest['split'], labels: number[], exposed: number[]): RerankRequest {
-  return {
-    id: 0,
-    user: 0,
-    split,
-    coldStart: false,
-    ts: 0,
-    history: new Int32Array(0),
-    candidates: Int32Array.from(labels, (_, i) => i),
-    labels: Float32Array.from(labels),
-    initialScores: new Float32Array(labels.length),
-    exposed: Int32Array.from(exposed),
-  };
-}
+const req = (split: RerankRequest['split'], labels: number[], exposed: number[]) =>
+  testRequest(
+    labels.map((_, i) => i),
+    labels,
+    { id: 0, split, exposed: Int32Array.from(exposed) },
+  );
 
 describe('logged slate statistics', () => {
   it('counts all-click, no-click and mixed slates and the click rate by shown position (hand-worked)', () => {

@@ -3,7 +3,7 @@ import { testRequest } from '../test-support/request.js';
 import { meanInterval, pairedDifference, studentT975 } from './intervals.js';
 import { requestMetrics, slateMetrics } from './slate-metrics.js';
 
-const req = (id: number, candidates: number[], labels: number[]) => testRequest(candidates, labels, id);
+const req = (id: number, candidates: number[], labels: number[]) => testRequest(candidates, labels, { id });
 
 describe('requestMetrics (hand-worked)', () => {
   // Candidates 10..15, positives 11, 13, 14 (P = 3); slate of L = 3: [11, 10, 13].

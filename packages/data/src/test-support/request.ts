@@ -1,10 +1,14 @@
 // A test request from candidates and their labels (history empty, logged order = candidate
-// order), for the metric tests' hand-worked cases.
+// order, every candidate shown), for hand-worked cases; `more` overrides any field.
 import type { RerankRequest } from '../schema/types.js';
 
-export function testRequest(candidates: number[], labels: number[], id = 7): RerankRequest {
+export function testRequest(
+  candidates: number[],
+  labels: number[],
+  more: Partial<RerankRequest> = {},
+): RerankRequest {
   return {
-    id,
+    id: 7,
     user: 0,
     split: 'test',
     coldStart: false,
@@ -14,5 +18,6 @@ export function testRequest(candidates: number[], labels: number[], id = 7): Rer
     labels: Float32Array.from(labels),
     initialScores: new Float32Array(candidates.length),
     exposed: Int32Array.from(candidates, (_, k) => k),
+    ...more,
   };
 }
