@@ -39,9 +39,9 @@ export interface RolloutPart {
 export function joinRolloutParts(parts: readonly RolloutPart[]): RolloutPart {
   const join = <A extends Int32Array | Float32Array>(
     pick: (p: RolloutPart) => A,
-    make: (n: number) => A,
+    Make: new (n: number) => A,
   ): A => {
-    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
+    const out = new Make(parts.reduce((n, p) => n + pick(p).length, 0));
     let at = 0;
     for (const p of parts) {
       out.set(pick(p) as never, at);
@@ -50,22 +50,10 @@ export function joinRolloutParts(parts: readonly RolloutPart[]): RolloutPart {
     return out;
   };
   return {
-    tokens: join(
-      (p) => p.tokens,
-      (n) => new Int32Array(n),
-    ),
-    slates: join(
-      (p) => p.slates,
-      (n) => new Int32Array(n),
-    ),
-    oldLogProbs: join(
-      (p) => p.oldLogProbs,
-      (n) => new Float32Array(n),
-    ),
-    refLogProbs: join(
-      (p) => p.refLogProbs,
-      (n) => new Float32Array(n),
-    ),
+    tokens: join((p) => p.tokens, Int32Array),
+    slates: join((p) => p.slates, Int32Array),
+    oldLogProbs: join((p) => p.oldLogProbs, Float32Array),
+    refLogProbs: join((p) => p.refLogProbs, Float32Array),
   };
 }
 
