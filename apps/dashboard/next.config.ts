@@ -7,9 +7,6 @@ import { SECURITY_HEADERS } from './src/server/request-guard';
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
-  // The stylesheets (about 8 kB) go inline in the page's head: on a loaded machine the request
-  // for them waited behind the page's own rendering and held back the first paint.
-  experimental: { inlineCss: true },
   // The monorepo root, so file tracing and Turbopack resolve the hoisted node_modules.
   outputFileTracingRoot: path.join(import.meta.dirname, '..', '..'),
   turbopack: { root: path.join(import.meta.dirname, '..', '..') },
