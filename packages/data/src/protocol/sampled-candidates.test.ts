@@ -134,31 +134,23 @@ describe('cold items without a clock', () => {
   };
 
   it('holds a seeded random share of the items out of training and flags cold test requests', () => {
-    const ds = buildDataset(untimed(), {
+    const randomCold = {
       protocol: {
         ...base,
         slateSize: 3,
         candidates: 10,
         ratingThreshold: 1,
-        coldStartBy: 'random',
+        coldStartBy: 'random' as const,
         coldStartShare: 0.1,
       },
-    });
+    };
+    const ds = buildDataset(untimed(), randomCold);
     const coldCount = ds.items.cold.reduce((a, b) => a + b, 0);
     expect(coldCount).toBe(Math.floor(0.1 * ds.items.count));
     expect(requestViolations(ds)).toEqual([]);
     expect(reqs(ds).some((r) => r.split === 'test' && r.coldStart)).toBe(true);
     // Same seed, same cold set.
-    const again = buildDataset(untimed(), {
-      protocol: {
-        ...base,
-        slateSize: 3,
-        candidates: 10,
-        ratingThreshold: 1,
-        coldStartBy: 'random',
-        coldStartShare: 0.1,
-      },
-    });
+    const again = buildDataset(untimed(), randomCold);
     expect([...again.items.cold]).toEqual([...ds.items.cold]);
   });
 
