@@ -64,6 +64,20 @@ async function configOf(flags: CommonFlags): Promise<GloRankTrainConfig> {
   return flags.config ? loadTrainConfig(path.resolve(flags.config)) : resolveTrainConfig({});
 }
 
+/**
+ * What `train sft` and `train reward-model` start from, in this order: the config and an
+ * occupied --out first (a mistake there should not wait for loading), then the backend, the
+ * dataset and its codes.
+ */
+async function trainInputs(datasetDir: string, flags: CommonFlags & { resume?: boolean }) {
+  const config = await configOf(flags);
+  if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
+  const backend = await selectBackend(flags.backend as BackendChoice);
+  const dir = path.resolve(datasetDir);
+  const dataset = await readDataset(dir);
+  return { config, backend, dir, dataset, codes: await codesOf(dir) };
+}
+
 async function codesOf(datasetDir: string): Promise<ItemCodes> {
   const ids = await readSemanticIds(datasetDir);
   return itemCodes(ids.codes, ids.levels, ids.codebookSizes);
@@ -202,13 +216,7 @@ Examples:
             },
           );
         const local = flags.method === 'glorank-local';
-        // The config and an occupied --out first: a mistake there should not wait for loading.
-        const base = await configOf(flags);
-        if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
-        const backend = await selectBackend(flags.backend as BackendChoice);
-        const dir = path.resolve(datasetDir);
-        const dataset = await readDataset(dir);
-        const codes = await codesOf(dir);
+        const { config: base, backend, dataset, codes } = await trainInputs(datasetDir, flags);
         const config: GloRankTrainConfig = {
           ...base,
           model: { ...base.model, ...(local ? { mode: 'local' as const } : {}) },
@@ -293,12 +301,7 @@ Examples:
   $ glorank train reward-model datasets/out/ml-1m --with-valid --seed 2000 --out runs/ml1m-simulator`,
     )
     .action(async (datasetDir: string, flags: CommonFlags & { withValid?: boolean }) => {
-      const config = await configOf(flags);
-      if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
-      const backend = await selectBackend(flags.backend as BackendChoice);
-      const dir = path.resolve(datasetDir);
-      const dataset = await readDataset(dir);
-      const codes = await codesOf(dir);
+      const { config, backend, dir, dataset, codes } = await trainInputs(datasetDir, flags);
       const stage = flags.withValid ? 'simulator' : 'reward-model';
       const out = path.resolve(flags.out ?? defaultOut(dataset, stage, flags.seed));
       await prepareOut(out, flags);
