@@ -281,14 +281,15 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
   }
   // The local-index ablation above trains its own SFT model; the rest build on GloRank's.
   const needSft = methods.some((m) => m.startsWith('glorank') && m !== 'glorank-local');
-  if (!needSft)
-    return {
-      seed: o.seed,
-      testRequests: test.length,
-      levels: codes.levels,
-      codebookSizes: codes.vocab,
-      scores,
-    };
+  // `scores` fills in below; the summary holds it by reference.
+  const summary = {
+    seed: o.seed,
+    testRequests: test.length,
+    levels: codes.levels,
+    codebookSizes: codes.vocab,
+    scores,
+  };
+  if (!needSft) return summary;
   note('GloRank: SFT');
   const t0 = Date.now();
   const sft = await trainGloRankSft({
@@ -317,12 +318,5 @@ export async function runSyntheticComparison(o: ComparisonOptions): Promise<Comp
   }
   sft.model.store.dispose();
   evaluator?.dispose();
-  return {
-    seed: o.seed,
-    testRequests: test.length,
-    levels: codes.levels,
-    codebookSizes: codes.vocab,
-    scores,
-    ...(evaluatorCorrelation !== undefined ? { evaluatorCorrelation } : {}),
-  };
+  return { ...summary, ...(evaluatorCorrelation !== undefined ? { evaluatorCorrelation } : {}) };
 }
