@@ -16,6 +16,7 @@ import {
 import { UserError } from '../errors/user-error.js';
 import { readJsonFile } from '../io/json-file.js';
 import {
+  type ColumnSpec,
   checkColumns,
   DATASET_FILES,
   INTERACTION_COLUMNS,
@@ -71,11 +72,23 @@ function checkDenseIds(file: string, field: string, ids: Int32Array): void {
   }
 }
 
-async function readItems(dir: string, expectedRows?: number): Promise<ItemTable> {
-  const file = path.join(dir, DATASET_FILES.items);
+/** Open one Arrow file of the dataset, its columns checked against the schema and its row count against the manifest. */
+async function openTable(
+  dir: string,
+  name: 'items' | 'users' | 'interactions' | 'requests',
+  columns: readonly ColumnSpec[],
+  expectedRows: number | undefined,
+  checks: Parameters<typeof checkColumns>[3] = {},
+) {
+  const file = path.join(dir, DATASET_FILES[name]);
   const t = await readArrowTable(file);
-  checkColumns(file, t.schema, ITEM_COLUMNS);
+  checkColumns(file, t.schema, columns, checks);
   checkRows(file, t.numRows, expectedRows);
+  return { file, t };
+}
+
+async function readItems(dir: string, expectedRows?: number): Promise<ItemTable> {
+  const { file, t } = await openTable(dir, 'items', ITEM_COLUMNS, expectedRows);
   checkDenseIds(file, 'item', readInt32(file, t, 'item'));
   return {
     count: t.numRows,
@@ -89,10 +102,9 @@ async function readItems(dir: string, expectedRows?: number): Promise<ItemTable>
 }
 
 async function readUsers(dir: string, expectedRows?: number): Promise<UserTable> {
-  const file = path.join(dir, DATASET_FILES.users);
-  const t = await readArrowTable(file);
-  checkColumns(file, t.schema, USER_COLUMNS, { allowExtra: userAttributeColumnProblem });
-  checkRows(file, t.numRows, expectedRows);
+  const { file, t } = await openTable(dir, 'users', USER_COLUMNS, expectedRows, {
+    allowExtra: userAttributeColumnProblem,
+  });
   checkDenseIds(file, 'user', readInt32(file, t, 'user'));
   const attributes: UserTable['attributes'] = {};
   for (const field of t.schema.fields) {
@@ -108,10 +120,7 @@ async function readInteractions(
   items: number,
   expectedRows?: number,
 ): Promise<InteractionTable> {
-  const file = path.join(dir, DATASET_FILES.interactions);
-  const t = await readArrowTable(file);
-  checkColumns(file, t.schema, INTERACTION_COLUMNS);
-  checkRows(file, t.numRows, expectedRows);
+  const { file, t } = await openTable(dir, 'interactions', INTERACTION_COLUMNS, expectedRows);
   const user = readInt32(file, t, 'user');
   const item = readInt32(file, t, 'item');
   checkIdRange(file, 'user', user, users, 'user');
@@ -131,10 +140,7 @@ async function readRequests(
   items: number,
   expectedRows?: number,
 ): Promise<RerankRequest[]> {
-  const file = path.join(dir, DATASET_FILES.requests);
-  const t = await readArrowTable(file);
-  checkColumns(file, t.schema, REQUEST_COLUMNS);
-  checkRows(file, t.numRows, expectedRows);
+  const { file, t } = await openTable(dir, 'requests', REQUEST_COLUMNS, expectedRows);
   const id = readInt32(file, t, 'request');
   const user = readInt32(file, t, 'user');
   checkIdRange(file, 'user', user, users, 'user');
