@@ -8,7 +8,7 @@
 //   tree, and `next start -p 3119` in a built copy of an older apps/dashboard with the same
 //   GLORANK_DB_URL); --run names the run page (default: the newest run of the first server).
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium, median, runPageUsable, runsPageUsable, visit } from './dashboard-timing.mjs';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,7 +22,6 @@ if (bases.length === 0 || !Number.isInteger(rounds) || rounds < 1) {
   );
   process.exit(2);
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function api(base, procedure, input) {
   const s = performance.now();
@@ -36,53 +35,21 @@ async function api(base, procedure, input) {
 const runId =
   flags.run ?? (await api(bases[0], 'runs.list', { query: '', limit: 1 })).body.result.data.rows[0].id;
 
-const browser = await chromium.launch({
-  executablePath: process.env.GLORANK_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-  ],
-});
-const runsCheck = () => document.querySelector('[data-testid="run-row"]') && performance.now();
-const runCheck = () => {
-  const logs = document.querySelector('[data-testid="run-logs"]');
-  return (
-    document.querySelector('[data-testid^="chart-"] canvas') &&
-    logs &&
-    !/Loading/.test(logs.textContent ?? '') &&
-    performance.now()
-  );
-};
-async function once(base, route, check) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(new URL(route, base).toString(), { waitUntil: 'commit' });
-  const cold = await (
-    await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })
-  ).jsonValue();
-  await page.reload({ waitUntil: 'commit' });
-  const warm = await (
-    await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })
-  ).jsonValue();
-  await context.close();
-  return { cold, warm };
-}
+const browser = await launchChromium();
+const once = (base, route, check) => visit(browser, new URL(route, base).toString(), check);
 
 const results = Object.fromEntries(
   bases.map((b) => [b, { runs: { cold: [], warm: [] }, run: { cold: [], warm: [] }, runsList: [] }]),
 );
 // One visit each first: the servers' first-request work is not counted.
-for (const b of bases) await once(b, '/runs', runsCheck);
+for (const b of bases) await once(b, '/runs', runsPageUsable);
 for (let i = 0; i < rounds; i++)
   for (const b of bases) {
     const r = results[b];
-    const a = await once(b, '/runs', runsCheck);
+    const a = await once(b, '/runs', runsPageUsable);
     r.runs.cold.push(a.cold);
     r.runs.warm.push(a.warm);
-    const c = await once(b, `/runs/${runId}`, runCheck);
+    const c = await once(b, `/runs/${runId}`, runPageUsable);
     r.run.cold.push(c.cold);
     r.run.warm.push(c.warm);
     for (let j = 0; j < 3; j++) r.runsList.push((await api(b, 'runs.list', { query: '', limit: 100 })).ms);

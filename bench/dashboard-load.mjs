@@ -1,6 +1,7 @@
 // Dashboard page speed: time until the runs page and a run page are usable in Chromium, on a
 // store of 5,000 runs, next to the bare API calls those pages make (over HTTP to the same
-// server). "Usable" is measured inside the page (performance.now(), from navigation start):
+// server). "Usable" is measured inside the page (performance.now(), from navigation start, on
+// animation frames; the checks are in bench/dashboard-timing.mjs):
 //   runs page: the first run row is in the table;
 //   run page:  the first curve's canvas is drawn and the logs box shows the log lines.
 // Each page is opened cold (new browser context: nothing cached) and warm (same context,
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openRunStore } from '@glorank/tracking';
-import { chromium } from 'playwright-core';
+import { launchChromium, median, runPageUsable, runsPageUsable, visit } from './dashboard-timing.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: flags } = parseArgs({
@@ -97,8 +98,6 @@ const base = await new Promise((resolve, reject) => {
   child.once('exit', (code) => reject(new Error(`glorank dashboard exited with ${code}:\n${out}`)));
 });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 async function api(procedure, input) {
   const url = new URL(`/api/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`, base);
   const s = performance.now();
@@ -114,43 +113,14 @@ async function timeApi(procedure, input) {
   return median(ms);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.GLORANK_CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-dev-shm-usage',
-    '--disable-background-networking',
-  ],
-});
-const runCheck = () => document.querySelector('[data-testid="run-row"]') && performance.now();
-const runPageCheck = () => {
-  const logs = document.querySelector('[data-testid="run-logs"]');
-  return (
-    document.querySelector('[data-testid="chart-train/loss"] canvas') &&
-    logs &&
-    /trained/.test(logs.textContent ?? '') &&
-    performance.now()
-  );
-};
+const browser = await launchChromium();
 async function timePage(route, check) {
   const cold = [];
   const warm = [];
   for (let i = 0; i < REPEAT; i++) {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    // 'commit': return as soon as the response starts, so the in-page clock below measures
-    // usability, not the load event.
-    await page.goto(new URL(route, base).toString(), { waitUntil: 'commit' });
-    cold.push(
-      await (await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })).jsonValue(),
-    );
-    await page.reload({ waitUntil: 'commit' });
-    warm.push(
-      await (await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })).jsonValue(),
-    );
-    await context.close();
+    const t = await visit(browser, new URL(route, base).toString(), check);
+    cold.push(t.cold);
+    warm.push(t.warm);
   }
   return { cold: median(cold), warm: median(warm) };
 }
@@ -170,13 +140,13 @@ async function timeHtml(route, marker) {
 
 // One visit first, so the server's first-request work (opening the store, compiling routes)
 // is not counted.
-await timePage('/runs', runCheck);
+await timePage('/runs', runsPageUsable);
 const results = {
   runs: RUNS,
   repeat: REPEAT,
   fillSeconds,
-  runsPage: await timePage('/runs', runCheck),
-  runPage: await timePage(`/runs/${lastRun}`, runPageCheck),
+  runsPage: await timePage('/runs', runsPageUsable),
+  runPage: await timePage(`/runs/${lastRun}`, runPageUsable),
   html: {
     runsPage: await timeHtml('/runs', 'data-testid="run-row"'),
     runPage: await timeHtml(`/runs/${lastRun}`, 'data-testid="run-status"'),

@@ -1,0 +1,51 @@
+// The page timing shared by bench/dashboard-load.mjs and bench/dashboard-ab.mjs: Debian's
+// Chromium, what "usable" means for the runs page and a run page, and one cold + warm visit.
+import { chromium } from 'playwright-core';
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.GLORANK_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+    ],
+  });
+}
+
+// Both checks run in the page on animation frames (in-page clock from navigation start), so
+// they count until the page is painted and its script has let go of the main thread.
+/** Runs page: the first run row is in the table. */
+export const runsPageUsable = () => document.querySelector('[data-testid="run-row"]') && performance.now();
+/** Run page: a curve's canvas is drawn and the logs box shows the loaded tail. */
+export const runPageUsable = () => {
+  const logs = document.querySelector('[data-testid="run-logs"]');
+  return (
+    document.querySelector('[data-testid^="chart-"] canvas') &&
+    logs &&
+    !/Loading/.test(logs.textContent ?? '') &&
+    performance.now()
+  );
+};
+
+/** One visit: cold (new browser context, nothing cached) and warm (the same page reloaded), in ms. */
+export async function visit(browser, url, check) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  // 'commit': return as soon as the response starts, so the in-page clock measures
+  // usability, not the load event.
+  await page.goto(url, { waitUntil: 'commit' });
+  const cold = await (
+    await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })
+  ).jsonValue();
+  await page.reload({ waitUntil: 'commit' });
+  const warm = await (
+    await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })
+  ).jsonValue();
+  await context.close();
+  return { cold, warm };
+}
