@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { probeBackends, selectBackend } from '@glorank/model';
 import { redactLocation, storagePaths } from '@glorank/tracking';
 import type { Command } from 'commander';
 import { CLI_VERSION } from '../support/version.js';
@@ -50,6 +49,9 @@ function gpuDevices(): string[] {
 }
 
 export async function doctorReport(): Promise<DoctorReport> {
+  // Loaded here, not at the top: @glorank/model brings in TensorFlow.js, which every other
+  // command (and `--help`) would pay for at start-up.
+  const { probeBackends, selectBackend } = await import('@glorank/model');
   const probes = await probeBackends();
   const chosen = await selectBackend('auto');
   const devices = gpuDevices();

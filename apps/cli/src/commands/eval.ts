@@ -12,15 +12,7 @@ import {
   simulatorWarning,
   UserError,
 } from '@glorank/data';
-import {
-  type BackendChoice,
-  evaluateGloRank,
-  loadEvaluator,
-  loadGloRankCheckpoint,
-  type RewardFunction,
-  type SlateEvaluation,
-  selectBackend,
-} from '@glorank/model';
+import type { BackendChoice, RewardFunction, SlateEvaluation } from '@glorank/model';
 import { type Command, Option } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
 
@@ -72,6 +64,11 @@ Examples:
   $ glorank eval runs/ml1m-sft --decoding beam --beam-width 8 --simulator runs/ml1m-simulator --json`,
     )
     .action(async (checkpoint: string, flags: EvalFlags) => {
+      // Loaded here, not at the top: @glorank/model brings in TensorFlow.js, which every other
+      // command (and `--help`) would pay for at start-up.
+      const { evaluateGloRank, loadEvaluator, loadGloRankCheckpoint, selectBackend } = await import(
+        '@glorank/model'
+      );
       const backend = await selectBackend(flags.backend as BackendChoice);
       const { model, meta } = await loadGloRankCheckpoint(path.resolve(checkpoint));
       const datasetDir = flags.dataset ? path.resolve(flags.dataset) : (meta.dataset as string | undefined);

@@ -5,16 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EXPORT_FORMATS, type ExportFormat, UserError } from '@glorank/data';
-import {
-  experimentDirOf,
-  exportExperiment,
-  loadExperimentConfig,
-  QueuedStageError,
-  type RunExperimentOptions,
-  runExperiment,
-  runQueuedExperiment,
-  storeTracker,
-} from '@glorank/experiment';
+import type { RunExperimentOptions } from '@glorank/experiment';
 import type { BackendChoice } from '@glorank/model';
 import { openRunStore, type RunStore, storagePaths } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
@@ -46,6 +37,16 @@ function dataRootOf(flag: string | undefined): string {
 
 /** Run one experiment config and print its tables; shared by `experiment run` and `demo`. */
 export async function runExperimentCommand(configFile: string, opts: ExperimentRunOptions): Promise<void> {
+  // Loaded here, not at the top: @glorank/experiment pulls in @glorank/model and TensorFlow.js,
+  // which every other command (and `--help`) would pay for at start-up.
+  const {
+    experimentDirOf,
+    loadExperimentConfig,
+    QueuedStageError,
+    runExperiment,
+    runQueuedExperiment,
+    storeTracker,
+  } = await import('@glorank/experiment');
   const loaded = await loadExperimentConfig(configFile);
   const paths = storagePaths();
   const experimentDir = opts.out
@@ -154,6 +155,7 @@ export async function runExperimentCommand(configFile: string, opts: ExperimentR
 async function showExperiment(target: string, opts: { json?: boolean; format?: string }): Promise<void> {
   let dir = path.resolve(target);
   if (!existsSync(path.join(dir, 'results'))) {
+    const { experimentDirOf, loadExperimentConfig } = await import('@glorank/experiment');
     const loaded = await loadExperimentConfig(target);
     dir = experimentDirOf(loaded.config, loaded.dir, storagePaths().runsDir);
   }
@@ -161,6 +163,7 @@ async function showExperiment(target: string, opts: { json?: boolean; format?: s
     if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
       throw new UserError(`--format ${opts.format}: expected one of ${EXPORT_FORMATS.join(', ')}`);
     }
+    const { exportExperiment } = await import('@glorank/experiment');
     process.stdout.write(await exportExperiment(dir, opts.format as ExportFormat));
     return;
   }

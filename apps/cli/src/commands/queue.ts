@@ -1,7 +1,7 @@
 // `glorank queue ls|retry|cancel`: the experiment stage jobs on a PostgreSQL queue: pending,
 // running (on which worker, for how long), done, failed (with the error).
 import { UserError } from '@glorank/data';
-import { type JobState, type QueueJobRow, StageQueue } from '@glorank/experiment';
+import type { JobState, QueueJobRow, StageQueue } from '@glorank/experiment';
 import type { Command } from 'commander';
 import { parseIntOption } from '../support/options.js';
 
@@ -17,7 +17,10 @@ function queueUrl(flag: string | undefined): string {
 }
 
 async function withQueue<T>(flag: string | undefined, fn: (q: StageQueue) => Promise<T>): Promise<T> {
-  const queue = await StageQueue.open({ url: queueUrl(flag) });
+  const url = queueUrl(flag);
+  // Loaded here, not at the top: @glorank/experiment pulls in @glorank/model and TensorFlow.js.
+  const { StageQueue } = await import('@glorank/experiment');
+  const queue = await StageQueue.open({ url });
   try {
     return await fn(queue);
   } finally {

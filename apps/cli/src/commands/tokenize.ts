@@ -2,14 +2,9 @@
 // over fused content/collaborative item vectors, cold items through the content map),
 // written beside it as codes.arrow, codebooks.arrow and tokenizer-report.json.
 import path from 'node:path';
-import {
-  type DisambiguationMode,
-  TOKENIZER_SOURCES,
-  type TokenizerReport,
-  type TokenizerSource,
-  tokenizeDatasetDir,
-} from '@glorank/model';
+import type { DisambiguationMode, TokenizerReport, TokenizerSource } from '@glorank/model';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { TOKENIZER_SOURCES } from '../support/help-constants.js';
 import { parseIntOption } from '../support/options.js';
 import { stageProgress } from '../support/progress.js';
 
@@ -127,6 +122,8 @@ Examples:
       const dir = path.resolve(datasetDir);
       const quiet = Boolean(flags.json);
       const progress = stageProgress(quiet, (stage) => (stage === 'quantise' ? 'levels' : 'steps'));
+      // Loaded here, not at the top: @glorank/model brings in TensorFlow.js.
+      const { tokenizeDatasetDir } = await import('@glorank/model');
       const result = await tokenizeDatasetDir(dir, {
         levels: flags.levels,
         codebookSize: flags.codebook,

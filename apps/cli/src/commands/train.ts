@@ -11,28 +11,21 @@ import {
   removeStaleTemps,
   UserError,
 } from '@glorank/data';
-import { storeTracker } from '@glorank/experiment';
-import {
-  type BackendChoice,
-  type EvaluatorEnsemble,
-  type GloRankTrainConfig,
-  loadEvaluator,
-  loadGloRankCheckpoint,
-  loadTrainConfig,
-  type RewardFunction,
-  readSemanticIds,
-  resolveTrainConfig,
-  saveEvaluator,
-  selectBackend,
-  type TrainLogger,
-  trainGloRankRl,
-  trainGloRankSft,
-  trainRewardModel,
+import type {
+  BackendChoice,
+  EvaluatorEnsemble,
+  GloRankTrainConfig,
+  RewardFunction,
+  TrainLogger,
 } from '@glorank/model';
 import { openRunStore, type RunStore, storagePaths } from '@glorank/tracking';
 import { type Command, Option } from 'commander';
 import { backendOption, parseIntOption } from '../support/options.js';
 import { createProgress } from '../support/progress.js';
+
+// @glorank/model and @glorank/experiment bring in TensorFlow.js: they are imported where a
+// stage needs them, not at the top, so `--help` and every other command start without it.
+const model = () => import('@glorank/model');
 
 interface CommonFlags {
   config?: string;
@@ -61,6 +54,7 @@ async function prepareOut(out: string, flags: CommonFlags & { resume?: boolean }
 }
 
 async function configOf(flags: CommonFlags): Promise<GloRankTrainConfig> {
+  const { loadTrainConfig, resolveTrainConfig } = await model();
   return flags.config ? loadTrainConfig(path.resolve(flags.config)) : resolveTrainConfig({});
 }
 
@@ -72,14 +66,14 @@ async function configOf(flags: CommonFlags): Promise<GloRankTrainConfig> {
 async function trainInputs(datasetDir: string, flags: CommonFlags & { resume?: boolean }) {
   const config = await configOf(flags);
   if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
-  const backend = await selectBackend(flags.backend as BackendChoice);
+  const backend = await (await model()).selectBackend(flags.backend as BackendChoice);
   const dir = path.resolve(datasetDir);
   const dataset = await readDataset(dir);
   return { config, backend, dir, dataset, codes: await codesOf(dir) };
 }
 
 async function codesOf(datasetDir: string): Promise<ItemCodes> {
-  const ids = await readSemanticIds(datasetDir);
+  const ids = await (await model()).readSemanticIds(datasetDir);
   return itemCodes(ids.codes, ids.levels, ids.codebookSizes);
 }
 
@@ -101,6 +95,7 @@ async function startTracking(
   try {
     const paths = storagePaths();
     store = await openRunStore(paths.database);
+    const { storeTracker } = await import('@glorank/experiment');
     const run = await storeTracker(
       store,
       paths.runsDir,
@@ -234,7 +229,7 @@ Examples:
           );
         const picker =
           flags.searchDemos !== undefined
-            ? (await loadEvaluator(path.resolve(flags.searchDemos))).evaluator
+            ? (await (await model()).loadEvaluator(path.resolve(flags.searchDemos))).evaluator
             : null;
         const out = path.resolve(
           flags.out ??
@@ -252,6 +247,7 @@ Examples:
         const bar = createProgress({ label: 'sft', total: 1, unit: 'steps', quiet: Boolean(flags.json) });
         const started = Date.now();
         try {
+          const { trainGloRankSft } = await model();
           const { result } = await trainGloRankSft({
             dataset,
             codes,
@@ -302,6 +298,7 @@ Examples:
     )
     .action(async (datasetDir: string, flags: CommonFlags & { withValid?: boolean }) => {
       const { config, backend, dir, dataset, codes } = await trainInputs(datasetDir, flags);
+      const { saveEvaluator, trainRewardModel } = await model();
       const stage = flags.withValid ? 'simulator' : 'reward-model';
       const out = path.resolve(flags.out ?? defaultOut(dataset, stage, flags.seed));
       await prepareOut(out, flags);
@@ -362,6 +359,14 @@ Examples:
         },
       ) => {
         if (flags.out !== undefined) await prepareOut(path.resolve(flags.out), flags);
+        const {
+          loadEvaluator,
+          loadGloRankCheckpoint,
+          saveEvaluator,
+          selectBackend,
+          trainGloRankRl,
+          trainRewardModel,
+        } = await model();
         const backend = await selectBackend(flags.backend as BackendChoice);
         const from = path.resolve(flags.from);
         const sft = await loadGloRankCheckpoint(from);

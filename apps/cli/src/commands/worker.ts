@@ -4,8 +4,8 @@
 // one backend per process, so parallel stages need parallel processes).
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { DEFAULT_LEASE_SECONDS, runWorker, StageQueue } from '@glorank/experiment';
 import type { Command } from 'commander';
+import { DEFAULT_LEASE_SECONDS } from '../support/help-constants.js';
 import { parseIntOption } from '../support/options.js';
 
 interface WorkerCliOptions {
@@ -58,6 +58,8 @@ async function workerCommand(opts: WorkerCliOptions): Promise<void> {
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t.length > 0);
+  // Loaded only when a worker runs: @glorank/experiment pulls in @glorank/model and TensorFlow.js.
+  const { runWorker, StageQueue } = await import('@glorank/experiment');
   const queue = await StageQueue.open({ url: opts.queue, leaseSeconds: opts.lease });
   const abort = new AbortController();
   // Ctrl-C: finish the running stage, then stop (a second Ctrl-C kills; the lease hands it on).
