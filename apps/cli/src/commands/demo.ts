@@ -28,7 +28,7 @@ export function registerDemo(program: Command): void {
       'after',
       `
 Trains the initial order, DNN, DLCM, PRM, Seq2Slate and GloRank (local-index ablation, SFT,
-SFT+RL) with 3 seeds on the synthetic benchmark, about 8 minutes on 2 CPU cores. Stopped
+SFT+RL) with 3 seeds on the synthetic benchmark, about 6 minutes on 2 idle CPU cores. Stopped
 early, the same command resumes where it stopped.
 
 Examples:
