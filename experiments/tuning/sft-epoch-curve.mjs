@@ -7,11 +7,10 @@
 //   node experiments/tuning/sft-epoch-curve.mjs <stages>/dataset/<ml-100k-...>/dataset \
 //     <stages>/tokenize/<ml-100k-...> '{"name":"b64","sft":{"epochs":6,"batchSize":64}}'
 // The JSON holds the `model` and `sft` sections of a glorank-sft entry, plus `name` and `seed`.
-import { itemCodes, Rng, readDataset } from '@glorank/data';
+import { itemCodes, readDataset } from '@glorank/data';
 import {
   evaluateGloRank,
-  GloRankModel,
-  ParamStore,
+  initialGloRankModel,
   readSemanticIds,
   requestsOf,
   resolveTrainConfig,
@@ -48,15 +47,7 @@ const logger = {
   },
   info: () => undefined,
 };
-const maxCandidates = Math.max(
-  config.model.maxCandidates,
-  ...dataset.requests.map((r) => r.candidates.length),
-);
-const model = new GloRankModel(new ParamStore(new Rng(seed).fork('init')), codes, {
-  ...config.model,
-  slateSize: dataset.manifest.protocol.slateSize,
-  maxCandidates,
-});
+const model = initialGloRankModel({ dataset, codes, config, seed });
 const report = (epoch) => {
   const valid = evaluateGloRank(model, dataset, { split: 'valid', decode: config.decode, simulator: null });
   const train = evaluateGloRank(model, trainSample, {

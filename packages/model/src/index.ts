@@ -35,6 +35,7 @@ export type { SlateEvaluation } from './training/pipeline.js';
 export {
   evaluateGloRank,
   evaluateSlates,
+  initialGloRankModel,
   requestsOf,
   trainGloRankRl,
   trainGloRankSft,

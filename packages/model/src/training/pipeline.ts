@@ -147,19 +147,30 @@ function lookup(byId: ReadonlyMap<number, Int32Array>): (r: RerankRequest) => In
   };
 }
 
-/** Train GloRank (or, with config.model.mode 'local', its local-index ablation) by SFT on the train split. */
-export async function trainGloRankSft(
-  o: SftStageOptions,
-): Promise<{ model: GloRankModel; result: SftResult }> {
+/**
+ * The untrained GloRank model the SFT stage starts from for `seed`: the dataset's slate size and
+ * room for its longest candidate list. Tools that train it their own way (the valid-split epoch
+ * curve in experiments/tuning/) start from the same weights.
+ */
+export function initialGloRankModel(
+  o: Pick<SftStageOptions, 'dataset' | 'codes' | 'config' | 'seed'>,
+): GloRankModel {
   const maxCandidates = Math.max(
     o.config.model.maxCandidates,
     ...o.dataset.requests.map((r) => r.candidates.length),
   );
-  const model = new GloRankModel(new ParamStore(new Rng(o.seed).fork('init')), o.codes, {
+  return new GloRankModel(new ParamStore(new Rng(o.seed).fork('init')), o.codes, {
     ...o.config.model,
     slateSize: o.dataset.manifest.protocol.slateSize ?? o.config.model.slateSize,
     maxCandidates,
   });
+}
+
+/** Train GloRank (or, with config.model.mode 'local', its local-index ablation) by SFT on the train split. */
+export async function trainGloRankSft(
+  o: SftStageOptions,
+): Promise<{ model: GloRankModel; result: SftResult }> {
+  const model = initialGloRankModel(o);
   const requests = requestsOf(o.dataset, ['train']);
   const demonstration = sftDemonstrations(o, requests, model.config.slateSize);
   const result = await trainSft({
