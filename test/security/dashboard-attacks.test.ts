@@ -254,7 +254,8 @@ describe('production dashboard under attack', () => {
 
   describe('oversized and malformed inputs', () => {
     it.each([
-      ['huge query input', trpc('runs.list', { query: 'x'.repeat(60_000) })],
+      // Under Node's 16 KiB header limit, so it reaches the router and its zod limit (2,000).
+      ['huge query input', trpc('runs.list', { query: 'x'.repeat(10_000) })],
       ['not JSON', '/api/trpc/runs.list?input=%7Bnot-json'],
       [
         'deeply nested',
@@ -271,14 +272,31 @@ describe('production dashboard under attack', () => {
       expect(r.status).toBeLessThan(500);
     });
 
-    it('a 5 MB POST body of garbage gets a 4xx', async () => {
-      const r = await send(server.url, '/api/trpc/runs.tag', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: Buffer.alloc(5 * 1024 * 1024, 0x7b),
+    // Input Node's HTTP server refuses before reading all of it: it answers 431/413 and closes
+    // the socket, and a client still writing may see the close (ECONNRESET) before the answer
+    // (CI of stop 21). Either way: never a 5xx, and the server still answers afterwards.
+    it.each([
+      ['a URL over the 16 KiB header limit', trpc('runs.list', { query: 'x'.repeat(60_000) }), {}],
+      [
+        'a 5 MB POST body of garbage',
+        '/api/trpc/runs.tag',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: Buffer.alloc(5 * 1024 * 1024, 0x7b),
+        },
+      ],
+    ] as const)('%s gets a 4xx or a closed connection, never a 5xx', async (_what, route, options) => {
+      const r = await send(server.url, route, options).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ECONNRESET' || error.code === 'EPIPE') return undefined;
+        throw error;
       });
-      expect(r.status).toBeGreaterThanOrEqual(400);
-      expect(r.status).toBeLessThan(500);
+      if (r !== undefined) {
+        expect(r.status).toBeGreaterThanOrEqual(400);
+        expect(r.status).toBeLessThan(500);
+      }
+      const after = await send(server.url, trpc('runs.list', {}));
+      expect(after.status).toBe(200);
     });
 
     it('stored hostile names come back as data, never as markup', async () => {
