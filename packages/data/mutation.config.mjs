@@ -20,7 +20,12 @@ export const MODULES = {
   // mutants, about two hours on the shared machine.
   'request-builder': {
     mutate: ['src/protocol/build-requests.ts', 'src/protocol/request-writer.ts'],
-    tests: ['src/protocol/build-requests.test.ts', 'src/protocol/sampled-candidates.test.ts'],
+    tests: [
+      'src/protocol/build-requests.test.ts',
+      'src/protocol/sampled-candidates.test.ts',
+      'src/protocol/build-params.test.ts',
+      'src/protocol/request-reference.test.ts',
+    ],
   },
   retrievers: {
     mutate: ['src/protocol/bpr.ts', 'src/protocol/cooccurrence.ts', 'src/protocol/negative-sampling.ts'],
