@@ -226,6 +226,55 @@ describe('history (hand-worked)', () => {
   });
 });
 
+describe("'top-retriever' with the popularity retriever (hand-worked)", () => {
+  it('merges the window, sorted by popularity, with the most popular items the user never met (ties by id)', () => {
+    // Training popularity from F1..F3's first three items: a 3, b 2, 0z 2, c 1, y 1, plus T's t0 1
+    // ('0z' sorts first, so it is dense id 0). T: t0 | valid b c a | test d e f, c rated 3.
+    const rows: Row[] = [];
+    const fillers = [
+      ['a', 'b', 'c'],
+      ['a', 'b', '0z'],
+      ['a', 'y', '0z'],
+    ];
+    for (const [f, first] of fillers.entries()) {
+      const seq = [...first, ...Array.from({ length: 6 }, (_, k) => `o${f}_${k}`)];
+      for (const [k, i] of seq.entries()) rows.push([`F${f}`, i, 5, k]);
+    }
+    for (const [k, i] of ['t0', 'b', 'c', 'a', 'd', 'e', 'f'].entries())
+      rows.push(['T', i, i === 'c' ? 3 : 5, k]);
+    const ds = buildDataset(source(rows), {
+      protocol: { ...base, slateSize: 3, candidates: 5, candidatesMode: 'top-retriever' },
+    });
+    const raw = (i: number) => ds.items.rawId[i];
+    const t = ds.users.rawId.indexOf('T');
+    const view = reqs(ds)
+      .filter((r) => r.user === t)
+      .map((r) => ({
+        split: r.split,
+        candidates: [...r.candidates].map(raw).join(' '),
+        exposed: [...r.exposed],
+        labels: [...r.labels],
+        scores: [...r.initialScores].map((v) => Math.round(Math.expm1(v))),
+      }));
+    expect(view).toEqual([
+      {
+        split: 'valid',
+        candidates: 'a 0z b c y',
+        exposed: [2, 3, 0],
+        labels: [1, 0, 1, 0, 0],
+        scores: [3, 2, 2, 1, 1],
+      },
+      {
+        split: 'test',
+        candidates: '0z y d e f',
+        exposed: [2, 3, 4],
+        labels: [0, 0, 1, 1, 1],
+        scores: [2, 1, 0, 0, 0],
+      },
+    ]);
+  });
+});
+
 // Stage-1 scores against references. 20 users x 17 interactions over 40 items (numeric raw ids,
 // so dense ids equal them), slates of 4, training windows every 2 interactions: per user, test at
 // 13, valid at 9, training windows at 5, 3, 1 (folds 0, 0, 1: blocks of ceil(4 / 2) = 2
