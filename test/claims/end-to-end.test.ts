@@ -10,10 +10,10 @@ import { openRunStore } from '@glorank/tracking';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 // Runs on the default wasm kernels (GloRank's own, packages/model/src/backend/wasm-kernels.ts),
-// as `npm run demo` does; only synthetic-margins.test.ts stays on tfjs-wasm's kernels (see
-// there). Measured on the own kernels (2026-12-03, code of cb40307): SFT+RL minus the initial
-// order per seed +0.0237 / +0.0102 / +0.0268 (on tfjs's kernels +0.0207 / +0.0057 / +0.0279),
-// and the experiment took 178 CPU s against over 400 on tfjs's kernels (same loaded machine).
+// as `npm run demo` does, like synthetic-margins.test.ts. Measured on the own kernels
+// (2026-12-03, code of cb40307): SFT+RL minus the initial order per seed +0.0237 / +0.0102 /
+// +0.0268 (on tfjs's kernels +0.0207 / +0.0057 / +0.0279), and the experiment took 178 CPU s
+// against over 400 on tfjs's kernels (same loaded machine).
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'apps/cli/dist/main.js');
