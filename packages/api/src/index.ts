@@ -11,7 +11,7 @@ export type { MethodEvaluation, SubsetResult } from './evaluation/slate-evaluati
 export type { SavedBar, SavedResults, SavedTable } from './experiments/saved-results.js';
 export type { AppRouter } from './router.js';
 export { appRouter, createCaller } from './router.js';
-export { MAX_POINTS_PER_CURVE } from './routers/inputs.js';
+export { MAX_COMPARE_RUNS, MAX_POINTS_PER_CURVE } from './routers/inputs.js';
 export type { QueueJobView } from './routers/queue-router.js';
 export type { LiveUpdate, SlatesEvaluation } from './routers/run-router.js';
 export type { RunGroup, RunRow } from './routers/runs-router.js';

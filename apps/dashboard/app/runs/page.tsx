@@ -27,8 +27,10 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   // The first page is read here and sent with the page (one round trip less before the table
   // is usable); on any error the browser asks itself and shows the message.
   let prefetched: unknown = null;
+  let compareLimit: number | null = null;
   try {
     const { api, ctx } = await loadApi();
+    compareLimit = api.MAX_COMPARE_RUNS;
     prefetched = JSON.parse(
       JSON.stringify(await api.createCaller(ctx).runs.list({ ...toInput(view), offset: 0 })),
     );
@@ -38,7 +40,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   return (
     <>
       <h1>Runs</h1>
-      <RunsTable initial={view} prefetched={prefetched as never} />
+      <RunsTable initial={view} prefetched={prefetched as never} compareLimit={compareLimit} />
     </>
   );
 }

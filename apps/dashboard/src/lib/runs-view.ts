@@ -20,6 +20,16 @@ export interface RunsView {
 
 export const PAGE = 100;
 
+/**
+ * The address of the compare page for these runs. `limit` is the API's cap on runs per
+ * compare (MAX_COMPARE_RUNS in @glorank/api, read by the server page and passed down; null
+ * when the server could not read it): beyond it, the first `limit` runs.
+ */
+export function compareHref(ids: readonly number[], limit: number | null): string {
+  const shown = limit === null ? ids : ids.slice(0, limit);
+  return `/compare?ids=${shown.join(',')}`;
+}
+
 export type ListInput = Parameters<typeof trpc.runs.list.query>[0];
 
 export function toInput(v: RunsView): ListInput {

@@ -10,7 +10,7 @@ import { useQuery } from '@/client/use-query';
 import { ParallelCoordinates } from '@/components/parallel-coordinates';
 import { ErrorMessage } from '@/components/status-message';
 import { formatDuration, formatInterval, formatNumber, formatTime } from '@/lib/format-values';
-import { PAGE, type RunsView, toInput, toSearch } from '@/lib/runs-view';
+import { compareHref, PAGE, type RunsView, toInput, toSearch } from '@/lib/runs-view';
 
 // The chosen columns are remembered in this browser when the address does not name them.
 const COLUMNS_KEY = 'glorank.runs.columns';
@@ -36,10 +36,13 @@ type ListOutput = Awaited<ReturnType<typeof trpc.runs.list.query>>;
 export function RunsTable({
   initial,
   prefetched = null,
+  compareLimit = null,
 }: {
   initial: RunsView;
   /** The first page as the server read it for `initial` (absent when it could not). */
   prefetched?: ListOutput | null;
+  /** The API's cap on runs per compare (null when the server could not read it). */
+  compareLimit?: number | null;
 }) {
   const router = useRouter();
   // Starts from the address's view (as the server did, so the first page it sent fits);
@@ -177,8 +180,13 @@ export function RunsTable({
         </button>
         <button
           type="button"
-          disabled={selected.size < 2}
-          onClick={() => router.push(`/compare?ids=${[...selected].join(',')}`)}
+          disabled={selected.size < 2 || (compareLimit !== null && selected.size > compareLimit)}
+          title={
+            compareLimit !== null && selected.size > compareLimit
+              ? `compare at most ${compareLimit} runs at once`
+              : undefined
+          }
+          onClick={() => router.push(compareHref([...selected], compareLimit))}
         >
           Compare {selected.size > 0 ? `(${selected.size})` : ''}
         </button>
@@ -246,6 +254,7 @@ export function RunsTable({
           query={view.query}
           by={view.group}
           metricKeys={metricKeys}
+          compareLimit={compareLimit}
           onShow={(value) => {
             const term = groupTerm(view.group, value);
             apply({ ...view, group: '', query: [view.query, term].filter(Boolean).join(' ') });
@@ -445,11 +454,13 @@ function RunGroups({
   query,
   by,
   metricKeys,
+  compareLimit,
   onShow,
 }: {
   query: string;
   by: string;
   metricKeys: string[];
+  compareLimit: number | null;
   onShow: (value: string | null) => void;
 }) {
   const q = useQuery(`groups:${query}:${by}:${metricKeys.join(',')}`, () =>
@@ -499,7 +510,11 @@ function RunGroups({
                   runs
                 </button>{' '}
                 {g.runIds.length >= 2 ? (
-                  <Link href={`/compare?ids=${g.runIds.slice(0, 50).join(',')}`}>compare</Link>
+                  <Link href={compareHref(g.runIds, compareLimit)}>
+                    {compareLimit !== null && g.runIds.length > compareLimit
+                      ? `compare the first ${compareLimit}`
+                      : 'compare'}
+                  </Link>
                 ) : null}
               </td>
             </tr>

@@ -4,7 +4,7 @@ import type { Series } from '@glorank/tracking';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { publicProcedure, router } from '../trpc.js';
-import { maxPoints, metricKey, runId, xAxis } from './inputs.js';
+import { MAX_COMPARE_RUNS, maxPoints, metricKey, runId, xAxis } from './inputs.js';
 import { groupValue } from './runs-router.js';
 
 /** A group's curve: per step, the mean over the group's runs with a point there, and its 95% interval. */
@@ -49,7 +49,7 @@ export const compareRouter = router({
         ids: z
           .array(runId)
           .min(2, 'select at least two runs to compare')
-          .max(48, 'compare at most 48 runs at once')
+          .max(MAX_COMPARE_RUNS, `compare at most ${MAX_COMPARE_RUNS} runs at once`)
           .refine((ids) => new Set(ids).size === ids.length, 'each run may appear once'),
         /** Curves to overlay (default: none, only the tables). */
         keys: z.array(metricKey).max(12).default([]),
