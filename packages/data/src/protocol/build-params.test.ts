@@ -184,6 +184,15 @@ describe('the protocol as run (manifest)', () => {
       coldStartBy: 'random',
       coldStartShare: 0.05,
     });
+    const coocDefault = { ...base, retriever: 'cooccurrence' as const };
+    expect(buildDataset(small(), { protocol: coocDefault }).manifest.protocol).toStrictEqual({
+      ...coocDefault,
+      minHistory: 1,
+      candidatesMode: 'sampled',
+      trainStride: 1,
+      coldStartBy: 'time',
+      cooccurrenceDamping: 0.5,
+    });
 
     const bpr = {
       ...base,

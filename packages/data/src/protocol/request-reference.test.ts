@@ -275,20 +275,22 @@ describe("'top-retriever' with the popularity retriever (hand-worked)", () => {
   });
 });
 
-// Stage-1 scores against references. 20 users x 17 interactions over 40 items (numeric raw ids,
+// Stage-1 scores against references. 20 users x 17 interactions over 80 items (numeric raw ids,
 // so dense ids equal them), slates of 4, training windows every 2 interactions: per user, test at
 // 13, valid at 9, training windows at 5, 3, 1 (folds 0, 0, 1: blocks of ceil(4 / 2) = 2
-// windows), training interactions 0..8.
+// windows), training interactions 0..8. Users 0..4 end with 8 items nobody else meets (40..79):
+// never in training, so no model has seen them and they are in no retriever's pool.
 describe('stage-1 scores against reference implementations', () => {
   const L = 4;
   const STRIDE = 2;
   const USERS = 20;
   const LEN = 17;
+  const heldOut = LEN - 2 * L;
+  const item = (u: number, k: number) =>
+    u < 5 && k >= heldOut ? 40 + u * 8 + (k - heldOut) : (u * 7 + k * 3) % 40;
   const rows: Row[] = [];
   for (let u = 0; u < USERS; u++)
-    for (let k = 0; k < LEN; k++) rows.push([`${u}`, `${(u * 7 + k * 3) % 40}`, 1 + ((u + k) % 5), k]);
-  const item = (u: number, k: number) => (u * 7 + k * 3) % 40;
-  const heldOut = LEN - 2 * L;
+    for (let k = 0; k < LEN; k++) rows.push([`${u}`, `${item(u, k)}`, 1 + ((u + k) % 5), k]);
   /** Window start -> fold, the protocol's training windows of every user. */
   const foldOf = new Map<number, number>();
   for (let t = 0, we = heldOut; we - L >= 1; t++, we -= STRIDE)
@@ -316,7 +318,7 @@ describe('stage-1 scores against reference implementations', () => {
   const models = [-1, 0, 1].map((f) => {
     const p = pairs(f);
     return {
-      model: trainBpr(USERS, 40, p.users, p.items, { dim: 4, epochs: 3, seed: bprOptions.seed + f + 1 }),
+      model: trainBpr(USERS, 80, p.users, p.items, { dim: 4, epochs: 3, seed: bprOptions.seed + f + 1 }),
       pool: [...new Set(p.items)].sort((a, b) => a - b),
     };
   });
@@ -342,7 +344,7 @@ describe('stage-1 scores against reference implementations', () => {
         ...bprOptions,
       },
     });
-    expect(ds.items.rawId).toEqual(Array.from({ length: 40 }, (_, i) => `${i}`));
+    expect(ds.items.rawId).toEqual(Array.from({ length: 80 }, (_, i) => `${i}`));
     const all = reqs(ds);
     expect(all.map((r) => `${r.split}@${r.ts}`).slice(0, 5)).toEqual([
       'train@1',
