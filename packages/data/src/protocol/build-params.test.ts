@@ -6,31 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { RequestColumns } from '../dataset/request-columns.js';
 import { emptySource } from '../readers/reader-options.js';
 import type { ProtocolParams } from '../schema/types.js';
+import { PLAIN_PROTOCOL as base, type LogRow, sourceOf as source } from '../test-support/protocol-source.js';
 import { buildDataset } from './build-requests.js';
 import type { SourceData } from './interaction-log.js';
 
-const base: ProtocolParams = {
-  kCore: 0,
-  historyLength: 50,
-  slateSize: 1,
-  candidates: 2,
-  ratingThreshold: 4,
-  coldStartQuantile: 1,
-  retriever: 'popularity',
-  seed: 0,
-};
-
-type Row = [string, string, number, number];
-
-function source(rows: Row[], timed = true): SourceData {
-  const s = emptySource('test', 'test', timed);
-  for (const [u, i, r, t] of rows) s.log.add(u, i, r, t);
-  return s;
-}
-
 /** Three users with six interactions each over eight items: every parameter below has room. */
 function small(timed = true): SourceData {
-  const rows: Row[] = [];
+  const rows: LogRow[] = [];
   for (let u = 0; u < 3; u++) for (let k = 0; k < 6; k++) rows.push([`u${u}`, `i${(u + k) % 8}`, 5, k]);
   return source(rows, timed);
 }
@@ -118,7 +100,7 @@ describe('sources the protocol cannot use', () => {
 
   it('no user long enough for one request names the length needed', () => {
     // Every user has 3 interactions; slate 3 + 1 history = 4 needed.
-    const rows: Row[] = [];
+    const rows: LogRow[] = [];
     for (const u of ['A', 'B']) for (let k = 0; k < 3; k++) rows.push([u, `i${k}`, 5, k]);
     expect(
       messageOf(() => buildDataset(source(rows), { protocol: { ...base, slateSize: 3, candidates: 3 } })),
@@ -224,11 +206,15 @@ describe('the protocol as run (manifest)', () => {
 describe('dense ids', () => {
   // One long user keeps a request possible; the ids under test belong to one-interaction users/items.
   const withUsers = (ids: string[], long: string): string[] => {
-    const rows: Row[] = [[long, 'i0', 5, 0], [long, 'i1', 5, 1], ...ids.map((u, k): Row => [u, 'i0', 5, k])];
+    const rows: LogRow[] = [
+      [long, 'i0', 5, 0],
+      [long, 'i1', 5, 1],
+      ...ids.map((u, k): LogRow => [u, 'i0', 5, k]),
+    ];
     return buildDataset(source(rows), { protocol: base }).users.rawId.filter((u) => u !== long);
   };
   const withItems = (ids: string[]): string[] => {
-    const rows: Row[] = ids.map((i, k): Row => ['A', i, 5, k]);
+    const rows: LogRow[] = ids.map((i, k): LogRow => ['A', i, 5, k]);
     return buildDataset(source(rows), { protocol: base }).items.rawId;
   };
 
@@ -277,7 +263,7 @@ describe('dense ids', () => {
 describe('progress', () => {
   it('reports each stage once per step, and requests every 256 users', () => {
     // 300 users x 3 interactions (one duplicate more): each user has a valid and a test request.
-    const rows: Row[] = [];
+    const rows: LogRow[] = [];
     for (let u = 0; u < 300; u++)
       for (let k = 0; k < 3; k++) rows.push([`u${String(u).padStart(3, '0')}`, `i${(u + k) % 7}`, 5, k]);
     rows.push(['u000', 'i0', 5, 0.5]); // repeats (u000, i0): the later one stays

@@ -1,28 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { requestsFromColumns } from '../dataset/request-columns.js';
 import { Rng } from '../random/rng.js';
-import { emptySource } from '../readers/reader-options.js';
 import type { ProtocolParams } from '../schema/types.js';
+import { PLAIN_PROTOCOL, sourceOf as source } from '../test-support/protocol-source.js';
 import { requestViolations } from '../test-support/request-invariants.js';
 import { buildDataset, quantile } from './build-requests.js';
-import type { SourceData } from './interaction-log.js';
 
-const base: ProtocolParams = {
-  kCore: 0,
-  historyLength: 50,
-  slateSize: 2,
-  candidates: 4,
-  ratingThreshold: 4,
-  coldStartQuantile: 1,
-  retriever: 'popularity',
-  seed: 0,
-};
-
-function source(rows: [string, string, number, number][]): SourceData {
-  const s = emptySource('test', 'test');
-  for (const [u, i, r, t] of rows) s.log.add(u, i, r, t);
-  return s;
-}
+const base: ProtocolParams = { ...PLAIN_PROTOCOL, slateSize: 2, candidates: 4 };
 
 describe('quantile', () => {
   it('equals the nearest-rank element of the sorted values', () => {

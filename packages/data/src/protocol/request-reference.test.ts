@@ -6,30 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { requestsFromColumns } from '../dataset/request-columns.js';
 import { Rng } from '../random/rng.js';
-import { emptySource } from '../readers/reader-options.js';
-import type { ProtocolParams, RerankRequest } from '../schema/types.js';
+import type { RerankRequest } from '../schema/types.js';
+import { PLAIN_PROTOCOL as base, type LogRow, sourceOf as source } from '../test-support/protocol-source.js';
 import { type BprModel, trainBpr } from './bpr.js';
 import { buildDataset, quantile } from './build-requests.js';
-import type { SourceData } from './interaction-log.js';
-
-const base: ProtocolParams = {
-  kCore: 0,
-  historyLength: 50,
-  slateSize: 1,
-  candidates: 2,
-  ratingThreshold: 4,
-  coldStartQuantile: 1,
-  retriever: 'popularity',
-  seed: 0,
-};
-
-type Row = [string, string, number, number];
-
-function source(rows: Row[], timed = true): SourceData {
-  const s = emptySource('test', 'test', timed);
-  for (const [u, i, r, t] of rows) s.log.add(u, i, r, t);
-  return s;
-}
 
 const reqs = (ds: ReturnType<typeof buildDataset>): RerankRequest[] =>
   requestsFromColumns(ds.requests as never);
@@ -124,7 +104,7 @@ describe('cold-start holdout (hand-worked)', () => {
       ['F', 'y'],
       ['F', 'p'],
     ];
-    const rows = order.map(([u, i], k): Row => [u, i, 5, k]);
+    const rows = order.map(([u, i], k): LogRow => [u, i, 5, k]);
     const ds = buildDataset(source(rows, false), {
       protocol: { ...base, coldStartBy: 'first-appearance', coldStartShare: 0.5 },
     });
@@ -134,7 +114,7 @@ describe('cold-start holdout (hand-worked)', () => {
   });
 
   it('by random share: the seed decides which items, the share how many', () => {
-    const rows: Row[] = [];
+    const rows: LogRow[] = [];
     for (let u = 0; u < 10; u++)
       for (let k = 0; k < 13; k++) rows.push([`u${u}`, `i${(u * 3 + k) % 40}`, 5, k]);
     const cold = (seed: number, share: number) =>
@@ -199,7 +179,7 @@ describe('history (hand-worked)', () => {
   it('keeps the most recent `historyLength` items; training requests skip cold items', () => {
     // Untimed, first appearance, 1 cold item of 6: c, whose first row is the last new item.
     // B: a b d e f, then A: a b c d e f. Slate 1, stride 1, history 2.
-    const rows: Row[] = [];
+    const rows: LogRow[] = [];
     for (const [k, i] of ['a', 'b', 'd', 'e', 'f'].entries()) rows.push(['B', i, 5, k]);
     for (const [k, i] of ['a', 'b', 'c', 'd', 'e', 'f'].entries()) rows.push(['A', i, 5, k]);
     const ds = buildDataset(source(rows, false), {
@@ -230,7 +210,7 @@ describe("'top-retriever' with the popularity retriever (hand-worked)", () => {
   it('merges the window, sorted by popularity, with the most popular items the user never met (ties by id)', () => {
     // Training popularity from F1..F3's first three items: a 3, b 2, 0z 2, c 1, y 1, plus T's t0 1
     // ('0z' sorts first, so it is dense id 0). T: t0 | valid b c a | test d e f, c rated 3.
-    const rows: Row[] = [];
+    const rows: LogRow[] = [];
     const fillers = [
       ['a', 'b', 'c'],
       ['a', 'b', '0z'],
@@ -288,7 +268,7 @@ describe('stage-1 scores against reference implementations', () => {
   const heldOut = LEN - 2 * L;
   const item = (u: number, k: number) =>
     u < 5 && k >= heldOut ? 40 + u * 8 + (k - heldOut) : (u * 7 + k * 3) % 40;
-  const rows: Row[] = [];
+  const rows: LogRow[] = [];
   for (let u = 0; u < USERS; u++)
     for (let k = 0; k < LEN; k++) rows.push([`${u}`, `${item(u, k)}`, 1 + ((u + k) % 5), k]);
   /** Window start -> fold, the protocol's training windows of every user. */

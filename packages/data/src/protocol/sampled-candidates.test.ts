@@ -3,29 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { requestsFromColumns } from '../dataset/request-columns.js';
 import { Rng } from '../random/rng.js';
-import { emptySource } from '../readers/reader-options.js';
 import type { ProtocolParams, RerankRequest } from '../schema/types.js';
+import { PLAIN_PROTOCOL as base, sourceOf as source } from '../test-support/protocol-source.js';
 import { requestViolations } from '../test-support/request-invariants.js';
 import { trainBpr } from './bpr.js';
 import { buildDataset } from './build-requests.js';
-import type { SourceData } from './interaction-log.js';
-
-const base: ProtocolParams = {
-  kCore: 0,
-  historyLength: 50,
-  slateSize: 1,
-  candidates: 2,
-  ratingThreshold: 4,
-  coldStartQuantile: 1,
-  retriever: 'popularity',
-  seed: 0,
-};
-
-function source(rows: [string, string, number, number][], timed = true): SourceData {
-  const s = emptySource('test', 'test', timed);
-  for (const [u, i, r, t] of rows) s.log.add(u, i, r, t);
-  return s;
-}
 
 const reqs = (ds: ReturnType<typeof buildDataset>): RerankRequest[] =>
   requestsFromColumns(ds.requests as never);
