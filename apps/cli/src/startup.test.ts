@@ -70,13 +70,16 @@ const heavy = (modules: string[]) =>
 describe('CLI start-up', () => {
   // program.ts registers every command eagerly, so any start imports every command module:
   // `--help` covers their top-level imports, `runs ls` also runs an action on the store.
-  it.each([[['--help']], [['runs', 'ls', '--json']]])('glorank %j loads neither TensorFlow.js nor @glorank/model or /experiment', async (args) => {
-    const { modules } = await loaded(args);
-    // The probe saw the CLI itself start (commander, and the tracking store every start reads).
-    expect(modules.some((m) => m.includes('/commander/'))).toBe(true);
-    expect(modules.some((m) => m.includes('/packages/tracking/'))).toBe(true);
-    expect(heavy(modules)).toEqual([]);
-  });
+  it.each([[['--help']], [['runs', 'ls', '--json']]])(
+    'glorank %j loads neither TensorFlow.js nor @glorank/model or /experiment',
+    async (args) => {
+      const { modules } = await loaded(args);
+      // The probe saw the CLI itself start (commander, and the tracking store every start reads).
+      expect(modules.some((m) => m.includes('/commander/'))).toBe(true);
+      expect(modules.some((m) => m.includes('/packages/tracking/'))).toBe(true);
+      expect(heavy(modules)).toEqual([]);
+    },
+  );
 
   it('(control) the same probe sees TensorFlow.js and @glorank/model loaded by `glorank doctor`', async () => {
     const { code, modules } = await loaded(['doctor', '--json']);

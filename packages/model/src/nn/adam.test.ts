@@ -72,7 +72,9 @@ describe('Adam', () => {
     // And the cpu backend within float tolerance (it sums the squared gradients in another order).
     wasm.out.forEach(([, values], i) => {
       const ref = (cpu.out[i] as [string, number[]])[1];
-      (values as number[]).forEach((x, j) => expect(Math.abs(x - (ref[j] as number))).toBeLessThan(1e-6));
+      (values as number[]).forEach((x, j) => {
+        expect(Math.abs(x - (ref[j] as number))).toBeLessThan(1e-6);
+      });
     });
   });
 
