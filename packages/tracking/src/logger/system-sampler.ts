@@ -9,30 +9,37 @@ export interface GpuReading {
   memBytes: number;
 }
 
-/** First GPU's utilisation and memory from nvidia-smi; null when there is none or it fails. */
-export function readNvidiaSmi(timeoutMs = 2000): Promise<GpuReading | null> {
-  if (!existsSync('/dev/nvidia0')) return Promise.resolve(null);
+/**
+ * The first GPU's reading from the output of `nvidia-smi --query-gpu=utilization.gpu,memory.used
+ * --format=csv,noheader,nounits`: one line per GPU, "<util %>, <used MiB>" (e.g. "37, 5120").
+ * null when the first line is not two numbers (empty output, "[N/A]" on GPUs that do not
+ * report a field, "[Not Supported]").
+ */
+export function parseNvidiaSmi(stdout: string): GpuReading | null {
+  const first = stdout.split(/\r?\n/).find((line) => line.trim() !== '');
+  if (first === undefined) return null;
+  const fields = first.split(',').map((s) => s.trim());
+  if (fields.length !== 2 || fields.some((f) => !/^\d+(\.\d+)?$/.test(f))) return null;
+  const [util, memMiB] = fields.map(Number) as [number, number];
+  return { utilPercent: util, memBytes: memMiB * 1024 * 1024 };
+}
+
+/**
+ * First GPU's utilisation and memory from nvidia-smi; null when there is none or it fails.
+ * `device` and `command` are what a machine with an NVIDIA GPU has (tests point them elsewhere).
+ */
+export function readNvidiaSmi(
+  timeoutMs = 2000,
+  device = '/dev/nvidia0',
+  command = 'nvidia-smi',
+): Promise<GpuReading | null> {
+  if (!existsSync(device)) return Promise.resolve(null);
   return new Promise((resolve) => {
     execFile(
-      'nvidia-smi',
+      command,
       ['--query-gpu=utilization.gpu,memory.used', '--format=csv,noheader,nounits', '--id=0'],
       { timeout: timeoutMs },
-      (err, stdout) => {
-        if (err) return resolve(null);
-        const [util, memMiB] = stdout
-          .trim()
-          .split(',')
-          .map((s) => Number(s.trim()));
-        if (
-          util === undefined ||
-          memMiB === undefined ||
-          !Number.isFinite(util) ||
-          !Number.isFinite(memMiB)
-        ) {
-          return resolve(null);
-        }
-        resolve({ utilPercent: util, memBytes: memMiB * 1024 * 1024 });
-      },
+      (err, stdout) => resolve(err ? null : parseNvidiaSmi(stdout)),
     );
   });
 }
