@@ -35,10 +35,27 @@ function whileLoop(cond: string, body: string[]): string {
 function tile(rows: number, cols: 8 | 4 | 1): string[] {
   const vectors = cols === 1 ? 0 : cols / 4;
   const rowOff = ['', 'sai', 'sai2', 'sai3'];
-  const out: string[] = [s('pa', g('rowA')), s('pb', add(g('b'), mul(g('j'), c32(4)))), s('p', c32(0))];
+  const out: string[] = [
+    s('pa', g('rowA')),
+    s('pb', add(g('b'), mul(g('j'), c32(4)))),
+    s('p', c32(0)),
+    s('pc', add(g('rowC'), mul(g('j'), c32(4)))),
+  ];
+  // Row r of this tile in C; the accumulators start at 0, or at C's partial sums when this
+  // call continues an earlier block of the inner dimension (exact: they were f32 already).
+  const cAddr = (r: number) => (r === 0 ? g('pc') : add(g('pc'), mul(g('ldc'), c32(r))));
   for (let r = 0; r < rows; r++) {
-    if (vectors === 0) out.push(s(`f${r}`, '(f32.const 0)'));
-    for (let v = 0; v < vectors; v++) out.push(s(`acc${r * 2 + v}`, '(v128.const f32x4 0 0 0 0)'));
+    if (vectors === 0)
+      out.push(
+        s(`f${r}`, `(if (result f32) ${g('more')} (then (f32.load ${cAddr(r)})) (else (f32.const 0)))`),
+      );
+    for (let v = 0; v < vectors; v++)
+      out.push(
+        s(
+          `acc${r * 2 + v}`,
+          `(if (result v128) ${g('more')} (then (v128.load offset=${16 * v} ${cAddr(r)})) (else (v128.const f32x4 0 0 0 0)))`,
+        ),
+      );
   }
   const body: string[] = [];
   if (vectors === 0) body.push(s('bs', `(f32.load ${g('pb')})`));
@@ -57,12 +74,10 @@ function tile(rows: number, cols: 8 | 4 | 1): string[] {
   }
   body.push(inc('pa', g('sap')), inc('pb', g('ldb')), inc('p', c32(1)));
   out.push(whileLoop(`(i32.lt_u ${g('p')} ${g('k')})`, body));
-  out.push(s('pc', add(g('rowC'), mul(g('j'), c32(4)))));
   for (let r = 0; r < rows; r++) {
-    const addr = r === 0 ? g('pc') : add(g('pc'), mul(g('ldc'), c32(r)));
-    if (vectors === 0) out.push(`(f32.store ${addr} ${g(`f${r}`)})`);
+    if (vectors === 0) out.push(`(f32.store ${cAddr(r)} ${g(`f${r}`)})`);
     for (let v = 0; v < vectors; v++)
-      out.push(`(v128.store offset=${16 * v} ${addr} ${g(`acc${r * 2 + v}`)})`);
+      out.push(`(v128.store offset=${16 * v} ${cAddr(r)} ${g(`acc${r * 2 + v}`)})`);
   }
   out.push(inc('j', c32(cols)));
   return out;
@@ -88,9 +103,10 @@ function matmulFunc(): string {
     ...['bs', 'f0', 'f1', 'f2', 'f3'].map((l) => `(local $${l} f32)`),
   ];
   return [
-    // C [m, n] (row stride ldc bytes) = A [m, k] (byte strides sai, sap) x B [k, n] (row stride ldb).
+    // C [m, n] (row stride ldc bytes) = A [m, k] (byte strides sai, sap) x B [k, n] (row stride
+    // ldb), or C += A x B when $more is set (a later block of a longer inner dimension).
     '(func $mm (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)',
-    '  (param $sai i32) (param $sap i32) (param $ldb i32) (param $ldc i32)',
+    '  (param $sai i32) (param $sap i32) (param $ldb i32) (param $ldc i32) (param $more i32)',
     `  ${locals.join(' ')}`,
     s('sai2', mul(g('sai'), c32(2))),
     s('sai3', mul(g('sai'), c32(3))),
@@ -105,18 +121,30 @@ function matmulFunc(): string {
  * bmm: `batch` products C_t = A_t x B_t with C packed [batch, m, n]; A_t at a + t * sab and
  * B_t at b + t * sbb (byte strides; 0 broadcasts one operand). A's element strides sai/sap
  * (bytes) express a transposed A; B must be row-major [k, n] with row stride ldb bytes.
+ * The inner dimension runs in blocks of kb (> 0): a block of B rows stays in cache while
+ * every tile of C passes over it, instead of all k rows of B streaming past each tile. Each
+ * element still sums over p in index order, so the result is the same bits for any kb.
  */
 function batchFunc(): string {
   return [
     '(func (export "bmm") (param $a i32) (param $b i32) (param $c i32) (param $batch i32)',
     '  (param $sab i32) (param $sbb i32) (param $m i32) (param $k i32) (param $n i32)',
-    '  (param $sai i32) (param $sap i32) (param $ldb i32)',
-    '  (local $t i32) (local $ldc i32) (local $sc i32)',
+    '  (param $sai i32) (param $sap i32) (param $ldb i32) (param $kb i32)',
+    '  (local $t i32) (local $ldc i32) (local $sc i32) (local $p0 i32) (local $len i32)',
     s('ldc', mul(g('n'), c32(4))),
     s('sc', mul(g('m'), g('ldc'))),
     s('t', c32(0)),
     whileLoop(`(i32.lt_u ${g('t')} ${g('batch')})`, [
-      `(call $mm ${g('a')} ${g('b')} ${g('c')} ${g('m')} ${g('k')} ${g('n')} ${g('sai')} ${g('sap')} ${g('ldb')} ${g('ldc')})`,
+      s('p0', c32(0)),
+      // At least one call, so k = 0 still writes C's zeros.
+      whileLoop(`(i32.or (i32.lt_u ${g('p0')} ${g('k')}) (i32.eqz ${g('p0')}))`, [
+        s(
+          'len',
+          `(select ${g('kb')} (i32.sub ${g('k')} ${g('p0')}) (i32.lt_u ${g('kb')} (i32.sub ${g('k')} ${g('p0')})))`,
+        ),
+        `(call $mm ${add(g('a'), mul(g('p0'), g('sap')))} ${add(g('b'), mul(g('p0'), g('ldb')))} ${g('c')} ${g('m')} ${g('len')} ${g('n')} ${g('sai')} ${g('sap')} ${g('ldb')} ${g('ldc')} ${g('p0')})`,
+        inc('p0', g('kb')),
+      ]),
       inc('a', g('sab')),
       inc('b', g('sbb')),
       inc('c', g('sc')),
@@ -429,6 +457,42 @@ function adamFunc(): string {
   ].join('\n');
 }
 
+/**
+ * colsum: out [cols] = the sum over rows of x [rows, cols], each column added in row order
+ * from 0 (the order of tfjs-wasm's Sum over a transposed copy, so the same bits), four
+ * columns per f32x4 with the running sums kept in out. Reads x once, in memory order.
+ */
+function colsumFunc(): string {
+  return [
+    '(func (export "colsum") (param $x i32) (param $out i32) (param $rows i32) (param $cols i32)',
+    '  (local $r i32) (local $j i32) (local $po i32)',
+    s('j', c32(0)),
+    whileLoop(`(i32.lt_u ${g('j')} ${g('cols')})`, [
+      `(f32.store ${add(g('out'), mul(g('j'), c32(4)))} (f32.const 0))`,
+      inc('j', c32(1)),
+    ]),
+    s('r', c32(0)),
+    whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
+      s('j', c32(0)),
+      s('po', g('out')),
+      whileLoop(`(i32.le_u ${add(g('j'), c32(4))} ${g('cols')})`, [
+        `(v128.store ${g('po')} (f32x4.add (v128.load ${g('po')}) (v128.load ${g('x')})))`,
+        inc('x', c32(16)),
+        inc('po', c32(16)),
+        inc('j', c32(4)),
+      ]),
+      whileLoop(`(i32.lt_u ${g('j')} ${g('cols')})`, [
+        `(f32.store ${g('po')} (f32.add (f32.load ${g('po')}) (f32.load ${g('x')})))`,
+        inc('x', c32(4)),
+        inc('po', c32(4)),
+        inc('j', c32(1)),
+      ]),
+      inc('r', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
 /** The whole module's text. */
 export function wasmKernelsWat(): string {
   labels = 0;
@@ -443,6 +507,7 @@ export function wasmKernelsWat(): string {
     layerNormFunc(),
     layerNormGradFunc(),
     adamFunc(),
+    colsumFunc(),
     ')',
     '',
   ].join('\n');

@@ -94,3 +94,110 @@ describe('wasm SIMD BatchMatMul', () => {
     }
   }
 });
+
+/** C = A x B in f32, each element summed over p in index order (what the kernel promises). */
+function referenceMatMul(a: Float32Array, b: Float32Array, m: number, k: number, n: number, ta: boolean) {
+  const c = new Float32Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) {
+        const av = ta ? (a[p * m + i] as number) : (a[i * k + p] as number);
+        acc = Math.fround(acc + Math.fround(av * (b[p * n + j] as number)));
+      }
+      c[i * n + j] = acc;
+    }
+  return c;
+}
+
+describe('wasm SIMD BatchMatMul over a long inner dimension (blocked over k)', () => {
+  // n 516 and 517: blocks of 128 rows of B (k 300 = 128 + 128 + 44), with the 4-wide and the
+  // scalar column tails, and m 5 = one 4-row band and one single row.
+  for (const [m, k, n, ta] of [
+    [5, 300, 516, false],
+    [5, 300, 517, true],
+    [9, 1000, 130, true],
+  ] as const) {
+    it(`gives the index-order f32 sums bit for bit: m ${m} k ${k} n ${n} transposeA ${ta}`, async () => {
+      await tf.setBackend('wasm');
+      const rng = new Rng(m + k + n);
+      const a = rng.normalArray(m * k);
+      const b = rng.normalArray(k * n);
+      const got = tf.tidy(() =>
+        tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, [k, n]), ta, false).dataSync(),
+      );
+      expect(Array.from(got)).toEqual(Array.from(referenceMatMul(a, b, m, k, n, ta)));
+    });
+  }
+
+  it('writes zeros for an empty inner dimension', async () => {
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 5])).dataSync());
+    expect(Array.from(got)).toEqual(new Array(15).fill(0));
+  });
+});
+
+describe('wasm SIMD Sum over leading axes', () => {
+  it('is installed on the wasm backend', () => {
+    expect(wasmKernelsInstalled()).toContain('Sum (leading axes, SIMD)');
+  });
+
+  it('sums a hand-worked 3x2 over axis 0, with and without kept dims', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+    expect(Array.from(tf.sum(x, 0).dataSync())).toEqual([9, 12]);
+    expect(tf.sum(x, 0, true).shape).toEqual([1, 2]);
+    tf.dispose(x);
+  });
+
+  // Each column summed from 0 in row order with f32 rounding: the bits tfjs-wasm's own
+  // kernel gives after its transpose (and that of the cpu backend).
+  const cases: [number[], number | number[], boolean][] = [
+    [[7, 5], 0, false],
+    [[6400, 131], 0, false],
+    [[3, 4, 13], [0, 1], false],
+    [[3, 4, 13], [1, 0], true],
+    [[2, 3, 2, 3], [0, 1, 2], false],
+    [[0, 6], 0, false],
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    it(`matches the row-order f32 sum bit for bit: [${shape}] over ${JSON.stringify(axis)}${keepDims ? ', dims kept' : ''}`, async () => {
+      await tf.setBackend('wasm');
+      const axes = typeof axis === 'number' ? [axis] : axis;
+      const cols = shape.slice(axes.length).reduce((x, y) => x * y, 1);
+      const rows = shape.slice(0, axes.length).reduce((x, y) => x * y, 1);
+      const values = new Rng(rows + cols).normalArray(rows * cols);
+      const expected = new Float32Array(cols);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < cols; c++)
+          expected[c] = Math.fround((expected[c] as number) + (values[r * cols + c] as number));
+      const [got, outShape] = tf.tidy(() => {
+        const y = tf.sum(tf.tensor(values, shape), axis, keepDims);
+        return [y.dataSync(), y.shape] as const;
+      });
+      expect(Array.from(got)).toEqual(Array.from(expected));
+      expect(outShape).toEqual(
+        shape.map((d, i) => (axes.includes(i) ? 1 : d)).filter((_, i) => keepDims || !axes.includes(i)),
+      );
+    });
+  }
+
+  it("gives the bits of tfjs-wasm's own Sum over the transposed input", async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor2d(new Rng(11).normalArray(700 * 37), [700, 37]);
+    // Summing the last axis of the transpose is tfjs's own row-sum kernel (no fast path).
+    const theirs = tf.tidy(() => tf.sum(tf.transpose(x), 1).dataSync());
+    const ours = tf.tidy(() => tf.sum(x, 0).dataSync());
+    expect(Array.from(ours)).toEqual(Array.from(theirs));
+    tf.dispose(x);
+  });
+
+  it('leaves other axes to tfjs (same values as the cpu backend)', async () => {
+    const arrays = [{ values: new Rng(3).normalArray(4 * 5 * 6), shape: [4, 5, 6] }];
+    const f = (x: tf.Tensor) => [tf.sum(x, 1), tf.sum(x, [0, 2]), tf.sum(x, -1, true), tf.sum(x)];
+    const cpu = await onBackend('cpu', arrays, f);
+    const wasm = await onBackend('wasm', arrays, f);
+    for (let i = 0; i < cpu.length; i++)
+      expect(maxRelDiff(wasm[i] as Float32Array, cpu[i] as Float32Array)).toBeLessThan(1e-5);
+  });
+});

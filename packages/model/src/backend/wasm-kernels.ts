@@ -6,11 +6,14 @@
 import {
   BatchMatMul,
   type BatchMatMulAttrs,
+  backend_util,
   broadcast_util,
   getKernel,
   type KernelConfig,
   type KernelFunc,
   registerKernel,
+  Sum,
+  type SumAttrs,
   type TensorInfo,
   unregisterKernel,
   util,
@@ -49,8 +52,10 @@ interface KernelExports {
     sai: number,
     sap: number,
     ldb: number,
+    kb: number,
   ): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
+  colsum(x: number, out: number, rows: number, cols: number): void;
   softmax(
     p: number,
     batch: number,
@@ -152,6 +157,37 @@ function kernelsFor(backend: WasmBackendLike): KernelInstance | null {
 }
 
 /**
+ * Rows of B per block of the inner dimension. Products with a long inner dimension (the
+ * weight gradients, k = batch x tokens) otherwise stream all of B past every tile of C, from
+ * L3 rather than L2: blocks of about 64 KB of B (at least 128 rows, since each block reloads
+ * C) made [6400,128]^T x [6400,128] about 25% faster here. Short inner dimensions stay whole.
+ */
+const BLOCK_BYTES = Number(process.env.GLORANK_KB_BYTES ?? 65536);
+function innerBlock(k: number, n: number): number {
+  const kb = Math.max(128, Math.floor(BLOCK_BYTES / (4 * Math.max(n, 1))));
+  return k <= 2 * kb ? Math.max(k, 1) : kb;
+}
+
+/** kernels.exports.bmm with the inner-dimension block chosen for n. */
+function bmm(
+  kern: KernelInstance,
+  a: number,
+  b: number,
+  c: number,
+  batch: number,
+  sab: number,
+  sbb: number,
+  m: number,
+  k: number,
+  n: number,
+  sai: number,
+  sap: number,
+  ldb: number,
+): void {
+  kern.exports.bmm(a, b, c, batch, sab, sbb, m, k, n, sai, sap, ldb, innerBlock(k, n));
+}
+
+/**
  * BatchMatMul on the heap: every transpose combination, batch dims equal or one side 1.
  * Returns null for what it does not cover (the caller then runs tfjs's kernel).
  */
@@ -199,7 +235,30 @@ function batchMatMul(
   // A stored [m, k]: row stride k, inner stride 1; stored [k, m] (transposeA): 1 and m.
   const sai = transposeA ? 4 : k * 4;
   const sap = transposeA ? m * 4 : 4;
-  kernels.exports.bmm(aPtr, bPtr, cPtr, batch, sab, sbb, m, k, n, sai, sap, n * 4);
+  bmm(kernels, aPtr, bPtr, cPtr, batch, sab, sbb, m, k, n, sai, sap, n * 4);
+  return out;
+}
+
+/**
+ * Sum over leading axes (the bias gradients: [tokens, dim] summed over tokens) on the heap.
+ * tfjs-wasm transposes the whole input to bring those axes innermost and then sums each
+ * row; this sums the columns in place, in the same order. Returns null for other axes.
+ */
+function sumLeadingAxes(x: TensorInfo, attrs: SumAttrs, backend: WasmBackendLike): TensorInfo | null {
+  if (x.dtype !== 'float32') return null;
+  const kernels = kernelsFor(backend);
+  if (kernels === null) return null;
+  const rank = x.shape.length;
+  const axes = util.parseAxisParam(attrs.axis, x.shape).sort((p, q) => p - q);
+  // Exactly 0..r-1 for some r < rank (reducing every axis is a plain row sum already).
+  if (axes.length === 0 || axes.length >= rank || axes.some((axis, i) => axis !== i)) return null;
+  const rows = util.sizeFromShape(x.shape.slice(0, axes.length));
+  const cols = util.sizeFromShape(x.shape.slice(axes.length));
+  const kept = x.shape.slice(axes.length);
+  const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
+  const out = backend.makeOutput(shape, 'float32');
+  if (cols === 0) return out;
+  kernels.exports.colsum(backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), rows, cols);
   return out;
 }
 
@@ -246,7 +305,7 @@ const attentionKernel: KernelFunc = ({ inputs, backend: b }) => {
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   const pPtr = off(probs);
   kern.exports.transpose(off(k), kT, BH, Tk, D);
-  kern.exports.bmm(off(q), kT, pPtr, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
+  bmm(kern, off(q), kT, pPtr, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
   if (mask !== undefined) {
     const [mB, mQ] = mask.shape as [number, number, number];
     kern.exports.softmax(
@@ -263,7 +322,7 @@ const attentionKernel: KernelFunc = ({ inputs, backend: b }) => {
   } else {
     kern.exports.softmax(pPtr, BH, H, Tq, Tk, 0, 0, 0, 0);
   }
-  kern.exports.bmm(pPtr, off(v), off(ctx), BH, Tq * Tk * 4, Tk * D * 4, Tq, Tk, D, Tk * 4, 4, D * 4);
+  bmm(kern, pPtr, off(v), off(ctx), BH, Tq * Tk * 4, Tk * D * 4, Tq, Tk, D, Tk * 4, 4, D * 4);
   return [ctx, probs];
 };
 
@@ -298,12 +357,12 @@ const attentionGradKernel: KernelFunc = ({ inputs, backend: b }) => {
   const dP = vT + BH * D * Tk * 4;
   const pPtr = off(probs);
   kern.exports.transpose(off(v), vT, BH, Tk, D);
-  kern.exports.bmm(off(dy), vT, dP, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
+  bmm(kern, off(dy), vT, dP, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
   // dv = P^T dy: A = P read transposed (row stride 4 bytes, inner stride Tk * 4).
-  kern.exports.bmm(pPtr, off(dy), off(dv), BH, Tq * Tk * 4, Tq * D * 4, Tk, Tq, D, 4, Tk * 4, D * 4);
+  bmm(kern, pPtr, off(dy), off(dv), BH, Tq * Tk * 4, Tq * D * 4, Tk, Tq, D, 4, Tk * 4, D * 4);
   kern.exports.softmaxGrad(pPtr, dP, BH * Tq, Tk);
-  kern.exports.bmm(dP, off(k), off(dq), BH, Tq * Tk * 4, Tk * D * 4, Tq, Tk, D, Tk * 4, 4, D * 4);
-  kern.exports.bmm(dP, off(q), off(dk), BH, Tq * Tk * 4, Tq * D * 4, Tk, Tq, D, 4, Tk * 4, D * 4);
+  bmm(kern, dP, off(k), off(dq), BH, Tq * Tk * 4, Tk * D * 4, Tq, Tk, D, Tk * 4, 4, D * 4);
+  bmm(kern, dP, off(q), off(dk), BH, Tq * Tk * 4, Tq * D * 4, Tk, Tq, D, 4, Tk * 4, D * 4);
   return [dq, dk, dv];
 };
 
@@ -414,46 +473,66 @@ export function fusedKernelsAvailable(backend: unknown): boolean {
   return getKernel(FUSED_ATTENTION, 'wasm') !== undefined && kernelsFor(be as WasmBackendLike) !== null;
 }
 
-let installedMatMul: KernelConfig | null = null;
+/** Kernels of tfjs-wasm replaced by a faster path for what it covers (null: not covered). */
+type FastPath = (args: Parameters<KernelFunc>[0]) => TensorInfo | null;
+const OVERRIDES: [string, string, FastPath][] = [
+  [
+    BatchMatMul,
+    'BatchMatMul (SIMD)',
+    ({ inputs, attrs, backend }) =>
+      batchMatMul(
+        inputs.a as TensorInfo,
+        inputs.b as TensorInfo,
+        attrs as unknown as BatchMatMulAttrs,
+        backend as unknown as WasmBackendLike,
+      ),
+  ],
+  [
+    Sum,
+    'Sum (leading axes, SIMD)',
+    ({ inputs, attrs, backend }) =>
+      sumLeadingAxes(
+        inputs.x as TensorInfo,
+        attrs as unknown as SumAttrs,
+        backend as unknown as WasmBackendLike,
+      ),
+  ],
+];
+const installed = new Map<string, KernelConfig>();
+
+/** Put `fast` in front of the wasm backend's kernel `name` (idempotent; a no-op before tfjs-wasm loads). */
+function override(name: string, fast: FastPath): void {
+  const original = getKernel(name, 'wasm');
+  if (original === undefined || original === installed.get(name)) return;
+  const fallback = original.kernelFunc;
+  const config: KernelConfig = {
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: (args) => fast(args) ?? fallback(args),
+    ...(original.setupFunc !== undefined ? { setupFunc: original.setupFunc } : {}),
+    ...(original.disposeFunc !== undefined ? { disposeFunc: original.disposeFunc } : {}),
+  };
+  unregisterKernel(name, 'wasm');
+  registerKernel(config);
+  installed.set(name, config);
+}
 
 /**
- * Replace the wasm backend's BatchMatMul by the SIMD kernel (idempotent; a no-op before
- * tfjs-wasm is loaded). Products the kernel does not cover go to tfjs's own kernel.
+ * Replace the wasm backend's BatchMatMul and Sum by the SIMD kernels and register the fused
+ * ones (idempotent; a no-op before tfjs-wasm is loaded). What the fast paths do not cover
+ * goes to tfjs's own kernels.
  */
 export function installWasmKernels(): void {
   // Bit-identical to tfjs's (only the whole-input copy is gone), so not behind the switch.
   installWasmSlices();
   // GLORANK_WASM_KERNELS=0 keeps tfjs-wasm's own kernels (for comparisons and bisecting).
   if (process.env.GLORANK_WASM_KERNELS === '0') return;
-  const original = getKernel(BatchMatMul, 'wasm');
-  if (original !== undefined) {
-    for (const [kernelName, kernelFunc] of FUSED_KERNELS) {
-      if (getKernel(kernelName, 'wasm') === undefined)
-        registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
-    }
+  if (getKernel(BatchMatMul, 'wasm') === undefined) return;
+  for (const [kernelName, kernelFunc] of FUSED_KERNELS) {
+    if (getKernel(kernelName, 'wasm') === undefined)
+      registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
   }
-  if (original === undefined || original === installedMatMul) return;
-  const fallback = original.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
-    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-    const out = batchMatMul(
-      a,
-      b,
-      args.attrs as unknown as BatchMatMulAttrs,
-      args.backend as unknown as WasmBackendLike,
-    );
-    return out ?? fallback(args);
-  };
-  const config: KernelConfig = {
-    kernelName: BatchMatMul,
-    backendName: 'wasm',
-    kernelFunc,
-    ...(original.setupFunc !== undefined ? { setupFunc: original.setupFunc } : {}),
-    ...(original.disposeFunc !== undefined ? { disposeFunc: original.disposeFunc } : {}),
-  };
-  unregisterKernel(BatchMatMul, 'wasm');
-  registerKernel(config);
-  installedMatMul = config;
+  for (const [name, , fast] of OVERRIDES) override(name, fast);
 }
 
 /** Threads tfjs-wasm's own kernels use (1 unless its threaded build loaded). */
@@ -465,8 +544,10 @@ export function wasmThreads(backend: unknown): number {
 /** What `glorank doctor` reports: GloRank's kernels registered on the wasm backend. */
 export function wasmKernelsInstalled(): string[] {
   const names: string[] = [];
-  if (installedMatMul !== null && getKernel(BatchMatMul, 'wasm') === installedMatMul)
-    names.push('BatchMatMul (SIMD)');
+  for (const [name, label] of OVERRIDES) {
+    const config = installed.get(name);
+    if (config !== undefined && getKernel(name, 'wasm') === config) names.push(label);
+  }
   for (const [kernelName] of FUSED_KERNELS)
     if (getKernel(kernelName, 'wasm') !== undefined) names.push(kernelName);
   for (const name of wasmSlicesInstalled()) names.push(`${name} (in place)`);
