@@ -182,6 +182,48 @@ function transposeFunc(): string {
 }
 
 /**
+ * swapAxes: dst [outer, cols, rows, inner] = src [outer, rows, cols, inner], blocks of
+ * `inner` 4-byte elements copied bit for bit (four at a time, then the tail). Every
+ * transpose that moves whole trailing blocks (the attention heads' [B, T, H, D] <->
+ * [B, H, T, D]) is one of these after merging axes that stay together.
+ */
+function swapAxesFunc(): string {
+  return [
+    '(func (export "swapAxes") (param $src i32) (param $dst i32) (param $outer i32) (param $rows i32) (param $cols i32) (param $inner i32)',
+    '  (local $o i32) (local $r i32) (local $c i32) (local $e i32) (local $pd i32) (local $block i32) (local $colStride i32)',
+    s('block', mul(g('inner'), c32(4))),
+    s('colStride', mul(g('rows'), g('block'))),
+    s('o', c32(0)),
+    whileLoop(`(i32.lt_u ${g('o')} ${g('outer')})`, [
+      s('r', c32(0)),
+      whileLoop(`(i32.lt_u ${g('r')} ${g('rows')})`, [
+        s('pd', add(g('dst'), mul(g('r'), g('block')))),
+        s('c', c32(0)),
+        whileLoop(`(i32.lt_u ${g('c')} ${g('cols')})`, [
+          s('e', c32(0)),
+          whileLoop(`(i32.le_u ${add(g('e'), c32(4))} ${g('inner')})`, [
+            `(v128.store ${add(g('pd'), mul(g('e'), c32(4)))} (v128.load ${g('src')}))`,
+            inc('src', c32(16)),
+            inc('e', c32(4)),
+          ]),
+          whileLoop(`(i32.lt_u ${g('e')} ${g('inner')})`, [
+            `(i32.store ${add(g('pd'), mul(g('e'), c32(4)))} (i32.load ${g('src')}))`,
+            inc('src', c32(4)),
+            inc('e', c32(1)),
+          ]),
+          inc('pd', g('colStride')),
+          inc('c', c32(1)),
+        ]),
+        inc('r', c32(1)),
+      ]),
+      inc('dst', mul(g('colStride'), g('cols'))),
+      inc('o', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
+/**
  * exp(x) for f32 (`t` = 'f32') or four lanes (`t` = 'f32x4'), Cephes expf: x = n ln2 + r,
  * |r| <= ln2/2, exp(r) = 1 + r + r^2 P(r), scaled by 2^n through the exponent bits.
  * Relative error about 1e-7; inputs below -87.3 give about 1e-38 where Math.exp gives 0.
@@ -502,6 +544,7 @@ export function wasmKernelsWat(): string {
     matmulFunc(),
     batchFunc(),
     transposeFunc(),
+    swapAxesFunc(),
     softmaxFunc(),
     softmaxGradFunc(),
     layerNormFunc(),

@@ -5,7 +5,7 @@ import { Rng } from '@glorank/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { maxRelDiff, onBackend } from '../test-support/backend-compare.js';
-import { installWasmKernels, wasmKernelsInstalled } from './wasm-kernels.js';
+import { asAxisSwap, installWasmKernels, wasmKernelsInstalled } from './wasm-kernels.js';
 import { WASM_KERNELS_BASE64 } from './wasm-kernels-binary.js';
 import { wasmKernelsWat } from './wasm-kernels-source.js';
 
@@ -200,4 +200,60 @@ describe('wasm SIMD Sum over leading axes', () => {
     for (let i = 0; i < cpu.length; i++)
       expect(maxRelDiff(wasm[i] as Float32Array, cpu[i] as Float32Array)).toBeLessThan(1e-5);
   });
+});
+
+describe('wasm Transpose as an axis swap', () => {
+  it('is installed on the wasm backend', () => {
+    expect(wasmKernelsInstalled()).toContain('Transpose (axis swaps)');
+  });
+
+  it('reads permutations as swaps of two axis groups (hand-worked)', () => {
+    // The attention heads: [B, T, H, D] <-> [B, H, T, D].
+    expect(asAxisSwap([64, 100, 4, 32], [0, 2, 1, 3])).toEqual({ outer: 64, rows: 100, cols: 4, inner: 32 });
+    expect(asAxisSwap([9600, 128], [1, 0])).toEqual({ outer: 1, rows: 9600, cols: 128, inner: 1 });
+    // [2, 3, 4] -> [4, 2, 3] moves the last axis in front of the merged first two.
+    expect(asAxisSwap([2, 3, 4], [2, 0, 1])).toEqual({ outer: 1, rows: 6, cols: 4, inner: 1 });
+    expect(asAxisSwap([5, 2, 3, 4], [0, 3, 1, 2])).toEqual({ outer: 5, rows: 6, cols: 4, inner: 1 });
+    expect(asAxisSwap([2, 3, 4, 5], [1, 0, 2, 3])).toEqual({ outer: 1, rows: 2, cols: 3, inner: 20 });
+    // Size-1 axes are dropped: [64, 1, 128] -> [64, 128, 1] moves nothing; [1, 5, 1, 6] swaps 5 and 6.
+    expect(asAxisSwap([64, 1, 128], [0, 2, 1])).toBeNull();
+    expect(asAxisSwap([1, 5, 1, 6], [3, 2, 1, 0])).toEqual({ outer: 1, rows: 5, cols: 6, inner: 1 });
+    // [2, 3, 4, 5] -> [3, 4, 2, 5] swaps the first axis with the merged next two, inner block 5.
+    expect(asAxisSwap([2, 3, 4, 5], [1, 2, 0, 3])).toEqual({ outer: 1, rows: 2, cols: 12, inner: 5 });
+    // Not one swap: full reversal of three live axes, and a four-way shuffle.
+    expect(asAxisSwap([2, 3, 4], [2, 1, 0])).toBeNull();
+    expect(asAxisSwap([2, 3, 4, 5], [2, 0, 3, 1])).toBeNull();
+  });
+
+  // Every permutation of rank 2 to 4 over odd sizes (inner blocks of 1, 3, 5 and 8 elements),
+  // both 4-byte dtypes: pure data movement, so bit for bit the cpu backend's.
+  const permutations = (n: number): number[][] =>
+    n === 1
+      ? [[0]]
+      : permutations(n - 1).flatMap((p) =>
+          Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+        );
+  for (const shape of [
+    [7, 5],
+    [3, 1, 5],
+    [2, 3, 5],
+    [2, 4, 3, 8],
+    [3, 1, 2, 5],
+  ]) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      it(`matches the cpu backend for every permutation of [${shape}] (${dtype})`, async () => {
+        const n = shape.reduce((x, y) => x * y, 1);
+        const values = Float32Array.from(new Rng(n).normalArray(n), (v) =>
+          dtype === 'int32' ? Math.round(v * 1000) : v,
+        );
+        for (const perm of permutations(shape.length)) {
+          const run = async (backend: string) => {
+            await tf.setBackend(backend);
+            return tf.tidy(() => Array.from(tf.transpose(tf.tensor(values, shape, dtype), perm).dataSync()));
+          };
+          expect(await run('wasm'), `perm ${perm}`).toEqual(await run('cpu'));
+        }
+      });
+    }
+  }
 });

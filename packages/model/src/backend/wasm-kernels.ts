@@ -14,6 +14,8 @@ import {
   registerKernel,
   Sum,
   type SumAttrs,
+  Transpose,
+  type TransposeAttrs,
   type TensorInfo,
   unregisterKernel,
   util,
@@ -56,6 +58,7 @@ interface KernelExports {
   ): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
   colsum(x: number, out: number, rows: number, cols: number): void;
+  swapAxes(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
   softmax(
     p: number,
     batch: number,
@@ -259,6 +262,60 @@ function sumLeadingAxes(x: TensorInfo, attrs: SumAttrs, backend: WasmBackendLike
   const out = backend.makeOutput(shape, 'float32');
   if (cols === 0) return out;
   kernels.exports.colsum(backend.getMemoryOffset(x.dataId), backend.getMemoryOffset(out.dataId), rows, cols);
+  return out;
+}
+
+/**
+ * A permutation as one swap of two adjacent axis groups, [outer, rows, cols, inner] ->
+ * [outer, cols, rows, inner], after dropping size-1 axes and merging axes that stay
+ * together; null when it is not one (or moves nothing).
+ */
+export function asAxisSwap(
+  shape: readonly number[],
+  perm: readonly number[],
+): { outer: number; rows: number; cols: number; inner: number } | null {
+  // Size-1 axes move nothing: drop them and number the others in input order.
+  const live = shape.map((_, axis) => axis).filter((axis) => shape[axis] !== 1);
+  const kept = perm.filter((axis) => shape[axis] !== 1).map((axis) => live.indexOf(axis));
+  // Output axes that read consecutive input axes form one group.
+  const groups: number[][] = [];
+  for (const axis of kept) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && (last[last.length - 1] as number) + 1 === axis) last.push(axis);
+    else groups.push([axis]);
+  }
+  const sizes = groups.map((group) =>
+    group.reduce((n, axis) => n * (shape[live[axis] as number] as number), 1),
+  );
+  // order[j]: which input group (in input order) is output group j; sz[i]: input group i's size.
+  const firsts = groups.map((group) => group[0] as number);
+  const sorted = [...firsts].sort((x, y) => x - y);
+  const order = firsts.map((first) => sorted.indexOf(first)).join();
+  const sz = (i: number) => sizes[firsts.indexOf(sorted[i] as number)] as number;
+  if (order === '1,0') return { outer: 1, rows: sz(0), cols: sz(1), inner: 1 };
+  if (order === '0,2,1') return { outer: sz(0), rows: sz(1), cols: sz(2), inner: 1 };
+  if (order === '1,0,2') return { outer: 1, rows: sz(0), cols: sz(1), inner: sz(2) };
+  if (order === '0,2,1,3') return { outer: sz(0), rows: sz(1), cols: sz(2), inner: sz(3) };
+  return null;
+}
+
+/** Transpose as an axis swap on the heap (4-byte dtypes); null for other permutations. */
+function transposeSwap(x: TensorInfo, attrs: TransposeAttrs, backend: WasmBackendLike): TensorInfo | null {
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+  const kernels = kernelsFor(backend);
+  if (kernels === null) return null;
+  const swap = asAxisSwap(x.shape, attrs.perm);
+  if (swap === null) return null;
+  const out = backend.makeOutput(
+    attrs.perm.map((axis) => x.shape[axis] as number),
+    x.dtype,
+  );
+  if (util.sizeFromShape(x.shape) === 0) return out;
+  const src = backend.getMemoryOffset(x.dataId);
+  const dst = backend.getMemoryOffset(out.dataId);
+  const { outer, rows, cols, inner } = swap;
+  if (inner === 1) kernels.exports.transpose(src, dst, outer, rows, cols);
+  else kernels.exports.swapAxes(src, dst, outer, rows, cols, inner);
   return out;
 }
 
@@ -484,6 +541,16 @@ const OVERRIDES: [string, string, FastPath][] = [
         inputs.a as TensorInfo,
         inputs.b as TensorInfo,
         attrs as unknown as BatchMatMulAttrs,
+        backend as unknown as WasmBackendLike,
+      ),
+  ],
+  [
+    Transpose,
+    'Transpose (axis swaps)',
+    ({ inputs, attrs, backend }) =>
+      transposeSwap(
+        inputs.x as TensorInfo,
+        attrs as unknown as TransposeAttrs,
         backend as unknown as WasmBackendLike,
       ),
   ],
