@@ -235,7 +235,16 @@ function expCode(t: 'f32' | 'f32x4', x: string): string {
   const ns = `${t === 'f32' ? 'en' : 'vn'}`;
   const rs = `${t === 'f32' ? 'er' : 'vr'}`;
   const lines = [
-    s(xs, op('max', op('min', x, k(88.3762626647949)), k(-87.3365478515625))),
+    // f32x4 clamps with pmin/pmax (one x86 instruction each; min/max take several to order
+    // NaN and -0, which cannot change a clamp's result here).
+    s(
+      xs,
+      op(
+        t === 'f32' ? 'max' : 'pmax',
+        op(t === 'f32' ? 'min' : 'pmin', x, k(88.3762626647949)),
+        k(-87.3365478515625),
+      ),
+    ),
     s(ns, op('nearest', op('mul', g(xs), k(Math.LOG2E)))),
     s(rs, op('sub', op('sub', g(xs), op('mul', g(ns), k(0.693359375))), op('mul', g(ns), k(-2.1219444e-4)))),
   ];
@@ -247,7 +256,9 @@ function expCode(t: 'f32' | 'f32x4', x: string): string {
   const scale =
     t === 'f32'
       ? `(f32.reinterpret_i32 (i32.shl (i32.add (i32.trunc_f32_s ${g(ns)}) (i32.const 127)) (i32.const 23)))`
-      : `(i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s ${g(ns)}) (v128.const i32x4 127 127 127 127)) (i32.const 23))`;
+      : // n is a whole number in [-126, 128]: n + 1.5 * 2^23 holds it in its low mantissa bits,
+        // which gives n + 127 by one integer add (cheaper than the truncating conversion).
+        `(i32x4.shl (i32x4.add (f32x4.add ${g(ns)} (v128.const f32x4 12582912 12582912 12582912 12582912)) (v128.const i32x4 ${127 - 0x4b400000} ${127 - 0x4b400000} ${127 - 0x4b400000} ${127 - 0x4b400000})) (i32.const 23))`;
   return `(block (result ${t === 'f32' ? 'f32' : 'v128'}) ${lines.join(' ')} ${op('mul', y, scale)})`;
 }
 
@@ -294,7 +305,7 @@ function softmaxFunc(): string {
         // Row max: four lanes, then the tail.
         s('vmx', '(v128.const f32x4 -inf -inf -inf -inf)'),
         s('j', c32(0)),
-        whileLoop(cond4, [s('vmx', `(f32x4.max ${g('vmx')} (v128.load ${at}))`), inc('j', c32(4))]),
+        whileLoop(cond4, [s('vmx', `(f32x4.pmax ${g('vmx')} (v128.load ${at}))`), inc('j', c32(4))]),
         s('mx', lanes('max', 'vmx')),
         whileLoop(condTail, [s('mx', `(f32.max ${g('mx')} (f32.load ${at}))`), inc('j', c32(1))]),
         s('vmx', `(f32x4.splat ${g('mx')})`),
