@@ -5,13 +5,17 @@ import { Rng } from '@glorank/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { maxRelDiff, onBackend } from '../test-support/backend-compare.js';
-import { asAxisSwap, installWasmKernels, wasmKernelsInstalled } from './wasm-kernels.js';
+import { asAxisSwap, EXP_TABLE, installWasmKernels, wasmKernelsInstalled } from './wasm-kernels.js';
 import { WASM_KERNELS_BASE64 } from './wasm-kernels-binary.js';
 import { wasmKernelsWat } from './wasm-kernels-source.js';
+
+// tfjs-wasm's own kernels, kept before GloRank's are put in front of them.
+let tfjsExp: tf.KernelConfig | undefined;
 
 beforeAll(async () => {
   await tf.setBackend('wasm');
   await tf.ready();
+  tfjsExp = tf.getKernel('Exp', 'wasm');
   installWasmKernels();
 });
 
@@ -256,4 +260,108 @@ describe('wasm Transpose as an axis swap', () => {
       });
     }
   }
+});
+
+describe('wasm Exp', () => {
+  it('is installed on the wasm backend', () => {
+    expect(wasmKernelsInstalled()).toContain('Exp');
+    expect(tf.getKernel('Exp', 'wasm')).not.toBe(tfjsExp);
+  });
+
+  it('has the table of 2^(i/32): sqrt(2) (correctly rounded by Math.sqrt) at 16, 1 at 0, all within an ulp of Math.pow', () => {
+    const f64 = new Float64Array(1);
+    const u64 = new BigUint64Array(f64.buffer);
+    const value = (i: number) => {
+      u64[0] = (EXP_TABLE[i] as bigint) + (BigInt(i) << 47n);
+      return f64[0] as number;
+    };
+    expect(value(0)).toBe(1);
+    expect(value(16)).toBe(Math.SQRT2);
+    for (let i = 0; i < 32; i++) expect(Math.abs(value(i) - 2 ** (i / 32))).toBeLessThanOrEqual(2 ** -52);
+  });
+
+  it("gives the bits of tfjs-wasm's own Exp on a million inputs, special values and thresholds included", async () => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(2026);
+    const special = [
+      0,
+      -0,
+      1,
+      -1,
+      Number.NaN,
+      Infinity,
+      -Infinity,
+      1e-45,
+      -1e-45,
+      88.72283,
+      88.72284,
+      88.0,
+      -87.33655,
+      -103.97207,
+      -103.97208,
+      -1e9,
+      1e9,
+      3.4e38,
+      -3.4e38,
+    ];
+    const n = 1 << 20;
+    const values = new Float32Array(n);
+    values.set(special);
+    for (let i = special.length; i < n; i++) {
+      const scale = [0.01, 1, 20, 110, 1e9][i % 5] as number;
+      values[i] = (2 * rng.next() - 1) * scale;
+    }
+    const x = tf.tensor1d(values);
+    const backend = tf.backend() as unknown as {
+      readSync(id: object): Float32Array;
+      disposeData(id: object): void;
+    };
+    const theirs = (tfjsExp as tf.KernelConfig).kernelFunc({
+      inputs: { x },
+      backend: tf.backend(),
+      attrs: {},
+    }) as tf.TensorInfo;
+    const expected = new Uint32Array(Float32Array.from(backend.readSync(theirs.dataId)).buffer);
+    backend.disposeData(theirs.dataId);
+    const got = new Uint32Array(tf.exp(x).dataSync().buffer.slice(0));
+    let mismatches = 0;
+    for (let i = 0; i < n; i++) if (got[i] !== expected[i]) mismatches++;
+    expect(mismatches).toBe(0);
+    x.dispose();
+  });
+});
+
+describe('wasm Equal against a broadcast row', () => {
+  it('is installed on the wasm backend', () => {
+    expect(wasmKernelsInstalled()).toContain('Equal (row broadcast)');
+  });
+
+  it("compares a hand-worked 2x3 with its rows' values, either order, f32 and i32", async () => {
+    await tf.setBackend('wasm');
+    for (const dtype of ['float32', 'int32'] as const) {
+      const a = tf.tensor2d([1, 5, 5, 2, 2, 7], [2, 3], dtype);
+      const b = tf.tensor2d([5, 2], [2, 1], dtype);
+      expect(Array.from(tf.equal(a, b).dataSync())).toEqual([0, 1, 1, 1, 1, 0]);
+      expect(Array.from(tf.equal(b, a).dataSync())).toEqual([0, 1, 1, 1, 1, 0]);
+      expect(tf.equal(a, b).dtype).toBe('bool');
+      tf.dispose([a, b]);
+    }
+  });
+
+  it('matches the cpu backend on the max gradient and on NaN, -0 and other shapes', async () => {
+    const values = new Rng(9)
+      .normalArray(6 * 5 * 7)
+      .map((v, i) => (i % 11 === 0 ? Number.NaN : i % 13 === 0 ? -0 : v));
+    const arrays = [{ values: Float32Array.from(values), shape: [6, 5, 7] }];
+    const f = (x: tf.Tensor) => [
+      tf.cast(tf.equal(x, tf.max(x, 2, true)), 'float32'),
+      tf.cast(tf.equal(tf.zeros([6, 5, 1]), x), 'float32'),
+      tf.cast(tf.equal(x, tf.max(x, 1, true)), 'float32'), // [6, 1, 7]: not a row broadcast
+      tf.grad((y: tf.Tensor) => tf.sum(tf.max(y, 2)))(x),
+    ];
+    const cpu = await onBackend('cpu', arrays, f);
+    const wasm = await onBackend('wasm', arrays, f);
+    for (let i = 0; i < cpu.length; i++)
+      expect(Array.from(wasm[i] as Float32Array)).toEqual(Array.from(cpu[i] as Float32Array));
+  });
 });

@@ -8,6 +8,8 @@ import {
   type BatchMatMulAttrs,
   backend_util,
   broadcast_util,
+  Equal,
+  Exp,
   getKernel,
   type KernelConfig,
   type KernelFunc,
@@ -59,6 +61,8 @@ interface KernelExports {
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
   colsum(x: number, out: number, rows: number, cols: number): void;
   swapAxes(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
+  expf(x: number, out: number, n: number, tab: number): void;
+  equalRows(a: number, b: number, out: number, rows: number, cols: number, isInt: number): void;
   softmax(
     p: number,
     batch: number,
@@ -115,15 +119,47 @@ interface KernelExports {
   ): void;
 }
 
+/**
+ * expf's table: entry i is the bits of 2^(i/32), correctly rounded, minus i << 47 (so adding
+ * k << 47 for k = 32 q + i scales it by 2^q). The mantissa is the nearest integer to the
+ * 32nd root of 2^(52 * 32 + i), found exactly in integers.
+ */
+export const EXP_TABLE: readonly bigint[] = Array.from({ length: 32 }, (_, i) => {
+  const x = 1n << BigInt(52 * 32 + i);
+  let lo = 1n << 52n;
+  let hi = 1n << 53n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) >> 1n;
+    if (mid ** 32n <= x) lo = mid;
+    else hi = mid;
+  }
+  // Round to nearest: the root is above lo + 1/2 when (2 lo + 1)^32 <= 2^32 x.
+  const mantissa = (2n * lo + 1n) ** 32n <= x << 32n ? lo + 1n : lo;
+  return (0x3ffn << 52n) + mantissa - (1n << 52n) - (BigInt(i) << 47n);
+});
+
 /** One instance per backend (per wasm memory), with a scratch block on that backend's heap. */
 class KernelInstance {
   private scratchPtr = 0;
   private scratchBytes = 0;
+  private expTablePtr = 0;
 
   constructor(
     readonly exports: KernelExports,
     private readonly backend: WasmBackendLike,
   ) {}
+
+  /** expf's table of 2^(i/32) on this backend's heap, written on first use. */
+  expTable(): number {
+    if (this.expTablePtr === 0) {
+      const ptr = this.backend.wasm._malloc(8 * EXP_TABLE.length) >>> 0;
+      if (ptr === 0) throw new Error('wasm kernels: cannot allocate the exp table');
+      const heap = (this.backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
+      new BigUint64Array(heap, ptr, EXP_TABLE.length).set(EXP_TABLE);
+      this.expTablePtr = ptr;
+    }
+    return this.expTablePtr;
+  }
 
   /** A heap block of at least `bytes`, valid until the next call (kernels are synchronous). */
   scratch(bytes: number): number {
@@ -316,6 +352,48 @@ function transposeSwap(x: TensorInfo, attrs: TransposeAttrs, backend: WasmBacken
   const { outer, rows, cols, inner } = swap;
   if (inner === 1) kernels.exports.transpose(src, dst, outer, rows, cols);
   else kernels.exports.swapAxes(src, dst, outer, rows, cols, inner);
+  return out;
+}
+
+/** Exp of a float32 tensor on the heap, the bits of tfjs-wasm's own kernel. */
+function expF32(x: TensorInfo, backend: WasmBackendLike): TensorInfo | null {
+  if (x.dtype !== 'float32') return null;
+  const kernels = kernelsFor(backend);
+  if (kernels === null) return null;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const n = util.sizeFromShape(x.shape);
+  if (n > 0)
+    kernels.exports.expf(
+      backend.getMemoryOffset(x.dataId),
+      backend.getMemoryOffset(out.dataId),
+      n,
+      kernels.expTable(),
+    );
+  return out;
+}
+
+/** Equal of [..., n] against [..., 1] (either order, same leading dims); null otherwise. */
+function equalRows(a: TensorInfo, b: TensorInfo, backend: WasmBackendLike): TensorInfo | null {
+  if (a.dtype !== b.dtype || (a.dtype !== 'float32' && a.dtype !== 'int32')) return null;
+  const rank = a.shape.length;
+  if (rank === 0 || b.shape.length !== rank || a.shape.slice(0, -1).some((d, i) => d !== b.shape[i]))
+    return null;
+  const [full, row] = b.shape[rank - 1] === 1 ? [a, b] : a.shape[rank - 1] === 1 ? [b, a] : [null, null];
+  if (full === null || row === null || full.shape[rank - 1] === 1) return null;
+  const kernels = kernelsFor(backend);
+  if (kernels === null) return null;
+  const out = backend.makeOutput([...full.shape], 'bool');
+  const cols = full.shape[rank - 1] as number;
+  const rows = util.sizeFromShape(full.shape) / cols;
+  if (rows > 0)
+    kernels.exports.equalRows(
+      backend.getMemoryOffset(full.dataId),
+      backend.getMemoryOffset(row.dataId),
+      backend.getMemoryOffset(out.dataId),
+      rows,
+      cols,
+      full.dtype === 'int32' ? 1 : 0,
+    );
   return out;
 }
 
@@ -553,6 +631,17 @@ const OVERRIDES: [string, string, FastPath][] = [
         attrs as unknown as TransposeAttrs,
         backend as unknown as WasmBackendLike,
       ),
+  ],
+  [
+    Exp,
+    'Exp',
+    ({ inputs, backend }) => expF32(inputs.x as TensorInfo, backend as unknown as WasmBackendLike),
+  ],
+  [
+    Equal,
+    'Equal (row broadcast)',
+    ({ inputs, backend }) =>
+      equalRows(inputs.a as TensorInfo, inputs.b as TensorInfo, backend as unknown as WasmBackendLike),
   ],
   [
     Sum,
