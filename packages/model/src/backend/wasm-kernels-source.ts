@@ -623,6 +623,50 @@ function equalRowsFunc(): string {
   ].join('\n');
 }
 
+/**
+ * segsum: out [segs, row] = sum of x's rows i [row] into row ids[i] (ids outside 0..segs-1
+ * dropped, as TensorFlow does), rows added in index order; f32 (isInt 0) or i32 (isInt 1),
+ * four elements at a time, then the tail.
+ */
+function segsumFunc(): string {
+  const vop = `(if (result v128) ${g('isInt')} (then (i32x4.add (v128.load ${g('pd')}) (v128.load ${g('ps')}))) (else (f32x4.add (v128.load ${g('pd')}) (v128.load ${g('ps')}))))`;
+  const sop = `(if (result i32) ${g('isInt')} (then (i32.add (i32.load ${g('pd')}) (i32.load ${g('ps')}))) (else (i32.reinterpret_f32 (f32.add (f32.load ${g('pd')}) (f32.load ${g('ps')})))))`;
+  return [
+    '(func (export "segsum") (param $x i32) (param $ids i32) (param $out i32) (param $n i32) (param $segs i32) (param $row i32) (param $isInt i32)',
+    '  (local $i i32) (local $j i32) (local $seg i32) (local $ps i32) (local $pd i32) (local $rowBytes i32)',
+    s('rowBytes', mul(g('row'), c32(4))),
+    s('j', c32(0)),
+    whileLoop(`(i32.lt_u ${g('j')} ${mul(g('segs'), g('row'))})`, [
+      `(i32.store ${add(g('out'), mul(g('j'), c32(4)))} (i32.const 0))`,
+      inc('j', c32(1)),
+    ]),
+    s('i', c32(0)),
+    whileLoop(`(i32.lt_u ${g('i')} ${g('n')})`, [
+      s('seg', `(i32.load ${add(g('ids'), mul(g('i'), c32(4)))})`),
+      // Unsigned: negative ids are above segs too.
+      `(if (i32.lt_u ${g('seg')} ${g('segs')}) (then`,
+      s('ps', add(g('x'), mul(g('i'), g('rowBytes')))),
+      s('pd', add(g('out'), mul(g('seg'), g('rowBytes')))),
+      s('j', c32(0)),
+      whileLoop(`(i32.le_u ${add(g('j'), c32(4))} ${g('row')})`, [
+        `(v128.store ${g('pd')} ${vop})`,
+        inc('ps', c32(16)),
+        inc('pd', c32(16)),
+        inc('j', c32(4)),
+      ]),
+      whileLoop(`(i32.lt_u ${g('j')} ${g('row')})`, [
+        `(i32.store ${g('pd')} ${sop})`,
+        inc('ps', c32(4)),
+        inc('pd', c32(4)),
+        inc('j', c32(1)),
+      ]),
+      '))',
+      inc('i', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
 /** The whole module's text. */
 export function wasmKernelsWat(): string {
   labels = 0;
@@ -641,6 +685,7 @@ export function wasmKernelsWat(): string {
     colsumFunc(),
     expfFunc(),
     equalRowsFunc(),
+    segsumFunc(),
     ')',
     '',
   ].join('\n');

@@ -63,6 +63,7 @@ interface KernelExports {
   swapAxes(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
   expf(x: number, out: number, n: number, tab: number): void;
   equalRows(a: number, b: number, out: number, rows: number, cols: number, isInt: number): void;
+  segsum(x: number, ids: number, out: number, n: number, segs: number, row: number, isInt: number): void;
   softmax(
     p: number,
     batch: number,
@@ -394,6 +395,36 @@ function equalRows(a: TensorInfo, b: TensorInfo, backend: WasmBackendLike): Tens
       cols,
       full.dtype === 'int32' ? 1 : 0,
     );
+  return out;
+}
+
+/**
+ * UnsortedSegmentSum on the heap (tfjs-wasm has none; wasm-segment-sum.ts registers the
+ * kernel and calls this first): out [segs, ...row] from x [n, ...row] and int32 ids [n].
+ * Returns null when the kernels are not reachable on this backend.
+ */
+export function segmentSumOnHeap(
+  x: TensorInfo,
+  ids: TensorInfo,
+  numSegments: number,
+  backend: unknown,
+): TensorInfo | null {
+  const be = backend as WasmBackendLike;
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || ids.dtype !== 'int32') return null;
+  const kernels = kernelsFor(be);
+  if (kernels === null) return null;
+  const n = util.sizeFromShape(ids.shape);
+  const rowShape = x.shape.slice(ids.shape.length);
+  const out = be.makeOutput([numSegments, ...rowShape], x.dtype);
+  kernels.exports.segsum(
+    be.getMemoryOffset(x.dataId),
+    be.getMemoryOffset(ids.dataId),
+    be.getMemoryOffset(out.dataId),
+    n,
+    numSegments,
+    util.sizeFromShape(rowShape),
+    x.dtype === 'int32' ? 1 : 0,
+  );
   return out;
 }
 

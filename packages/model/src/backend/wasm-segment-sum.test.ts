@@ -77,4 +77,33 @@ describe('wasm UnsortedSegmentSum kernel', () => {
       [1, 1, 1],
     ]);
   });
+
+  // The heap kernel against the reference loop, bit for bit: rows of 1, 3, 4 and 7 elements
+  // (four-wide and tail), ids repeated, negative and past the end, float32 and int32.
+  for (const row of [1, 3, 4, 7]) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      it(`sums rows of ${row} (${dtype}) exactly as the reference loop`, async () => {
+        registerWasmSegmentSum();
+        expect(await tf.setBackend('wasm')).toBe(true);
+        const rng = new Rng(row * 7 + (dtype === 'int32' ? 1 : 0));
+        const n = 500;
+        const segments = 23;
+        const ids = Int32Array.from({ length: n }, (_, i) =>
+          i % 17 === 0 ? -1 : i % 19 === 0 ? segments : rng.int(segments - 3),
+        );
+        const values = Float32Array.from(rng.normalArray(n * row), (v) =>
+          dtype === 'int32' ? Math.round(v * 100) : v,
+        );
+        const expected =
+          dtype === 'int32' ? new Int32Array(segments * row) : new Float32Array(segments * row);
+        segmentSumRows(values, ids, segments, row, expected);
+        const got = tf.tidy(() =>
+          tf
+            .unsortedSegmentSum(tf.tensor2d(values, [n, row], dtype), tf.tensor1d(ids, 'int32'), segments)
+            .dataSync(),
+        );
+        expect(Array.from(got)).toEqual(Array.from(expected));
+      });
+    }
+  }
 });

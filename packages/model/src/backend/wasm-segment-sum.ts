@@ -11,6 +11,7 @@ import {
   type UnsortedSegmentSumInputs,
   util,
 } from '@tensorflow/tfjs-core';
+import { segmentSumOnHeap } from './wasm-kernels.js';
 
 interface WasmLikeBackend {
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
@@ -52,6 +53,11 @@ const wasmUnsortedSegmentSum: KernelConfig = {
     const idsSize = util.sizeFromShape(idsInfo.shape);
     const rowShape = xInfo.shape.slice(idsInfo.shape.length);
     const rowSize = util.sizeFromShape(rowShape);
+    if (util.sizeFromShape(xInfo.shape) !== idsSize * rowSize)
+      throw new Error('UnsortedSegmentSum: x does not hold one row per segment id');
+    // GloRank's wasm kernel when this backend's heap is reachable; the same sums in JS otherwise.
+    const onHeap = segmentSumOnHeap(xInfo, idsInfo, numSegments, backend);
+    if (onHeap !== null) return onHeap;
     const dtype = xInfo.dtype === 'int32' ? 'int32' : 'float32';
     const out =
       dtype === 'int32' ? new Int32Array(numSegments * rowSize) : new Float32Array(numSegments * rowSize);
