@@ -667,6 +667,27 @@ function segsumFunc(): string {
   ].join('\n');
 }
 
+/**
+ * copyBlocks: `blocks` copies of `bytes` bytes, the source advancing by srcStride and the
+ * destination by dstStride (memory.copy each). Concat (each input's blocks into its column
+ * range of the output) and Tile along one axis (the input's blocks written `times` times)
+ * are both this.
+ */
+function copyBlocksFunc(): string {
+  return [
+    '(func (export "copyBlocks") (param $src i32) (param $dst i32) (param $blocks i32) (param $bytes i32) (param $srcStride i32) (param $dstStride i32)',
+    '  (local $b i32)',
+    s('b', c32(0)),
+    whileLoop(`(i32.lt_u ${g('b')} ${g('blocks')})`, [
+      `(memory.copy ${g('dst')} ${g('src')} ${g('bytes')})`,
+      inc('src', g('srcStride')),
+      inc('dst', g('dstStride')),
+      inc('b', c32(1)),
+    ]),
+    ')',
+  ].join('\n');
+}
+
 /** The whole module's text. */
 export function wasmKernelsWat(): string {
   labels = 0;
@@ -686,6 +707,7 @@ export function wasmKernelsWat(): string {
     expfFunc(),
     equalRowsFunc(),
     segsumFunc(),
+    copyBlocksFunc(),
     ')',
     '',
   ].join('\n');

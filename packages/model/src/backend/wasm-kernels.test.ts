@@ -365,3 +365,67 @@ describe('wasm Equal against a broadcast row', () => {
       expect(Array.from(wasm[i] as Float32Array)).toEqual(Array.from(cpu[i] as Float32Array));
   });
 });
+
+describe('wasm Concat and Tile as block copies', () => {
+  it('are installed on the wasm backend', () => {
+    expect(wasmKernelsInstalled()).toEqual(
+      expect.arrayContaining(['Concat (block copies)', 'Tile (one axis, block copies)']),
+    );
+  });
+
+  it('concatenate and tile hand-worked matrices', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const b = tf.tensor2d([5, 6], [2, 1]);
+    expect(tf.concat([a, b], 1).arraySync()).toEqual([
+      [1, 2, 5],
+      [3, 4, 6],
+    ]);
+    expect(tf.concat([a, tf.transpose(b)], 0).arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(tf.tile(b, [1, 3]).arraySync()).toEqual([
+      [5, 5, 5],
+      [6, 6, 6],
+    ]);
+    expect(tf.tile(b, [2, 1]).arraySync()).toEqual([[5], [6], [5], [6]]);
+    tf.dispose([a, b]);
+  });
+
+  // Pure data movement: bit for bit the cpu backend's, on every axis, with empty parts,
+  // three inputs, both 4-byte dtypes, and tiles along each axis and (tfjs's path) along two.
+  for (const dtype of ['float32', 'int32'] as const) {
+    it(`match the cpu backend on every axis (${dtype})`, async () => {
+      const rng = new Rng(dtype === 'int32' ? 2 : 1);
+      const make = (shape: number[]) => {
+        const n = shape.reduce((x, y) => x * y, 1);
+        return {
+          values: Float32Array.from(rng.normalArray(n), (v) => (dtype === 'int32' ? Math.round(v * 50) : v)),
+          shape,
+        };
+      };
+      const arrays = [make([3, 5, 7]), make([3, 5, 2]), make([3, 1, 7]), make([2, 5, 7]), make([3, 5, 0])];
+      const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor, w: tf.Tensor, e: tf.Tensor) => {
+        const [X, Y, Z, W, E] = [x, y, z, w, e].map((t) => tf.cast(t, dtype));
+        return [
+          tf.concat([X, Y as tf.Tensor, X as tf.Tensor], 2),
+          tf.concat([X as tf.Tensor, Z as tf.Tensor], 1),
+          tf.concat([X as tf.Tensor, W as tf.Tensor], 0),
+          tf.concat([X as tf.Tensor, E as tf.Tensor, Y as tf.Tensor], 2),
+          tf.tile(X as tf.Tensor, [2, 1, 1]),
+          tf.tile(X as tf.Tensor, [1, 3, 1]),
+          tf.tile(Z as tf.Tensor, [1, 1, 4]),
+          tf.tile(Z as tf.Tensor, [2, 3, 1]),
+        ].map((t) => tf.cast(t, 'float32'));
+      };
+      const cpu = await onBackend('cpu', arrays, f);
+      const wasm = await onBackend('wasm', arrays, f);
+      for (let i = 0; i < cpu.length; i++)
+        expect(Array.from(wasm[i] as Float32Array), `output ${i}`).toEqual(
+          Array.from(cpu[i] as Float32Array),
+        );
+    });
+  }
+});

@@ -8,6 +8,8 @@ import {
   type BatchMatMulAttrs,
   backend_util,
   broadcast_util,
+  Concat,
+  type ConcatAttrs,
   Equal,
   Exp,
   getKernel,
@@ -16,6 +18,8 @@ import {
   registerKernel,
   Sum,
   type SumAttrs,
+  Tile,
+  type TileAttrs,
   Transpose,
   type TransposeAttrs,
   type TensorInfo,
@@ -64,6 +68,14 @@ interface KernelExports {
   expf(x: number, out: number, n: number, tab: number): void;
   equalRows(a: number, b: number, out: number, rows: number, cols: number, isInt: number): void;
   segsum(x: number, ids: number, out: number, n: number, segs: number, row: number, isInt: number): void;
+  copyBlocks(
+    src: number,
+    dst: number,
+    blocks: number,
+    bytes: number,
+    srcStride: number,
+    dstStride: number,
+  ): void;
   softmax(
     p: number,
     batch: number,
@@ -428,6 +440,68 @@ export function segmentSumOnHeap(
   return out;
 }
 
+/** Concat of float32 or int32 tensors along any axis as block copies; null for other dtypes. */
+function concatBlocks(
+  inputs: TensorInfo[],
+  axisParam: number | number[],
+  backend: WasmBackendLike,
+): TensorInfo | null {
+  const first = inputs[0];
+  if (first === undefined || (first.dtype !== 'float32' && first.dtype !== 'int32')) return null;
+  if (inputs.some((t) => t.dtype !== first.dtype)) return null;
+  const axis = util.parseAxisParam(axisParam, first.shape)[0] as number;
+  const parts = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
+  // One non-empty input is tfjs's identity (no copy): leave it to tfjs.
+  if (parts.length < 2) return null;
+  const kernels = kernelsFor(backend);
+  if (kernels === null) return null;
+  backend_util.assertParamsConsistent(
+    inputs.map((t) => t.shape),
+    axis,
+  );
+  const out = backend.makeOutput(
+    backend_util.computeOutShape(
+      inputs.map((t) => t.shape),
+      axis,
+    ),
+    first.dtype,
+  );
+  const blocks = util.sizeFromShape(first.shape.slice(0, axis));
+  const inner = parts.map((t) => util.sizeFromShape(t.shape.slice(axis)));
+  const total = inner.reduce((a, b) => a + b, 0);
+  let dst = backend.getMemoryOffset(out.dataId);
+  parts.forEach((t, i) => {
+    const bytes = 4 * (inner[i] as number);
+    kernels.exports.copyBlocks(backend.getMemoryOffset(t.dataId), dst, blocks, bytes, bytes, 4 * total);
+    dst += bytes;
+  });
+  return out;
+}
+
+/** Tile of a float32 or int32 tensor repeated along one axis only; null otherwise. */
+function tileOneAxis(x: TensorInfo, reps: number[], backend: WasmBackendLike): TensorInfo | null {
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || reps.length !== x.shape.length) return null;
+  const axes = reps.flatMap((r, axis) => (r === 1 ? [] : [axis]));
+  if (axes.length !== 1) return null;
+  const axis = axes[0] as number;
+  const times = reps[axis] as number;
+  const kernels = kernelsFor(backend);
+  if (kernels === null) return null;
+  const out = backend.makeOutput(
+    x.shape.map((d, i) => d * (reps[i] as number)),
+    x.dtype,
+  );
+  // Each block (from this axis inward) is written `times` times in a row.
+  const blocks = util.sizeFromShape(x.shape.slice(0, axis));
+  const bytes = 4 * util.sizeFromShape(x.shape.slice(axis));
+  if (blocks * bytes * times === 0) return out;
+  const src = backend.getMemoryOffset(x.dataId);
+  const dst = backend.getMemoryOffset(out.dataId);
+  for (let k = 0; k < times; k++)
+    kernels.exports.copyBlocks(src, dst + k * bytes, blocks, bytes, bytes, bytes * times);
+  return out;
+}
+
 /** Kernel names of the fused ops (called through the engine by nn/fused.ts). */
 export const FUSED_ATTENTION = 'GlorankAttention';
 export const FUSED_ATTENTION_GRAD = 'GlorankAttentionGrad';
@@ -673,6 +747,26 @@ const OVERRIDES: [string, string, FastPath][] = [
     'Equal (row broadcast)',
     ({ inputs, backend }) =>
       equalRows(inputs.a as TensorInfo, inputs.b as TensorInfo, backend as unknown as WasmBackendLike),
+  ],
+  [
+    Concat,
+    'Concat (block copies)',
+    ({ inputs, attrs, backend }) =>
+      concatBlocks(
+        inputs as unknown as TensorInfo[],
+        (attrs as unknown as ConcatAttrs).axis,
+        backend as unknown as WasmBackendLike,
+      ),
+  ],
+  [
+    Tile,
+    'Tile (one axis, block copies)',
+    ({ inputs, attrs, backend }) =>
+      tileOneAxis(
+        inputs.x as TensorInfo,
+        (attrs as unknown as TileAttrs).reps,
+        backend as unknown as WasmBackendLike,
+      ),
   ],
   [
     Sum,
