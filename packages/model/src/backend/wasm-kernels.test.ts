@@ -408,16 +408,22 @@ describe('wasm Concat and Tile as block copies', () => {
       };
       const arrays = [make([3, 5, 7]), make([3, 5, 2]), make([3, 1, 7]), make([2, 5, 7]), make([3, 5, 0])];
       const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor, w: tf.Tensor, e: tf.Tensor) => {
-        const [X, Y, Z, W, E] = [x, y, z, w, e].map((t) => tf.cast(t, dtype));
+        const [X, Y, Z, W, E] = [x, y, z, w, e].map((t) => tf.cast(t, dtype)) as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
         return [
-          tf.concat([X, Y as tf.Tensor, X as tf.Tensor], 2),
-          tf.concat([X as tf.Tensor, Z as tf.Tensor], 1),
-          tf.concat([X as tf.Tensor, W as tf.Tensor], 0),
-          tf.concat([X as tf.Tensor, E as tf.Tensor, Y as tf.Tensor], 2),
-          tf.tile(X as tf.Tensor, [2, 1, 1]),
-          tf.tile(X as tf.Tensor, [1, 3, 1]),
-          tf.tile(Z as tf.Tensor, [1, 1, 4]),
-          tf.tile(Z as tf.Tensor, [2, 3, 1]),
+          tf.concat([X, Y, X], 2),
+          tf.concat([X, Z], 1),
+          tf.concat([X, W], 0),
+          tf.concat([X, E, Y], 2),
+          tf.tile(X, [2, 1, 1]),
+          tf.tile(X, [1, 3, 1]),
+          tf.tile(Z, [1, 1, 4]),
+          tf.tile(Z, [2, 3, 1]),
         ].map((t) => tf.cast(t, 'float32'));
       };
       const cpu = await onBackend('cpu', arrays, f);
