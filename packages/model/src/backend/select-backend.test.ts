@@ -1,7 +1,7 @@
 import { UserError } from '@glorank/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { selectBackend } from './select-backend.js';
+import { selectBackend, withoutDuplicateKernelWarnings } from './select-backend.js';
 
 describe('selectBackend', () => {
   it('auto picks the first available backend in order and records the probes', async () => {
@@ -33,5 +33,28 @@ describe('selectBackend', () => {
 
   it('rejects unknown names with a UserError', async () => {
     await expect(selectBackend('tpu' as never)).rejects.toThrow(/unknown backend 'tpu'/);
+  });
+
+  it('drops only the duplicate tensorflow-kernel warnings while loading, and restores console.warn', async () => {
+    const seen: unknown[][] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => seen.push(args);
+    try {
+      const result = await withoutDuplicateKernelWarnings(async () => {
+        console.warn("The kernel 'Abs' for backend 'tensorflow' is already registered");
+        console.warn("The kernel 'Abs' for backend 'wasm' is already registered");
+        console.warn('something else', 1);
+        return 7;
+      });
+      expect(result).toBe(7);
+      console.warn("The kernel 'Abs' for backend 'tensorflow' is already registered");
+    } finally {
+      console.warn = warn;
+    }
+    expect(seen).toEqual([
+      ["The kernel 'Abs' for backend 'wasm' is already registered"],
+      ['something else', 1],
+      ["The kernel 'Abs' for backend 'tensorflow' is already registered"],
+    ]);
   });
 });

@@ -57,13 +57,37 @@ function describe(err: unknown): string {
   return msg.split('\n')[0] ?? msg;
 }
 
+/**
+ * Run `load` with tfjs's "kernel ... for backend 'tensorflow' is already registered" warnings
+ * dropped: tfjs-node and tfjs-node-gpu both register that backend's ~160 kernels at import, so
+ * where both packages are present (an optional install whose native library failed, as on
+ * machines without libtensorflow) probing the second printed one line per kernel. Every
+ * other warning passes through, and console.warn is restored afterwards.
+ */
+export async function withoutDuplicateKernelWarnings<T>(load: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (
+      typeof args[0] === 'string' &&
+      /^The kernel '.*' for backend 'tensorflow' is already registered$/.test(args[0])
+    )
+      return;
+    warn(...args);
+  };
+  try {
+    return await load();
+  } finally {
+    console.warn = warn;
+  }
+}
+
 async function tryActivate(name: BackendName): Promise<BackendProbe> {
   try {
     const pkg = NODE_PACKAGES[name];
     if (pkg !== undefined) {
       // A variable specifier keeps bundlers and tsc from resolving an optional package.
       const spec: string = pkg;
-      await import(spec);
+      await withoutDuplicateKernelWarnings(() => import(spec));
     } else if (name === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmSegmentSum();
