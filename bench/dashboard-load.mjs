@@ -5,7 +5,9 @@
 //   runs page: the first run row is in the table;
 //   run page:  the first curve's canvas is drawn and the logs box shows the log lines.
 // Each page is opened cold (new browser context: nothing cached) and warm (same context,
-// reloaded), --repeat times; medians are printed and written to bench/out/dashboard-load.json.
+// reloaded), --repeat times; medians are printed and written to bench/out/dashboard-load.json,
+// with, not counted in "usable", the first contentful paint and when React had hydrated (the
+// pages are drawn from the server's HTML before React starts: apps/dashboard/server.mjs).
 // Usage: node bench/dashboard-load.mjs [--runs 5000] [--repeat 7] [--keep]
 //   (needs Debian's Chromium at /usr/bin/chromium or $GLORANK_CHROMIUM; `glorank dashboard`
 //   builds the app first when its sources changed)
@@ -117,12 +119,22 @@ const browser = await launchChromium();
 async function timePage(route, check) {
   const cold = [];
   const warm = [];
+  const detail = [];
   for (let i = 0; i < REPEAT; i++) {
     const t = await visit(browser, new URL(route, base).toString(), check);
     cold.push(t.cold);
     warm.push(t.warm);
+    detail.push(t.detail);
   }
-  return { cold: median(cold), warm: median(warm) };
+  const mid = (pick) => median(detail.map(pick));
+  return {
+    cold: median(cold),
+    warm: median(warm),
+    all: { cold, warm },
+    // Not part of "usable": first contentful paint and React's hydration, medians.
+    fcp: { cold: mid((d) => d.cold.fcp), warm: mid((d) => d.warm.fcp) },
+    hydrated: { cold: mid((d) => d.cold.hydrated), warm: mid((d) => d.warm.hydrated) },
+  };
 }
 
 /** The page's HTML as the server sends it: time to the whole document, and whether it holds `marker`. */
@@ -172,6 +184,8 @@ process.stdout.write(
     `  runs page usable: cold ${f(results.runsPage.cold)}, warm ${f(results.runsPage.warm)}   (bare runs.list over HTTP: ${f(results.api.runsList)})`,
     `  run page usable:  cold ${f(results.runPage.cold)}, warm ${f(results.runPage.warm)}   (bare run.get ${f(results.api.runGet)}, run.series ${f(results.api.runSeries)})`,
     `  server HTML: runs page ${f(results.html.runsPage.ms)} (rows in it: ${results.html.runsPage.rendered}), run page ${f(results.html.runPage.ms)}`,
+    `  not counted: first contentful paint runs page ${f(results.runsPage.fcp.cold)} / ${f(results.runsPage.fcp.warm)}, run page ${f(results.runPage.fcp.cold)} / ${f(results.runPage.fcp.warm)};` +
+      ` React hydrated runs page ${f(results.runsPage.hydrated.cold)} / ${f(results.runsPage.hydrated.warm)}, run page ${f(results.runPage.hydrated.cold)} / ${f(results.runPage.hydrated.warm)} (cold / warm)`,
     '',
   ].join('\n'),
 );

@@ -70,8 +70,11 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     expect(pageErrors.splice(0)).toEqual([]);
   });
 
+  // The page is drawn before React starts (apps/dashboard/server.mjs): wait until it has
+  // hydrated (TopBar marks <html>), so clicks reach the controls.
   const open = async (route: string) => {
     await page.goto(new URL(route, server.url).toString());
+    await page.locator('html[data-hydrated]').waitFor({ state: 'attached' });
   };
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   /** The page is no wider than the window (nothing cut off at the right). */

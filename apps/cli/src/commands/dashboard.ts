@@ -152,9 +152,11 @@ export async function startDashboard(options: DashboardOptions): Promise<number>
   const shownHost =
     options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
   const url = `http://${shownHost}:${options.port}/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  // The dashboard's own server.mjs: Next's handler as `next start` runs it, with pages drawn
+  // before React's scripts load (apps/dashboard/src/server/first-paint.mjs).
   const child = spawn(
     process.execPath,
-    [nextBin(dir), 'start', '-p', String(options.port), '-H', options.host],
+    [path.join(dir, 'server.mjs'), '--port', String(options.port), '--hostname', options.host],
     {
       cwd: dir,
       env,
