@@ -4,7 +4,7 @@
 import type { LiveUpdate } from '@glorank/api';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
 import { ChartControls, type ChartLine, type ChartSettings, LineChart } from '@/components/line-chart';
@@ -44,9 +44,11 @@ export function RunView({ idText, initial = null }: { idText: string; initial?: 
   const run: { data: RunInitial | undefined; error: unknown } =
     initial !== null ? { data: initial, error: undefined } : fetched;
   // The detail shows times relative to now (duration, heartbeat age): render it in the browser
-  // only, right after hydration, so the server's HTML never disagrees with it.
+  // only, right after hydration, so the server's HTML never disagrees with it. A layout effect:
+  // the detail (and its charts, whose effects then run at once) is rendered before the browser
+  // paints, not one frame and an idle gap later.
   const [mounted, setMounted] = useState(false);
-  useEffect(() => setMounted(true), []);
+  useLayoutEffect(() => setMounted(true), []);
   if (id === null) {
     return (
       <ErrorMessage
