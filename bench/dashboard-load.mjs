@@ -126,7 +126,7 @@ async function timePage(route, check) {
     warm.push(t.warm);
     detail.push(t.detail);
   }
-  const mid = (pick) => median(detail.map(pick));
+  const mid = (pick) => median(detail.map(pick).filter((x) => x !== null)) ?? null;
   return {
     cold: median(cold),
     warm: median(warm),
@@ -177,7 +177,7 @@ await browser.close();
 child.kill('SIGTERM');
 if (!flags.keep) rmSync(dir, { recursive: true, force: true });
 
-const f = (ms) => `${ms.toFixed(0)} ms`;
+const f = (ms) => (ms === null ? '–' : `${ms.toFixed(0)} ms`);
 process.stdout.write(
   [
     `dashboard page speed, ${RUNS} runs (store filled in ${fillSeconds.toFixed(1)} s), median of ${REPEAT}`,

@@ -60,9 +60,11 @@ export async function visit(browser, url, check) {
     const usable = await (
       await page.waitForFunction(check, null, { polling: 'raf', timeout: 60_000 })
     ).jsonValue();
-    const hydratedAt = await (
-      await page.waitForFunction(hydrated, null, { polling: 'raf', timeout: 60_000 })
-    ).jsonValue();
+    // A build from before the mark (bench/dashboard-ab.mjs against an older copy) has none.
+    const hydratedAt = await page
+      .waitForFunction(hydrated, null, { polling: 'raf', timeout: 3_000 })
+      .then((h) => h.jsonValue())
+      .catch(() => null);
     return { usable, fcp: await page.evaluate(firstPaint), hydrated: hydratedAt };
   };
   // 'commit': return as soon as the response starts, so the in-page clock measures
