@@ -15,7 +15,7 @@ import {
   RESULTS_COLUMNS,
 } from '@glorank/data';
 import { Bool, makeVector, Schema, Table, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
-import { type MethodRow, metricLabel, type ResultsTable } from './results-table.js';
+import { metricLabel, type ResultsTable } from './results-table.js';
 
 function decimals(key: MetricKey): number {
   return key === 'reward' ? 4 : 2;

@@ -18,11 +18,11 @@ import {
   registerKernel,
   Sum,
   type SumAttrs,
+  type TensorInfo,
   Tile,
   type TileAttrs,
   Transpose,
   type TransposeAttrs,
-  type TensorInfo,
   unregisterKernel,
   util,
 } from '@tensorflow/tfjs-core';
@@ -214,7 +214,7 @@ function kernelsFor(backend: WasmBackendLike): KernelInstance | null {
  * L3 rather than L2: blocks of about 64 KB of B (at least 128 rows, since each block reloads
  * C) made [6400,128]^T x [6400,128] about 25% faster here. Short inner dimensions stay whole.
  */
-const BLOCK_BYTES = Number(process.env.GLORANK_KB_BYTES ?? 65536);
+const BLOCK_BYTES = 65536;
 function innerBlock(k: number, n: number): number {
   const kb = Math.max(128, Math.floor(BLOCK_BYTES / (4 * Math.max(n, 1))));
   return k <= 2 * kb ? Math.max(k, 1) : kb;
