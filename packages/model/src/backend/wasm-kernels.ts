@@ -46,22 +46,24 @@ interface WasmBackendLike {
   getMemoryOffset(dataId: object): number;
 }
 
+/** bmm's operands (see wasm-kernels-source.ts), all but the inner-dimension block kb. */
+type BmmArgs = [
+  a: number,
+  b: number,
+  c: number,
+  batch: number,
+  sab: number,
+  sbb: number,
+  m: number,
+  k: number,
+  n: number,
+  sai: number,
+  sap: number,
+  ldb: number,
+];
+
 interface KernelExports {
-  bmm(
-    a: number,
-    b: number,
-    c: number,
-    batch: number,
-    sab: number,
-    sbb: number,
-    m: number,
-    k: number,
-    n: number,
-    sai: number,
-    sap: number,
-    ldb: number,
-    kb: number,
-  ): void;
+  bmm(...args: [...BmmArgs, kb: number]): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
   colsum(x: number, out: number, rows: number, cols: number): void;
   swapAxes(src: number, dst: number, outer: number, rows: number, cols: number, inner: number): void;
@@ -220,23 +222,9 @@ function innerBlock(k: number, n: number): number {
   return k <= 2 * kb ? Math.max(k, 1) : kb;
 }
 
-/** kernels.exports.bmm with the inner-dimension block chosen for n. */
-function bmm(
-  kern: KernelInstance,
-  a: number,
-  b: number,
-  c: number,
-  batch: number,
-  sab: number,
-  sbb: number,
-  m: number,
-  k: number,
-  n: number,
-  sai: number,
-  sap: number,
-  ldb: number,
-): void {
-  kern.exports.bmm(a, b, c, batch, sab, sbb, m, k, n, sai, sap, ldb, innerBlock(k, n));
+/** kernels.exports.bmm with the inner-dimension block chosen for k and n. */
+function bmm(kern: KernelInstance, ...args: BmmArgs): void {
+  kern.exports.bmm(...args, innerBlock(args[7], args[8]));
 }
 
 /**
