@@ -137,21 +137,26 @@ interface KernelExports {
 /**
  * expf's table: entry i is the bits of 2^(i/32), correctly rounded, minus i << 47 (so adding
  * k << 47 for k = 32 q + i scales it by 2^q). The mantissa is the nearest integer to the
- * 32nd root of 2^(52 * 32 + i), found exactly in integers.
+ * 32nd root of 2^(52 * 32 + i), found exactly in integers: about 7 ms, so on first use rather
+ * than whenever the package is imported.
  */
-export const EXP_TABLE: readonly bigint[] = Array.from({ length: 32 }, (_, i) => {
-  const x = 1n << BigInt(52 * 32 + i);
-  let lo = 1n << 52n;
-  let hi = 1n << 53n;
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) >> 1n;
-    if (mid ** 32n <= x) lo = mid;
-    else hi = mid;
-  }
-  // Round to nearest: the root is above lo + 1/2 when (2 lo + 1)^32 <= 2^32 x.
-  const mantissa = (2n * lo + 1n) ** 32n <= x << 32n ? lo + 1n : lo;
-  return (0x3ffn << 52n) + mantissa - (1n << 52n) - (BigInt(i) << 47n);
-});
+let expTableCache: readonly bigint[] | null = null;
+export function expTableEntries(): readonly bigint[] {
+  expTableCache ??= Array.from({ length: 32 }, (_, i) => {
+    const x = 1n << BigInt(52 * 32 + i);
+    let lo = 1n << 52n;
+    let hi = 1n << 53n;
+    while (hi - lo > 1n) {
+      const mid = (lo + hi) >> 1n;
+      if (mid ** 32n <= x) lo = mid;
+      else hi = mid;
+    }
+    // Round to nearest: the root is above lo + 1/2 when (2 lo + 1)^32 <= 2^32 x.
+    const mantissa = (2n * lo + 1n) ** 32n <= x << 32n ? lo + 1n : lo;
+    return (0x3ffn << 52n) + mantissa - (1n << 52n) - (BigInt(i) << 47n);
+  });
+  return expTableCache;
+}
 
 /** One instance per backend (per wasm memory), with a scratch block on that backend's heap. */
 class KernelInstance {
@@ -167,10 +172,11 @@ class KernelInstance {
   /** expf's table of 2^(i/32) on this backend's heap, written on first use. */
   expTable(): number {
     if (this.expTablePtr === 0) {
-      const ptr = this.backend.wasm._malloc(8 * EXP_TABLE.length) >>> 0;
+      const table = expTableEntries();
+      const ptr = this.backend.wasm._malloc(8 * table.length) >>> 0;
       if (ptr === 0) throw new Error('wasm kernels: cannot allocate the exp table');
       const heap = (this.backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer;
-      new BigUint64Array(heap, ptr, EXP_TABLE.length).set(EXP_TABLE);
+      new BigUint64Array(heap, ptr, table.length).set(table);
       this.expTablePtr = ptr;
     }
     return this.expTablePtr;
