@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -122,6 +123,19 @@ describe('glorank train and eval', () => {
       expect(r.stderr).toMatch(/ck, field '--out': output already exists; pass --resume .* or --force/);
     }
     expect(await fs.readFile(path.join(occupied, 'manifest.json'), 'utf8')).toBe('the old checkpoint');
+    // A save killed between moving the previous checkpoint aside and moving the new one in
+    // leaves only `.<name>.tmp-<pid>-<hex>.old`: that is still an existing output. It is moved
+    // back and refused like any other, not trained over.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const displaced = path.join(root, 'ck2');
+    const aside = path.join(root, `.ck2.tmp-${gone}-0badc0de.old`);
+    await fs.mkdir(aside);
+    await fs.writeFile(path.join(aside, 'manifest.json'), 'the displaced checkpoint');
+    const again = await cli(['train', 'sft', path.join(root, 'ds'), '--out', displaced, '--no-track']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/ck2, field '--out': output already exists; pass --resume/);
+    expect(await fs.readFile(path.join(displaced, 'manifest.json'), 'utf8')).toBe('the displaced checkpoint');
+    expect((await fs.readdir(root)).sort()).toEqual(['ck', 'ck2']);
     // --force gets past the check (and then fails on the missing dataset, as it should).
     const forced = await cli([
       'train',

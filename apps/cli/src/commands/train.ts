@@ -39,10 +39,14 @@ interface CommonFlags {
 
 /**
  * Before training into `out`: an existing output is kept unless --force replaces it (or
- * --resume continues it), as `data convert` does; and temporaries that killed saves left
- * next to it are removed.
+ * --resume continues it), as `data convert` does. Temporaries that killed saves left next to
+ * it are swept first (a displaced previous checkpoint is moved back, so it counts).
  */
 async function prepareOut(out: string, flags: CommonFlags & { resume?: boolean }): Promise<void> {
+  // Sweep first: a save killed between moving the previous checkpoint aside and moving the new
+  // one in leaves no folder at `out`; the sweep moves the previous (whole) one back, and only
+  // then can we tell whether `out` is occupied.
+  await removeStaleTemps(path.dirname(out));
   const occupied = existsSync(out) && (!statSync(out).isDirectory() || readdirSync(out).length > 0);
   if (occupied && !flags.resume && !flags.force) {
     throw new UserError(
@@ -50,7 +54,6 @@ async function prepareOut(out: string, flags: CommonFlags & { resume?: boolean }
       { file: out, field: '--out' },
     );
   }
-  await removeStaleTemps(path.dirname(out));
 }
 
 async function configOf(flags: CommonFlags): Promise<GloRankTrainConfig> {
