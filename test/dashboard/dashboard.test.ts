@@ -338,6 +338,58 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await shot('run-short-curves');
   });
 
+  it('run page: the run and its curves in view are drawn before React starts, then React takes the charts over', async () => {
+    const liveRun = runNamed('live-run');
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const fresh = await context.newPage();
+    // Any page error or console error (React reports a failed hydration there) fails the test.
+    const errors: string[] = [];
+    fresh.on('pageerror', (err) => errors.push(err.message));
+    fresh.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    // Hold back Next's scripts (React, its client, the page's chunks) until released.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await fresh.route('**/_next/static/**/*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    try {
+      await fresh.goto(new URL(`/runs/${liveRun.id}`, server.url).toString(), {
+        waitUntil: 'domcontentloaded',
+      });
+      const loss = fresh.locator('[data-testid="chart-train/loss"]');
+      // Without React: the server's HTML has the run and its logs; the first-paint script drew the curve.
+      await loss.locator('canvas').first().waitFor();
+      expect(await fresh.locator('html[data-hydrated]').count()).toBe(0);
+      expect(await fresh.getByTestId('run-logs').textContent()).toContain('training started');
+      expect(await fresh.locator('h1').textContent()).toContain('live-run');
+      await fresh.evaluate(() => {
+        const d = (globalThis as unknown as { document: { querySelector(s: string): { id: string } | null } })
+          .document;
+        const drawn = d.querySelector('[data-testid="chart-train/loss"] canvas');
+        if (drawn) drawn.id = 'drawn-before-react';
+      });
+      release();
+      await fresh.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+      // React took that chart over: the same canvas, one chart in the box, not a second drawing.
+      await fresh.waitForTimeout(300);
+      expect(await loss.locator('.uplot').count()).toBe(1);
+      expect(await loss.locator('canvas#drawn-before-react').count()).toBe(1);
+      // ...and drives it: a new scale rebuilds it in place.
+      await fresh.getByLabel('log scale').check();
+      await expect.poll(() => loss.locator('canvas#drawn-before-react').count()).toBe(0);
+      expect(await loss.locator('.uplot').count()).toBe(1);
+      expect(errors).toEqual([]);
+    } finally {
+      release();
+      await context.close();
+    }
+  });
+
   it('a metric logged while the page is open appears without a reload', async () => {
     const run = runNamed('live-run');
     await open(`/runs/${run.id}`);

@@ -8,21 +8,25 @@ import { useEffect, useMemo, useRef } from 'react';
 // DOM only when a chart is made): loaded on demand it was a further round trip after the data,
 // the last step before a run page's first curve.
 import UPlot from 'uplot';
-import { chartColumns, type SeriesPoints, type XMode } from '@/lib/chart-data';
+import type { XMode } from '@/lib/chart-data';
 import { canvasToPngBlob, downloadBlob, downloadText, fileSafe } from '@/lib/chart-export';
-import { formatNumber, formatSeconds } from '@/lib/format-values';
+import {
+  type ChartLine,
+  type ChartSettings,
+  chartOptions,
+  chartPlan,
+  effectiveSmoothing,
+  MIN_SMOOTHED_POINTS,
+  takeFirstChart,
+} from '@/lib/chart-options';
+import { formatNumber } from '@/lib/format-values';
 import { uplotToSvg } from '@/lib/uplot-svg';
-import { colorAt, withAlpha } from './palette';
 
-export interface ChartLine extends SeriesPoints {
-  label: string;
-  color?: string;
-  /**
-   * Edge of an interval band around the line just before ('hi' then 'lo', right after the
-   * mean line): drawn thin and filled between, never smoothed.
-   */
-  band?: 'hi' | 'lo';
-}
+export type { ChartLine, ChartSettings };
+
+const EMPTY = { __html: '' };
+
+export { MIN_SMOOTHED_POINTS };
 
 export interface LineChartProps {
   title: string;
@@ -37,9 +41,6 @@ export interface LineChartProps {
   showLast?: boolean;
 }
 
-/** Curves shorter than this are drawn as logged: an EMA through a few points misleads. */
-export const MIN_SMOOTHED_POINTS = 10;
-
 export function LineChart({
   title,
   lines,
@@ -52,92 +53,40 @@ export function LineChart({
 }: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<UPlot | null>(null);
-  const tooShort = requested > 0 && lines.some((l) => l.steps.length < MIN_SMOOTHED_POINTS);
-  const smoothing = tooShort ? 0 : requested;
+  const tooShort = effectiveSmoothing(lines, requested) !== requested;
   const shape = useRef('');
-  const columns = useMemo(
-    () => chartColumns(lines, { mode: xMode, smoothing, logY }),
-    [lines, xMode, smoothing, logY],
+  const plan = useMemo(
+    () => chartPlan(lines, { smoothing: requested, xMode, logY }, height),
+    [lines, requested, xMode, logY, height],
   );
-  const labels = lines.map((l) => l.label).join('\u0000');
-  const colors = lines.map((l, i) => l.color ?? colorAt(i)).join(',');
 
   useEffect(() => {
-    const data = [columns.x, ...columns.lines.flat()] as UPlot.AlignedData;
-    const sparse = lines.map((l) => l.steps.length < 40).join(',');
-    const key = `${labels}|${colors}|${xMode}|${logY}|${smoothing > 0}|${height}|${sparse}`;
-    if (chart.current && shape.current === key) {
-      chart.current.setData(data);
+    if (!box.current) return;
+    if (!chart.current) {
+      // The run page's first-paint script may have drawn this chart already, from the same
+      // lines and settings: take it over instead of drawing it again.
+      const first = takeFirstChart(box.current);
+      if (first) {
+        chart.current = first.chart;
+        shape.current = first.key;
+      }
+    }
+    if (chart.current && shape.current === plan.key) {
+      chart.current.setData(plan.data);
       return;
     }
-    if (!box.current) return;
     chart.current?.destroy();
-    const smoothed = smoothing > 0;
-    const colorList = colors.split(',');
-    const series: UPlot.Series[] = [{}];
-    const bands: UPlot.Band[] = [];
-    lines.forEach((l, i) => {
-      const c = colorList[i]!;
-      if (l.band) {
-        series.push({
-          label: l.label,
-          stroke: withAlpha(c, 0.35),
-          width: 1,
-          spanGaps: true,
-          points: { show: false },
-        });
-        series.push({ label: `${l.label} (smoothed)`, show: false, points: { show: false } });
-        // Fill from the 'hi' edge (two series back) down to this 'lo' edge.
-        if (l.band === 'lo')
-          bands.push({ series: [series.length - 4, series.length - 2], fill: withAlpha(c, 0.15) });
-        return;
-      }
-      // Sparse curves (an eval every few epochs) get dots so single points stay visible.
-      const sparse = l.steps.length < 40;
-      series.push({
-        label: smoothed ? `${l.label} (raw)` : l.label,
-        stroke: smoothed ? withAlpha(c, 0.25) : c,
-        width: 1,
-        spanGaps: true,
-        points: { show: sparse, size: 5, fill: smoothed ? withAlpha(c, 0.25) : c },
-      });
-      series.push({
-        label: l.label,
-        stroke: c,
-        width: 1.75,
-        spanGaps: true,
-        show: smoothed,
-        points: { show: false },
-      });
-    });
-    const opts: UPlot.Options = {
-      width: box.current.clientWidth || 600,
-      height,
-      series,
-      bands,
-      // The pages show their own colour key and last values; uPlot's legend would repeat them.
-      legend: { show: false },
-      cursor: { drag: { x: true, y: false } },
-      scales: {
-        x: { time: xMode === 'time' },
-        y: logY ? { distr: 3, log: 10 } : {},
+    const opts = chartOptions(
+      lines,
+      { smoothing: requested, xMode, logY },
+      {
+        width: box.current.clientWidth || 600,
+        height,
       },
-      axes: [
-        {
-          values:
-            xMode === 'relative'
-              ? (_u, splits) => splits.map((s) => (s === null ? '' : formatSeconds(s)))
-              : xMode === 'step'
-                ? (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 6)))
-                : undefined,
-        },
-        // uPlot passes null for log-scale minor ticks it leaves unlabelled.
-        { size: 60, values: (_u, splits) => splits.map((s) => (s === null ? '' : formatNumber(s, 3))) },
-      ],
-    };
-    chart.current = new UPlot(opts, data, box.current);
-    shape.current = key;
-  }, [columns, labels, colors, xMode, logY, smoothing, height, lines]);
+    );
+    chart.current = new UPlot(opts, plan.data, box.current);
+    shape.current = plan.key;
+  }, [plan, lines, requested, xMode, logY, height]);
 
   useEffect(() => {
     const el = box.current;
@@ -194,15 +143,18 @@ export function LineChart({
           PNG
         </button>
       </figcaption>
-      <div ref={box} className="chart-canvas" style={{ minHeight: height }} />
+      {/* Its content is uPlot's, never React's (an empty inner HTML keeps hydration out of it):
+          on a run page the first-paint script may have drawn into it before React started. */}
+      <div
+        ref={box}
+        className="chart-canvas"
+        style={{ minHeight: height }}
+        // biome-ignore lint/security/noDangerouslySetInnerHtml: always empty; keeps React out of uPlot's nodes.
+        dangerouslySetInnerHTML={EMPTY}
+        suppressHydrationWarning
+      />
     </figure>
   );
-}
-
-export interface ChartSettings {
-  smoothing: number;
-  xMode: XMode;
-  logY: boolean;
 }
 
 export function ChartControls({

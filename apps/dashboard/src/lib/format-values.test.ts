@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatInterval, formatNumber, formatSeconds } from './format-values';
+import {
+  formatBytes,
+  formatDuration,
+  formatInterval,
+  formatNumber,
+  formatSeconds,
+  formatTime,
+} from './format-values';
 
 describe('formatting', () => {
   it('formats numbers compactly', () => {
@@ -9,6 +16,20 @@ describe('formatting', () => {
     expect(formatNumber(0.0001234)).toBe('1.23e-4');
     expect(formatNumber(0)).toBe('0');
     expect(formatNumber(Number.NaN)).toBe('NaN');
+  });
+  it('formats times in a named zone as the local format does', () => {
+    // 2026-03-29 00:59:59 UTC is 01:59:59 in Berlin (CET, +1); one hour later summer time
+    // has begun there (CEST, +2): 03:59:59.
+    const t = Date.UTC(2026, 2, 29, 0, 59, 59);
+    expect(formatTime(t, 'UTC')).toBe('2026-03-29 00:59:59');
+    expect(formatTime(t, 'Europe/Berlin')).toBe('2026-03-29 01:59:59');
+    expect(formatTime(t + 3_600_000, 'Europe/Berlin')).toBe('2026-03-29 03:59:59');
+    expect(formatTime(Date.UTC(2026, 0, 1, 0, 0, 0), 'America/New_York')).toBe('2025-12-31 19:00:00');
+    expect(formatTime(null, 'UTC')).toBe('–');
+    // Without a zone: this process's own, the same fields as Date's getters.
+    const local = new Date(2026, 11, 3, 9, 5, 7).getTime();
+    expect(formatTime(local)).toBe('2026-12-03 09:05:07');
+    expect(formatTime(local, Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('2026-12-03 09:05:07');
   });
   it('formats durations and sizes', () => {
     expect(formatDuration(59_400)).toBe('59s');

@@ -8,11 +8,39 @@ export function formatNumber(v: number | null | undefined, digits = 4): string {
   return Number(v.toPrecision(digits)).toString();
 }
 
-export function formatTime(ms: number | null | undefined): string {
+/**
+ * `YYYY-MM-DD HH:MM:SS` in the browser's (or this process's) time zone, or in `timeZone` (an
+ * IANA name): the server renders a page's times in its own zone, and the browser hydrates
+ * them in that same zone before switching to its own (src/client/server-clock.tsx).
+ */
+export function formatTime(ms: number | null | undefined, timeZone?: string): string {
   if (ms === null || ms === undefined) return '–';
   const d = new Date(ms);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  if (timeZone === undefined)
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const parts = zoneFormat(timeZone).formatToParts(d);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+function zoneFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = zoneFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    zoneFormats.set(timeZone, f);
+  }
+  return f;
 }
 
 export function formatDuration(ms: number | null | undefined): string {

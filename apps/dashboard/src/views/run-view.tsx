@@ -4,12 +4,14 @@
 import type { LiveUpdate } from '@glorank/api';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { type ServerClock, ServerClockProvider, useClock } from '@/client/server-clock';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
 import { ChartControls, type ChartLine, type ChartSettings, LineChart } from '@/components/line-chart';
 import { ErrorMessage, Loading } from '@/components/status-message';
 import { chartKeys, type SeriesPoints } from '@/lib/chart-data';
+import { FIRST_CHARTS_ID, type FirstCharts } from '@/lib/chart-options';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '@/lib/format-values';
 import { EvaluationSection } from '@/views/evaluation-section';
 
@@ -21,12 +23,22 @@ type LogLine = LiveUpdate['logs'][number];
 type Curves = Awaited<ReturnType<typeof trpc.run.series.query>>;
 type LogTail = Awaited<ReturnType<typeof trpc.run.logs.query>>;
 
-/** What the server read with the page: the charted keys, their curves (null when too many points to send) and the log tail. */
+/**
+ * What the server read with the page: the charted keys, their curves (null when too many points
+ * to send), the log tail, and its clock (the page's times are hydrated in its time zone).
+ */
 export interface RunStart {
   keys: string[];
   curves: Curves | null;
   tail: LogTail;
+  clock: ServerClock;
 }
+
+/** The chart settings a run page opens with (the first-paint script draws with these too). */
+const DEFAULT_SETTINGS: ChartSettings = { smoothing: 0.6, xMode: 'step', logY: false };
+const CHART_HEIGHT = 220;
+/** Where the page's first-paint script is served (built from src/first-paint/charts.ts). */
+const FIRST_PAINT_SCRIPT = '/first-paint/charts.js';
 type RunInitial = RunGet & { start?: RunStart };
 
 function curveMap(curves: Curves): Map<string, SeriesPoints> {
@@ -43,12 +55,6 @@ export function RunView({ idText, initial = null }: { idText: string; initial?: 
   );
   const run: { data: RunInitial | undefined; error: unknown } =
     initial !== null ? { data: initial, error: undefined } : fetched;
-  // The detail shows times relative to now (duration, heartbeat age): render it in the browser
-  // only, right after hydration, so the server's HTML never disagrees with it. A layout effect:
-  // the detail (and its charts, whose effects then run at once) is rendered before the browser
-  // paints, not one frame and an idle gap later.
-  const [mounted, setMounted] = useState(false);
-  useLayoutEffect(() => setMounted(true), []);
   if (id === null) {
     return (
       <ErrorMessage
@@ -58,8 +64,14 @@ export function RunView({ idText, initial = null }: { idText: string; initial?: 
     );
   }
   if (run.error) return <ErrorMessage error={run.error} />;
-  if (!run.data || !mounted) return <Loading what={`run ${id}`} />;
-  return <RunDetail key={id} initial={run.data} />;
+  if (!run.data) return <Loading what={`run ${id}`} />;
+  // The detail is in the server's HTML (its times in the server's zone until hydrated, see
+  // useClock); its curves in view are drawn from it by the first-paint script before React starts.
+  return (
+    <ServerClockProvider value={run.data.start?.clock ?? null}>
+      <RunDetail key={id} initial={run.data} />
+    </ServerClockProvider>
+  );
 }
 
 function RunDetail({ initial }: { initial: RunInitial }) {
@@ -76,7 +88,8 @@ function RunDetail({ initial }: { initial: RunInitial }) {
   );
   // null until the first tail has arrived: "No log lines." only once that is known.
   const [logs, setLogs] = useState<LogLine[] | null>(() => start.current?.tail.lines ?? null);
-  const [settings, setSettings] = useState<ChartSettings>({ smoothing: 0.6, xMode: 'step', logY: false });
+  const [settings, setSettings] = useState<ChartSettings>(DEFAULT_SETTINGS);
+  const clock = useClock();
   const [reload, setReload] = useState(0);
   const [liveError, setLiveError] = useState<unknown>(null);
   const [keys, setKeys] = useState(() => chartKeys(initial.run.metrics));
@@ -155,6 +168,9 @@ function RunDetail({ initial }: { initial: RunInitial }) {
     return out;
   }, [keys, series]);
 
+  // The curves in the page for its first-paint script, as LineChart will draw them on start.
+  const [firstCharts] = useState(() => firstChartsJson(keys, series));
+
   // Metrics logged once (final evaluations) read better as a table than as one-dot charts.
   const scalars = keys.flatMap((k) => {
     const s = series?.get(k);
@@ -171,8 +187,8 @@ function RunDetail({ initial }: { initial: RunInitial }) {
       </h1>
       <div className="cards">
         <Card label="experiment" value={run.experimentName} />
-        <Card label="started" value={formatTime(run.startedAt)} />
-        <Card label="duration" value={formatDuration((status.endedAt ?? Date.now()) - run.startedAt)} />
+        <Card label="started" value={formatTime(run.startedAt, clock.timeZone)} />
+        <Card label="duration" value={formatDuration((status.endedAt ?? clock.now()) - run.startedAt)} />
         <Card label="backend" value={run.backend ?? '–'} />
         <Card label="host" value={run.host ?? '–'} />
         <Card label="code version" value={run.codeVersion ?? '–'} />
@@ -186,7 +202,7 @@ function RunDetail({ initial }: { initial: RunInitial }) {
             )
           }
         />
-        <Card label="last heartbeat" value={formatTime(status.heartbeatAt)} />
+        <Card label="last heartbeat" value={formatTime(status.heartbeatAt, clock.timeZone)} />
       </div>
       <RunTags id={id} initial={run.tags} writable={!initial.readOnly} />
       {run.error ? <ErrorMessage title="Run failed" error={new Error(run.error)} /> : null}
@@ -196,6 +212,17 @@ function RunDetail({ initial }: { initial: RunInitial }) {
       {liveError ? <ErrorMessage title="Live updates stopped" error={liveError} /> : null}
       {keys.length === 0 ? <p className="muted">No metrics logged yet.</p> : null}
       {series === null && keys.length > 0 ? <Loading what="curves" /> : null}
+      {firstCharts !== null ? (
+        <>
+          <script
+            type="application/json"
+            id={FIRST_CHARTS_ID}
+            // biome-ignore lint/security/noDangerouslySetInnerHtml: JSON with '<' escaped, never run.
+            dangerouslySetInnerHTML={{ __html: firstCharts }}
+          />
+          <script async src={FIRST_PAINT_SCRIPT} />
+        </>
+      ) : null}
       <div className="charts">
         {keys.map((k) => {
           const l = lines.get(k);
@@ -207,6 +234,7 @@ function RunDetail({ initial }: { initial: RunInitial }) {
               xMode={settings.xMode}
               smoothing={settings.smoothing}
               logY={settings.logY}
+              height={CHART_HEIGHT}
               testId={`chart-${k}`}
             />
           ) : null;
@@ -269,7 +297,7 @@ function RunDetail({ initial }: { initial: RunInitial }) {
             ? 'No log lines.'
             : logs.map((l) => (
                 <span key={l.seq} className={l.level}>
-                  {formatTime(l.time)} {l.level.padEnd(5)} {l.message}
+                  {formatTime(l.time, clock.timeZone)} {l.level.padEnd(5)} {l.message}
                   {'\n'}
                 </span>
               ))}
@@ -280,6 +308,27 @@ function RunDetail({ initial }: { initial: RunInitial }) {
       <SystemSection id={id} settings={settings} />
     </div>
   );
+}
+
+/**
+ * The page's curves as the first-paint script needs them (FirstCharts as JSON, safe inside a
+ * script element), or null when there is nothing to draw yet. Only the keys charted as curves
+ * (more than one point), in page order; steps and values only (the opening x axis is steps).
+ */
+function firstChartsJson(keys: readonly string[], series: Map<string, SeriesPoints> | null): string | null {
+  if (series === null) return null;
+  const charts: FirstCharts['charts'] = [];
+  for (const k of keys) {
+    const s = series.get(k);
+    if (s && s.steps.length > 1)
+      charts.push({
+        testId: `chart-${k}`,
+        lines: [{ label: k, steps: s.steps, values: s.values, times: [] }],
+      });
+  }
+  if (charts.length === 0) return null;
+  const first: FirstCharts = { settings: DEFAULT_SETTINGS, height: CHART_HEIGHT, charts };
+  return JSON.stringify(first).replace(/</g, '\\u003c');
 }
 
 // Tags, editable (and the run deletable) only when the server was started with --allow-write.

@@ -31,7 +31,9 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         caller.run.logs({ id: got.run.id, limit: 200 }),
       ]);
       // JSON round trip: the same values the browser would get over tRPC (NaN as null).
-      initial = JSON.parse(JSON.stringify({ ...got, start: { keys, curves, tail } }));
+      // With the server's clock: the page's times are hydrated in its zone (useClock).
+      const clock = { at: Date.now(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+      initial = JSON.parse(JSON.stringify({ ...got, start: { keys, curves, tail, clock } }));
     } catch {
       initial = null;
     }
