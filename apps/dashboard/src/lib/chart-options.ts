@@ -4,7 +4,7 @@
 // scripts have loaded). Both build the same chart from the same lines and settings, so the
 // component can take over the first-paint chart as it is.
 import type UPlot from 'uplot';
-import { colorAt, withAlpha } from '@/components/palette';
+import { colorAt, withAlpha } from '../components/palette';
 import { type ChartColumns, chartColumns, type SeriesPoints, type XMode } from './chart-data';
 import { formatNumber, formatSeconds } from './format-values';
 
@@ -148,6 +148,32 @@ export interface FirstCharts {
 
 /** Id of the page's `<script type="application/json">` holding its FirstCharts. */
 export const FIRST_CHARTS_ID = 'glorank-first-charts';
+
+/**
+ * A run page's curves as its first-paint script needs them: FirstCharts as JSON that is safe
+ * inside a script element, or null when there is nothing to draw. Only the keys that are
+ * charted as curves (more than one point), in page order, each as chart `chart-<key>`; steps
+ * and values only (the page opens on the step axis).
+ */
+export function firstChartsJson(
+  keys: readonly string[],
+  series: ReadonlyMap<string, SeriesPoints> | null,
+  settings: ChartSettings,
+  height: number,
+): string | null {
+  if (series === null) return null;
+  const charts: FirstCharts['charts'] = [];
+  for (const k of keys) {
+    const s = series.get(k);
+    if (s && s.steps.length > 1)
+      charts.push({
+        testId: `chart-${k}`,
+        lines: [{ label: k, steps: s.steps, values: s.values, times: [] }],
+      });
+  }
+  if (charts.length === 0) return null;
+  return JSON.stringify({ settings, height, charts } satisfies FirstCharts).replace(/</g, '\\u003c');
+}
 
 /** Where the first-paint script leaves each chart it drew, for LineChart to take over. */
 export const FIRST_CHARTS_GLOBAL = '__glorankFirstCharts';

@@ -11,7 +11,7 @@ import { useQuery } from '@/client/use-query';
 import { ChartControls, type ChartLine, type ChartSettings, LineChart } from '@/components/line-chart';
 import { ErrorMessage, Loading } from '@/components/status-message';
 import { chartKeys, type SeriesPoints } from '@/lib/chart-data';
-import { FIRST_CHARTS_ID, type FirstCharts } from '@/lib/chart-options';
+import { FIRST_CHARTS_ID, firstChartsJson } from '@/lib/chart-options';
 import { formatBytes, formatDuration, formatNumber, formatTime } from '@/lib/format-values';
 import { EvaluationSection } from '@/views/evaluation-section';
 
@@ -169,7 +169,7 @@ function RunDetail({ initial }: { initial: RunInitial }) {
   }, [keys, series]);
 
   // The curves in the page for its first-paint script, as LineChart will draw them on start.
-  const [firstCharts] = useState(() => firstChartsJson(keys, series));
+  const [firstCharts] = useState(() => firstChartsJson(keys, series, DEFAULT_SETTINGS, CHART_HEIGHT));
 
   // Metrics logged once (final evaluations) read better as a table than as one-dot charts.
   const scalars = keys.flatMap((k) => {
@@ -308,27 +308,6 @@ function RunDetail({ initial }: { initial: RunInitial }) {
       <SystemSection id={id} settings={settings} />
     </div>
   );
-}
-
-/**
- * The page's curves as the first-paint script needs them (FirstCharts as JSON, safe inside a
- * script element), or null when there is nothing to draw yet. Only the keys charted as curves
- * (more than one point), in page order; steps and values only (the opening x axis is steps).
- */
-function firstChartsJson(keys: readonly string[], series: Map<string, SeriesPoints> | null): string | null {
-  if (series === null) return null;
-  const charts: FirstCharts['charts'] = [];
-  for (const k of keys) {
-    const s = series.get(k);
-    if (s && s.steps.length > 1)
-      charts.push({
-        testId: `chart-${k}`,
-        lines: [{ label: k, steps: s.steps, values: s.values, times: [] }],
-      });
-  }
-  if (charts.length === 0) return null;
-  const first: FirstCharts = { settings: DEFAULT_SETTINGS, height: CHART_HEIGHT, charts };
-  return JSON.stringify(first).replace(/</g, '\\u003c');
 }
 
 // Tags, editable (and the run deletable) only when the server was started with --allow-write.
