@@ -44,6 +44,39 @@ describe('dashboard server over HTTP (no browser)', () => {
     expect(await traversal.text()).toContain('expected /api/artifacts/<run id>/<artifact id>');
   });
 
+  it("pages leave Next's framework scripts to after the first frame, and a run page carries its first paint", async () => {
+    // server.mjs rewrites the head Next renders; were Next's markup to change, pages would go
+    // out unchanged and only the page-speed bench would notice. This checks the real output.
+    const run = runNamed('dnn seed=1');
+    for (const route of ['/runs', `/runs/${run.id}`]) {
+      const res = await fetch(new URL(route, server.url), { headers: { accept: 'text/html' } });
+      expect(res.status, route).toBe(200);
+      const html = await res.text();
+      const head = html.slice(0, html.indexOf('</head>'));
+      expect(head, route).not.toMatch(/<script src="\/_next\/static\/[^"]+\.js" async/);
+      const loader = /<script type="module">\(function\(s\)\{.*?\}\)\((\[.*?\])\)<\/script>/.exec(head);
+      expect(loader, `${route}: the loader script in the head`).not.toBeNull();
+      const chunks = JSON.parse(loader![1]!) as string[];
+      expect(chunks.length, route).toBeGreaterThan(0);
+      for (const c of chunks) {
+        expect(c).toMatch(/^\/_next\/static\/.+\.js$/);
+        expect((await fetch(new URL(c, server.url))).status, c).toBe(200);
+      }
+    }
+    // The run page: its curves as JSON for the first-paint script, which is served.
+    const html = await (
+      await fetch(new URL(`/runs/${run.id}`, server.url), { headers: { accept: 'text/html' } })
+    ).text();
+    const json = /<script type="application\/json" id="glorank-first-charts">(.*?)<\/script>/.exec(html);
+    expect(json).not.toBeNull();
+    const first = JSON.parse(json![1]!) as { charts: { testId: string; lines: { steps: number[] }[] }[] };
+    expect(first.charts.map((c) => c.testId)).toContain('chart-train/epoch_loss');
+    expect(html).toContain('<script async="" src="/first-paint/charts.js">');
+    const script = await fetch(new URL('/first-paint/charts.js', server.url));
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+  });
+
   it('is read-only unless started with --allow-write', async () => {
     const run = runNamed('dnn seed=1');
     const res = await fetch(new URL('/api/trpc/runs.tag', server.url), {
