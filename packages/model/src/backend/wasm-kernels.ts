@@ -520,26 +520,40 @@ function dims4(t: TensorInfo): [number, number, number, number] {
 
 /**
  * Attention core: q [B, H, Tq, D] (already scaled), k and v [B, H, Tk, D], optional additive
- * mask [B or 1, Tq or 1, Tk]. Outputs the context [B, H, Tq, D] and the probabilities
- * [B, H, Tq, Tk] (saved for the gradient).
+ * mask [B or 1, Tq or 1, Tk], optional kT = k transposed [B, H, D, Tk] (keys reused across
+ * calls). Outputs the context [B, H, Tq, D] and the probabilities [B, H, Tq, Tk] (saved for
+ * the gradient).
  */
 const attentionKernel: KernelFunc = ({ inputs, backend: b }) => {
   const backend = b as unknown as WasmBackendLike;
   const kern = kernelsFor(backend);
   if (kern === null)
     throw new Error(`${FUSED_ATTENTION}: the wasm kernels are not available on this backend`);
-  const { q, k, v, mask } = inputs as { q: TensorInfo; k: TensorInfo; v: TensorInfo; mask?: TensorInfo };
+  const { q, k, v, mask, kT } = inputs as {
+    q: TensorInfo;
+    k: TensorInfo;
+    v: TensorInfo;
+    mask?: TensorInfo;
+    kT?: TensorInfo;
+  };
   const [B, H, Tq, D] = dims4(q);
   const Tk = dims4(k)[2];
   const ctx = backend.makeOutput([B, H, Tq, D], 'float32');
   const probs = backend.makeOutput([B, H, Tq, Tk], 'float32');
   const BH = B * H;
   if (BH * Tq * Tk === 0) return [ctx, probs];
-  const kT = kern.scratch(BH * D * Tk * 4);
   const off = (t: TensorInfo) => backend.getMemoryOffset(t.dataId);
   const pPtr = off(probs);
-  kern.exports.transpose(off(k), kT, BH, Tk, D);
-  bmm(kern, off(q), kT, pPtr, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
+  // bmm wants B's rows along n = Tk, so k is read transposed: the caller's copy when it
+  // keeps one (a decoding step has one query, and transposing every key was most of the
+  // call), else transposed into scratch here. Same layout either way, so the same sums.
+  let kTPtr: number;
+  if (kT !== undefined) kTPtr = off(kT);
+  else {
+    kTPtr = kern.scratch(BH * D * Tk * 4);
+    kern.exports.transpose(off(k), kTPtr, BH, Tk, D);
+  }
+  bmm(kern, off(q), kTPtr, pPtr, BH, Tq * D * 4, D * Tk * 4, Tq, D, Tk, D * 4, 4, Tk * 4);
   if (mask !== undefined) {
     const [mB, mQ] = mask.shape as [number, number, number];
     kern.exports.softmax(

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepScorer } from '../decoding/decode.js';
 import type { CandidateTrie } from '../decoding/trie.js';
-import { type KeysValues, MASK_VALUE } from '../nn/attention.js';
+import { type KeysValues, MASK_VALUE, withKeysTransposed } from '../nn/attention.js';
 import type { GloRankModel } from './model.js';
 import type { Encoded, EncoderInputs } from './request-encoder.js';
 
@@ -39,7 +39,7 @@ export function rowCandidates(x: EncoderInputs, rowRequest: ArrayLike<number>): 
 /** The encoder memory gathered for the current rows (reused while the rows' requests repeat). */
 interface RowMemory {
   ids: Int32Array;
-  kv: KeysValues[];
+  kv: Required<KeysValues>[];
   mask: tf.Tensor;
   memT: tf.Tensor3D | null;
 }
@@ -62,8 +62,12 @@ export class IncrementalDecoder {
   readonly calls = { incremental: 0, full: 0 };
   private readonly useCache: boolean;
   private readonly encoded: Encoded;
-  /** Cross-attention keys/values of the encoder memory, per decoder block. */
-  private readonly memoryKV: KeysValues[];
+  /**
+   * Cross-attention keys/values of the encoder memory, per decoder block, with the keys
+   * transposed once here: every decoding call attends to them with one query per row, and
+   * transposing the keys in each call was most of its cross-attention time.
+   */
+  private readonly memoryKV: Required<KeysValues>[];
   /** Candidate memories transposed for the evidence term (null without it). */
   private readonly memoryT: tf.Tensor3D | null;
   private rowMemory: RowMemory | null = null;
@@ -77,12 +81,15 @@ export class IncrementalDecoder {
   ) {
     this.useCache = options.cache ?? true;
     let encoded: Encoded | null = null;
-    let kv: KeysValues[] = [];
+    let kv: Required<KeysValues>[] = [];
     let memT: tf.Tensor3D | null = null;
     tf.tidy(() => {
       const e = model.encode(x);
       encoded = { memory: tf.keep(e.memory), mask: tf.keep(e.mask) };
-      kv = model.memoryKV(e).map((m) => ({ k: tf.keep(m.k), v: tf.keep(m.v) }));
+      kv = model.memoryKV(e).map((m) => {
+        const t = withKeysTransposed(m);
+        return { k: tf.keep(t.k), v: tf.keep(t.v), kT: tf.keep(t.kT) };
+      });
       if (model.evidence.length > 0) memT = tf.keep(model.memoryT(e, x));
     });
     this.encoded = encoded as unknown as Encoded;
@@ -120,7 +127,7 @@ export class IncrementalDecoder {
     this.releaseRowMemory();
     tf.dispose([this.encoded.memory, this.encoded.mask]);
     if (this.memoryT !== null) this.memoryT.dispose();
-    for (const m of this.memoryKV) tf.dispose([m.k, m.v]);
+    for (const m of this.memoryKV) tf.dispose([m.k, m.v, m.kT]);
   };
 
   /** Row r's cache key: its request and the first `len` tokens of its prefix. */
@@ -137,7 +144,12 @@ export class IncrementalDecoder {
     const idx = tf.tensor1d(rows, 'int32');
     const mem: RowMemory = {
       ids: Int32Array.from(rows),
-      kv: this.memoryKV.map((m) => ({ k: tf.gather(m.k, idx), v: tf.gather(m.v, idx) })),
+      // Gathering rows of kT (a copy) costs far less than transposing the gathered keys.
+      kv: this.memoryKV.map((m) => ({
+        k: tf.gather(m.k, idx),
+        v: tf.gather(m.v, idx),
+        kT: tf.gather(m.kT, idx),
+      })),
       mask: tf.gather(this.encoded.mask, idx),
       memT: this.memoryT === null ? null : tf.gather(this.memoryT, idx),
     };
@@ -236,7 +248,7 @@ export class IncrementalDecoder {
   private releaseRowMemory(): void {
     const mem = this.rowMemory;
     if (mem === null) return;
-    for (const m of mem.kv) tf.dispose([m.k, m.v]);
+    for (const m of mem.kv) tf.dispose([m.k, m.v, m.kT]);
     tf.dispose(mem.mask);
     if (mem.memT !== null) mem.memT.dispose();
     this.rowMemory = null;

@@ -166,6 +166,39 @@ describe('GloRank model', () => {
     }
   });
 
+  it("reads the encoder memory's keys transposed once per decoder, not in every decoding call", async () => {
+    const model = new GloRankModel(new ParamStore(new Rng(6)), contentCodes(ds), {
+      ...config,
+      decoderLayers: 2,
+    });
+    const requests = ds.requests.slice(0, 5);
+    const x = encoderInputs(requests, config.historyLength);
+    const tries = requests.map((r) => model.trie(r));
+    const { scorer, dispose } = model.stepScorer(x, tries);
+    const rows = Int32Array.from([0, 0, 1, 2, 3, 4]);
+    scorer(0, rows, new Int32Array(0));
+    const info = await tf.profile(() => {
+      scorer(
+        1,
+        rows,
+        Int32Array.from(rows, (r) => (tries[r]?.cursor().allowed()[0] ?? 0) as number),
+      );
+    });
+    dispose();
+    // Per block: self-attention over its cache (q, k, v), then cross-attention over the
+    // memory with its padding mask and the kept kT, [rows, heads, headDim, memory keys].
+    const attention = info.kernels.filter((k) => k.name === 'GlorankAttention');
+    expect(attention).toHaveLength(4);
+    const memoryKeys = x.historySlots + x.candidateSlots;
+    const headDim = config.dim / config.heads;
+    attention.forEach((k, i) => {
+      if (i % 2 === 0) expect(k.inputShapes).toHaveLength(3);
+      else expect(k.inputShapes[4]).toEqual([rows.length, config.heads, headDim, memoryKeys]);
+    });
+    model.store.dispose();
+    model.dispose();
+  });
+
   it('keeps the tensor count flat across decoding calls', () => {
     const model = new GloRankModel(new ParamStore(new Rng(5)), contentCodes(ds), config);
     const requests = ds.requests.slice(0, 8);

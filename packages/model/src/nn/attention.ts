@@ -16,6 +16,18 @@ export const MASK_VALUE = -1e9;
 export interface KeysValues {
   k: tf.Tensor4D;
   v: tf.Tensor4D;
+  /**
+   * k transposed, [batch, heads, headDim, keys], for keys that many calls attend to (a
+   * decoder's encoder memory): the fused kernel reads it instead of transposing k into
+   * scratch on every call, which for a single decoding query was most of the call. Must be
+   * exactly tf.transpose(k, [0, 1, 3, 2]); it gets no gradient (k carries it).
+   */
+  kT?: tf.Tensor4D;
+}
+
+/** `kv` with its keys transposed once (KeysValues.kT), for attending to it many times. */
+export function withKeysTransposed(kv: KeysValues): Required<KeysValues> {
+  return { k: kv.k, v: kv.v, kT: tf.transpose(kv.k, [0, 1, 3, 2]) as tf.Tensor4D };
 }
 
 /** Additive causal mask [1, t, t]: query i sees keys 0..i. */
@@ -79,7 +91,7 @@ export class MultiHeadAttention {
     const [b, t] = queries.shape as [number, number, number];
     const q = this.splitHeads(tf.mul(this.q.apply(queries), 1 / Math.sqrt(this.headDim)));
     // softmax(q k^T + mask) v: one fused kernel each way on wasm (nn/fused.ts).
-    const ctx = attentionCore(q, kv.k, kv.v, mask); // [batch, heads, q, headDim]
+    const ctx = attentionCore(q, kv.k, kv.v, mask, kv.kT); // [batch, heads, q, headDim]
     const merged = tf.reshape(tf.transpose(ctx, [0, 2, 1, 3]), [b, t, this.dim]);
     return this.out.apply(merged);
   }

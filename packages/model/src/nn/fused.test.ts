@@ -94,6 +94,87 @@ describe('fused attention core', () => {
   }
 });
 
+describe('fused attention core reading the keys transposed by the caller (kT)', () => {
+  /** The bits of a float32 array, so -0, NaN payloads and the last ulp all count. */
+  const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+  const transposed = (k: tf.Tensor) => tf.transpose(k, [0, 1, 3, 2]) as tf.Tensor4D;
+
+  // [B, H, Tq, Tk, D, mask shape or null]: decoding steps (Tq 1) and odd sizes everywhere,
+  // D and Tk off the SIMD width (4) and the kernel's tile sizes.
+  const cases: [number, number, number, number, number, number[] | null][] = [
+    [8, 4, 1, 100, 32, [8, 1, 100]], // a decoding step over a paper-size encoder memory
+    [7, 3, 1, 13, 5, [7, 1, 13]],
+    [3, 1, 1, 1, 9, [3, 1, 1]],
+    [5, 2, 3, 11, 7, [1, 3, 11]],
+    [2, 3, 9, 17, 1, null],
+    [1, 5, 4, 33, 6, [1, 1, 33]],
+  ];
+  for (const [B, H, Tq, Tk, D, maskShape] of cases) {
+    it(`gives the bits of the kernel transposing k itself, values and gradients: B ${B} H ${H} Tq ${Tq} Tk ${Tk} D ${D} mask [${maskShape ?? 'none'}]`, async () => {
+      await tf.setBackend('wasm');
+      const rng = new Rng(B * 11 + H * 5 + Tq * 3 + Tk * 7 + D);
+      const q = tf.tensor4d(rng.normalArray(B * H * Tq * D), [B, H, Tq, D]);
+      const k = tf.tensor4d(rng.normalArray(B * H * Tk * D), [B, H, Tk, D]);
+      const v = tf.tensor4d(rng.normalArray(B * H * Tk * D), [B, H, Tk, D]);
+      const w = tf.tensor4d(rng.normalArray(B * H * Tq * D), [B, H, Tq, D]);
+      const mask =
+        maskShape === null
+          ? undefined
+          : tf.tensor(
+              Float32Array.from({ length: size(maskShape) }, (_, i) =>
+                i % (maskShape[2] as number) !== 0 && rng.next() < 0.3 ? MASK_VALUE : 0,
+              ),
+              maskShape,
+            );
+      const kT = transposed(k);
+      // Context and the gradients of q, k, v, with and without the caller's kT.
+      const run = (withKT: boolean) =>
+        tf.tidy(() => {
+          const core = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            attentionCore(
+              a as tf.Tensor4D,
+              b as tf.Tensor4D,
+              c as tf.Tensor4D,
+              mask,
+              withKT ? kT : undefined,
+            );
+          const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(core(a, b, c), w));
+          return [core(q, k, v), ...tf.grads(f)([q, k, v])].map((t) => bits(t.dataSync() as Float32Array));
+        });
+      const cached = run(true);
+      const uncached = run(false);
+      expect(cached).toHaveLength(4);
+      for (let i = 0; i < cached.length; i++) expect(cached[i]).toEqual(uncached[i]);
+      tf.dispose([q, k, v, w, kT, ...(mask === undefined ? [] : [mask])]);
+    });
+  }
+
+  it("reads kT rather than k: another key set's kT gives that key set's attention", async () => {
+    await tf.setBackend('wasm');
+    const rng = new Rng(21);
+    const [B, H, Tq, Tk, D] = [3, 2, 1, 9, 5];
+    const q = tf.tensor4d(rng.normalArray(B * H * Tq * D), [B, H, Tq, D]);
+    const k = tf.tensor4d(rng.normalArray(B * H * Tk * D), [B, H, Tk, D]);
+    const other = tf.tensor4d(rng.normalArray(B * H * Tk * D), [B, H, Tk, D]);
+    const v = tf.tensor4d(rng.normalArray(B * H * Tk * D), [B, H, Tk, D]);
+    const otherT = transposed(other);
+    const viaKT = bits(attentionCore(q, k, v, undefined, otherT).dataSync() as Float32Array);
+    expect(viaKT).toEqual(bits(attentionCore(q, other, v).dataSync() as Float32Array));
+    expect(viaKT).not.toEqual(bits(attentionCore(q, k, v).dataSync() as Float32Array));
+    tf.dispose([q, k, other, v, otherT]);
+  });
+
+  it('refuses a kT that is not shaped as k transposed', async () => {
+    await tf.setBackend('wasm');
+    const q = tf.zeros([1, 1, 1, 4]) as tf.Tensor4D;
+    const k = tf.zeros([1, 1, 3, 4]) as tf.Tensor4D;
+    expect(() => attentionCore(q, k, k, undefined, k)).toThrow(
+      /kT of shape \[1,1,3,4\] is not k \[1,1,3,4\] transposed/,
+    );
+    tf.dispose([q, k]);
+  });
+});
+
 describe('fused layer norm', () => {
   it('runs as one kernel forward and one backward on wasm', async () => {
     await tf.setBackend('wasm');

@@ -30,15 +30,17 @@ export function attentionCoreOps(
 
 type Grad = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
 
-// The mask is a kernel input but not a gradient input (a constant of the batch): it reaches
-// the forward function through this variable, set around the synchronous call.
-let currentMask: tf.Tensor | undefined;
+// The mask and a pre-transposed k are kernel inputs but not gradient inputs (the mask is a
+// constant of the batch, kT a copy of k, whose gradient k carries): they reach the forward
+// function through this variable, set around the synchronous call.
+let currentExtras: { mask?: tf.Tensor; kT?: tf.Tensor } = {};
 
 const fusedAttention = tf.customGrad(
   // biome-ignore lint/suspicious/noExplicitAny: tf.customGrad's signature is untyped varargs
   ((q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, save: tf.GradSaveFunc): any => {
-    const inputs: tf.NamedTensorMap =
-      currentMask === undefined ? { q, k, v } : { q, k, v, mask: currentMask };
+    const inputs: tf.NamedTensorMap = { q, k, v };
+    if (currentExtras.mask !== undefined) inputs.mask = currentExtras.mask;
+    if (currentExtras.kT !== undefined) inputs.kT = currentExtras.kT;
     const [ctx, probs] = tf.engine().runKernel(FUSED_ATTENTION, inputs, {}) as tf.Tensor[];
     save([q, k, v, probs as tf.Tensor]);
     const gradFunc: Grad = (dy, saved) => {
@@ -54,9 +56,16 @@ const fusedAttention = tf.customGrad(
 /**
  * softmax(q k^T + mask) v per batch row and head: q [B, H, Tq, D] (already scaled), k and v
  * [B, H, Tk, D], mask additive [B or 1, Tq or 1, Tk]. Returns [B, H, Tq, D]. The mask gets
- * no gradient.
+ * no gradient. `kT`, when given, is k transposed [B, H, D, Tk] (KeysValues.kT): the fused
+ * kernel then reads it rather than transposing k itself (same products, same bits).
  */
-export function attentionCore(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask?: tf.Tensor): tf.Tensor4D {
+export function attentionCore(
+  q: tf.Tensor4D,
+  k: tf.Tensor4D,
+  v: tf.Tensor4D,
+  mask?: tf.Tensor,
+  kT?: tf.Tensor4D,
+): tf.Tensor4D {
   const [B, H, Tq, D] = q.shape;
   const [kb, kh, Tk, kd] = k.shape;
   const maskOk =
@@ -72,12 +81,16 @@ export function attentionCore(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, ma
     kd === D &&
     v.shape.every((n, i) => n === [B, H, Tk, D][i]) &&
     q.dtype === 'float32';
+  // A kT that cannot be k's transpose is a caller's bug, not a case to fall back from.
+  if (kT !== undefined && (kT.dtype !== k.dtype || kT.shape.some((n, i) => n !== [kb, kh, kd, Tk][i])))
+    throw new Error(`attention: kT of shape [${kT.shape}] is not k [${k.shape}] transposed`);
+  // The ops need no kT: their matMul reads k transposed itself.
   if (!fusedHere() || !maskOk || !shapesOk) return attentionCoreOps(q, k, v, mask);
-  currentMask = mask;
+  currentExtras = { mask, kT };
   try {
     return fusedAttention(q, k, v);
   } finally {
-    currentMask = undefined;
+    currentExtras = {};
   }
 }
 
