@@ -338,6 +338,57 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     await shot('run-short-curves');
   });
 
+  it("times are hydrated in the server's zone, then shown in the browser's", async () => {
+    // Kathmandu (+05:45) cannot be the server's zone by accident of a whole-hour offset.
+    const zone = 'Asia/Kathmandu';
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, timezoneId: zone });
+    const fresh = await context.newPage();
+    const errors: string[] = [];
+    fresh.on('pageerror', (err) => errors.push(err.message));
+    fresh.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    const inZone = (ms: number, timeZone: string) => {
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', {
+          timeZone,
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          second: '2-digit',
+          hourCycle: 'h23',
+        })
+          .formatToParts(ms)
+          .map((x) => [x.type, x.value]),
+      );
+      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
+    };
+    try {
+      const run = runNamed('dnn seed=1');
+      const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      // The server's HTML: its own zone.
+      const html = await (
+        await fetch(new URL(`/runs/${run.id}`, server.url), { headers: { accept: 'text/html' } })
+      ).text();
+      expect(html).toContain(inZone(run.startedAt, here));
+      await fresh.goto(new URL(`/runs/${run.id}`, server.url).toString());
+      await fresh.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+      const started = fresh.locator('.card', { hasText: 'started' }).locator('.value');
+      await expect.poll(() => started.textContent()).toBe(inZone(run.startedAt, zone));
+      await fresh.goto(
+        new URL(`/runs?q=${encodeURIComponent('experiment:dashboard-e2e')}`, server.url).toString(),
+      );
+      await fresh.locator('html[data-hydrated]').waitFor({ state: 'attached' });
+      const row = fresh.getByTestId('run-row').filter({ hasText: run.name });
+      await expect.poll(() => row.textContent()).toContain(inZone(run.startedAt, zone));
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('run page: the run and its curves in view are drawn before React starts, then React takes the charts over', async () => {
     const liveRun = runNamed('live-run');
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });

@@ -1,4 +1,5 @@
 // Runs table. The URL carries the query, sort and columns so a view can be shared.
+import { ServerClockProvider } from '@/client/server-clock';
 import { type RunsView, toInput } from '@/lib/runs-view';
 import { loadApi } from '@/server/api-context';
 import { RunsTable } from '@/views/runs-table';
@@ -40,7 +41,12 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   return (
     <>
       <h1>Runs</h1>
-      <RunsTable initial={view} prefetched={prefetched as never} compareLimit={compareLimit} />
+      {/* The rows' times are rendered with this server's clock and hydrated with it (useClock). */}
+      <ServerClockProvider
+        value={{ at: Date.now(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }}
+      >
+        <RunsTable initial={view} prefetched={prefetched as never} compareLimit={compareLimit} />
+      </ServerClockProvider>
     </>
   );
 }

@@ -5,6 +5,7 @@ import type { RunRow } from '@glorank/api';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useClock } from '@/client/server-clock';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
 import { ParallelCoordinates } from '@/components/parallel-coordinates';
@@ -54,6 +55,7 @@ export function RunsTable({
   // Starts from the address's view (as the server did, so the first page it sent fits);
   // columns the address does not name come from this browser's last choice right after.
   const [view, setView] = useState<RunsView>(initial);
+  const clock = useClock();
   const [draft, setDraft] = useState(initial.query);
   const [first, setFirst] = useState<ListOutput | null>(prefetched);
   const [pages, setPages] = useState<Map<number, RunRow[]>>(
@@ -400,11 +402,9 @@ export function RunsTable({
                           </span>
                         ))}
                       </div>
-                      <div className="mono" suppressHydrationWarning>
-                        {formatTime(row.startedAt)}
-                      </div>
-                      <div className="num" suppressHydrationWarning>
-                        {formatDuration((row.endedAt ?? Date.now()) - row.startedAt)}
+                      <div className="mono">{formatTime(row.startedAt, clock.timeZone)}</div>
+                      <div className="num">
+                        {formatDuration((row.endedAt ?? clock.now()) - row.startedAt)}
                       </div>
                       {paramKeys.map((k) => (
                         <div key={`p-${k}`} className="mono" title={row.params[k] ?? ''}>
