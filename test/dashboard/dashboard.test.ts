@@ -348,23 +348,8 @@ describe.skipIf(missing !== null)(`dashboard in Chromium${missing ? ` (skipped: 
     fresh.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    const inZone = (ms: number, timeZone: string) => {
-      const p = Object.fromEntries(
-        new Intl.DateTimeFormat('en-US', {
-          timeZone,
-          year: 'numeric',
-          month: '2-digit',
-          day: '2-digit',
-          hour: '2-digit',
-          minute: '2-digit',
-          second: '2-digit',
-          hourCycle: 'h23',
-        })
-          .formatToParts(ms)
-          .map((x) => [x.type, x.value]),
-      );
-      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}`;
-    };
+    // Independently of the dashboard's formatter: Swedish dates read YYYY-MM-DD HH:MM:SS.
+    const inZone = (ms: number, timeZone: string) => new Date(ms).toLocaleString('sv-SE', { timeZone });
     try {
       const run = runNamed('dnn seed=1');
       const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
