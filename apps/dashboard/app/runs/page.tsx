@@ -2,6 +2,7 @@
 import { ServerClockProvider } from '@/client/server-clock';
 import { type RunsView, toInput } from '@/lib/runs-view';
 import { loadApi } from '@/server/api-context';
+import { serverClockNow } from '@/server/clock';
 import { RunsTable } from '@/views/runs-table';
 
 type Search = Record<string, string | string[] | undefined>;
@@ -42,9 +43,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
     <>
       <h1>Runs</h1>
       {/* The rows' times are rendered with this server's clock and hydrated with it (useClock). */}
-      <ServerClockProvider
-        value={{ at: Date.now(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }}
-      >
+      <ServerClockProvider value={serverClockNow()}>
         <RunsTable initial={view} prefetched={prefetched as never} compareLimit={compareLimit} />
       </ServerClockProvider>
     </>

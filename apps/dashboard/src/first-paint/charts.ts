@@ -9,8 +9,7 @@ import UPlot from 'uplot';
 import {
   chartOptions,
   chartPlan,
-  type DrawnFirstChart,
-  FIRST_CHARTS_GLOBAL,
+  drawnFirstCharts,
   FIRST_CHARTS_ID,
   type FirstCharts,
 } from '@/lib/chart-options';
@@ -22,9 +21,7 @@ function drawFirstCharts(): void {
   const source = document.getElementById(FIRST_CHARTS_ID)?.textContent;
   if (!source) return;
   const first = JSON.parse(source) as FirstCharts;
-  const global = globalThis as unknown as Record<string, WeakMap<HTMLElement, DrawnFirstChart>>;
-  global[FIRST_CHARTS_GLOBAL] ??= new WeakMap();
-  const drawn = global[FIRST_CHARTS_GLOBAL];
+  const drawn = drawnFirstCharts();
   const limit = window.innerHeight * IN_VIEW;
   for (const { testId, lines } of first.charts) {
     const box = document.querySelector(`[data-testid="${CSS.escape(testId)}"] .chart-canvas`);

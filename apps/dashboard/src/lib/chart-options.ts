@@ -5,7 +5,7 @@
 // component can take over the first-paint chart as it is.
 import type UPlot from 'uplot';
 import { colorAt, withAlpha } from '../components/palette';
-import { type ChartColumns, chartColumns, type SeriesPoints, type XMode } from './chart-data';
+import { chartColumns, type SeriesPoints, type XMode } from './chart-data';
 import { formatNumber, formatSeconds } from './format-values';
 
 export interface ChartLine extends SeriesPoints {
@@ -38,28 +38,18 @@ export function effectiveSmoothing(lines: readonly ChartLine[], requested: numbe
 
 /** What a chart is drawn from: its uPlot data, and a key that changes only when its options must. */
 export interface ChartPlan {
-  columns: ChartColumns;
   data: UPlot.AlignedData;
   /** Equal keys: same series, axes and scales, so new data can go in with setData. */
   key: string;
 }
 
-export function chartPlan(
-  lines: readonly ChartLine[],
-  settings: ChartSettings,
-  height: number,
-  columns: ChartColumns = chartColumns(lines, {
-    mode: settings.xMode,
-    smoothing: effectiveSmoothing(lines, settings.smoothing),
-    logY: settings.logY,
-  }),
-): ChartPlan {
+export function chartPlan(lines: readonly ChartLine[], settings: ChartSettings, height: number): ChartPlan {
   const smoothing = effectiveSmoothing(lines, settings.smoothing);
+  const columns = chartColumns(lines, { mode: settings.xMode, smoothing, logY: settings.logY });
   const labels = lines.map((l) => l.label).join('\u0000');
   const colors = lines.map((l, i) => l.color ?? colorAt(i)).join(',');
   const sparse = lines.map((l) => l.steps.length < SPARSE_POINTS).join(',');
   return {
-    columns,
     data: [columns.x, ...columns.lines.flat()] as UPlot.AlignedData,
     key: `${labels}|${colors}|${settings.xMode}|${settings.logY}|${smoothing > 0}|${height}|${sparse}`,
   };
@@ -176,19 +166,24 @@ export function firstChartsJson(
 }
 
 /** Where the first-paint script leaves each chart it drew, for LineChart to take over. */
-export const FIRST_CHARTS_GLOBAL = '__glorankFirstCharts';
+const FIRST_CHARTS_GLOBAL = '__glorankFirstCharts';
 
 export interface DrawnFirstChart {
   chart: UPlot;
   key: string;
 }
 
+/** The page's charts drawn by the first-paint script, by chart box (one map per page). */
+export function drawnFirstCharts(): WeakMap<HTMLElement, DrawnFirstChart> {
+  const global = globalThis as unknown as Record<string, WeakMap<HTMLElement, DrawnFirstChart> | undefined>;
+  global[FIRST_CHARTS_GLOBAL] ??= new WeakMap();
+  return global[FIRST_CHARTS_GLOBAL];
+}
+
 /** The chart the first-paint script drew into `box`, handed over once (null if none). */
 export function takeFirstChart(box: HTMLElement): DrawnFirstChart | null {
-  const drawn = (globalThis as Record<string, unknown>)[FIRST_CHARTS_GLOBAL] as
-    | WeakMap<HTMLElement, DrawnFirstChart>
-    | undefined;
-  const got = drawn?.get(box) ?? null;
-  if (got) drawn?.delete(box);
+  const drawn = drawnFirstCharts();
+  const got = drawn.get(box) ?? null;
+  if (got) drawn.delete(box);
   return got;
 }

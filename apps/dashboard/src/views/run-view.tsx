@@ -5,7 +5,7 @@ import type { LiveUpdate } from '@glorank/api';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { type ServerClock, ServerClockProvider, useClock } from '@/client/server-clock';
+import { useClock } from '@/client/server-clock';
 import { trpc } from '@/client/trpc-client';
 import { useQuery } from '@/client/use-query';
 import { ChartControls, type ChartLine, type ChartSettings, LineChart } from '@/components/line-chart';
@@ -23,15 +23,11 @@ type LogLine = LiveUpdate['logs'][number];
 type Curves = Awaited<ReturnType<typeof trpc.run.series.query>>;
 type LogTail = Awaited<ReturnType<typeof trpc.run.logs.query>>;
 
-/**
- * What the server read with the page: the charted keys, their curves (null when too many points
- * to send), the log tail, and its clock (the page's times are hydrated in its time zone).
- */
+/** What the server read with the page: the charted keys, their curves (null when too many points to send) and the log tail. */
 export interface RunStart {
   keys: string[];
   curves: Curves | null;
   tail: LogTail;
-  clock: ServerClock;
 }
 
 /** The chart settings a run page opens with (the first-paint script draws with these too). */
@@ -67,11 +63,7 @@ export function RunView({ idText, initial = null }: { idText: string; initial?: 
   if (!run.data) return <Loading what={`run ${id}`} />;
   // The detail is in the server's HTML (its times in the server's zone until hydrated, see
   // useClock); its curves in view are drawn from it by the first-paint script before React starts.
-  return (
-    <ServerClockProvider value={run.data.start?.clock ?? null}>
-      <RunDetail key={id} initial={run.data} />
-    </ServerClockProvider>
-  );
+  return <RunDetail key={id} initial={run.data} />;
 }
 
 function RunDetail({ initial }: { initial: RunInitial }) {

@@ -1,5 +1,7 @@
+import { ServerClockProvider } from '@/client/server-clock';
 import { chartKeys } from '@/lib/chart-data';
 import { loadApi } from '@/server/api-context';
+import { serverClockNow } from '@/server/clock';
 import { RunView } from '@/views/run-view';
 
 /**
@@ -31,12 +33,15 @@ export default async function RunPage({ params }: { params: Promise<{ id: string
         caller.run.logs({ id: got.run.id, limit: 200 }),
       ]);
       // JSON round trip: the same values the browser would get over tRPC (NaN as null).
-      // With the server's clock: the page's times are hydrated in its zone (useClock).
-      const clock = { at: Date.now(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone };
-      initial = JSON.parse(JSON.stringify({ ...got, start: { keys, curves, tail, clock } }));
+      initial = JSON.parse(JSON.stringify({ ...got, start: { keys, curves, tail } }));
     } catch {
       initial = null;
     }
   }
-  return <RunView idText={idText} initial={initial as never} />;
+  // The run's times are written with this server's clock and hydrated with it (useClock).
+  return (
+    <ServerClockProvider value={serverClockNow()}>
+      <RunView idText={idText} initial={initial as never} />
+    </ServerClockProvider>
+  );
 }
